@@ -1,0 +1,3 @@
+from medbill_cli.cli.app import main
+
+main()

@@ -1,0 +1,60 @@
+"""Per-invocation state from the global options, and the one way commands open the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+
+@dataclass
+class State:
+    db: str | None = None
+    user: str | None = None
+
+    def settings(self):  # type: ignore[no-untyped-def]
+        from medbill_cli.config import Settings
+
+        s = Settings()
+        if self.db:
+            s.db = self.db
+        if self.user:
+            s.user = self.user
+        return s
+
+    def target(self) -> str:
+        return str(self.settings().db_target())
+
+    def actor(self) -> str:
+        return str(self.settings().actor())
+
+
+state = State()
+
+
+def engine(*, create: bool = False, check: bool = True) -> Engine:
+    from medbill_cli.db.engine import check_schema, make_engine
+
+    target = state.target()
+    eng = make_engine(target, create=create)
+    if check:
+        check_schema(eng, target)
+    return eng
+
+
+@contextmanager
+def session(*, write: bool = True) -> Iterator[Session]:
+    """The command's one transaction, against a database whose schema is current."""
+    from medbill_cli.db.engine import session_scope
+
+    eng = engine()
+    try:
+        with session_scope(eng, write=write) as s:
+            yield s
+    finally:
+        eng.dispose()

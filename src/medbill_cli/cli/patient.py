@@ -1,0 +1,173 @@
+"""Patients: register, find, update, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from medbill_cli.cli import _context
+from medbill_cli.cli._options import FormatOpt
+from medbill_cli.cli._output import Format, emit_created, emit_record, emit_rows, info, progress
+
+app = typer.Typer(help="Patients: register, find, update, import.", no_args_is_help=True)
+
+LIST_COLUMNS = ["account", "last_name", "first_name", "dob", "sex", "phone"]
+
+
+def public(p: Any) -> dict[str, Any]:
+    return {"id": p.account, "account": p.account, "first_name": p.first_name,
+            "middle_name": p.middle_name, "last_name": p.last_name, "dob": p.dob, "sex": p.sex,
+            "address": p.address, "address2": p.address2, "city": p.city, "state": p.state,
+            "zip": p.zip, "phone": p.phone, "email": p.email}
+
+
+@app.command("add")
+def add(
+    first_name: Annotated[str, typer.Option("--first-name")],
+    last_name: Annotated[str, typer.Option("--last-name")],
+    dob: Annotated[str, typer.Option("--dob", help="Date of birth, YYYY-MM-DD.")],
+    sex: Annotated[str, typer.Option("--sex", help="M, F or U.")],
+    middle_name: Annotated[str | None, typer.Option("--middle-name")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    address2: Annotated[str | None, typer.Option("--address2")] = None,
+    city: Annotated[str | None, typer.Option("--city")] = None,
+    state: Annotated[str | None, typer.Option("--state")] = None,
+    zip: Annotated[str | None, typer.Option("--zip")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate", help="Register even if a patient with the same name and DOB exists.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Register a patient; prints the new account number.
+
+    Example: medbill patient add --first-name Jane --last-name Doe --dob 1980-04-02 --sex F
+    """
+    from medbill_cli.services.patients import add_patient
+
+    with _context.session() as s:
+        p = add_patient(session=s, user=_context.state.actor(), allow_duplicate=allow_duplicate,
+                        first_name=first_name, last_name=last_name, middle_name=middle_name,
+                        dob=dob, sex=sex, address=address, address2=address2, city=city,
+                        state=state, zip=zip, phone=phone, email=email)
+        rec = public(p)
+    emit_created(rec, fmt)
+
+
+@app.command("show")
+def show(account: Annotated[str, typer.Argument()], fmt: FormatOpt = Format.table) -> None:
+    """Show a patient with coverages.
+
+    Example: medbill patient show P000001
+    """
+    from medbill_cli.cli.coverage import public as cov_public
+    from medbill_cli.services.patients import get_patient, list_coverages
+
+    with _context.session(write=False) as s:
+        p = get_patient(session=s, account=account)
+        rec = public(p)
+        rec["coverages"] = [cov_public(c, py) for c, py in list_coverages(session=s, account=account)]
+    emit_record(rec, fmt)
+
+
+@app.command("list")
+def list_(
+    limit: Annotated[int | None, typer.Option("--limit")] = None, fmt: FormatOpt = Format.table
+) -> None:
+    """List patients.
+
+    Example: medbill patient list --format json
+    """
+    from medbill_cli.services.patients import list_patients
+
+    with _context.session(write=False) as s:
+        rows = [public(p) for p in list_patients(session=s, limit=limit)]
+    emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
+              empty="No patients yet. Register one with medbill patient add.")
+
+
+@app.command("search")
+def search(
+    text: Annotated[str, typer.Argument(help="Name, account, date of birth or member id.")],
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Find patients by name ("doe", "jane doe"), account, date of birth or member id.
+
+    Example: medbill patient search doe
+    """
+    from medbill_cli.services.patients import search_patients
+
+    with _context.session(write=False) as s:
+        rows = [public(p) for p in search_patients(session=s, text=text, limit=limit)]
+    emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
+              empty="No patient matches.")
+
+
+@app.command("update")
+def update(
+    account: Annotated[str, typer.Argument()],
+    first_name: Annotated[str | None, typer.Option("--first-name")] = None,
+    last_name: Annotated[str | None, typer.Option("--last-name")] = None,
+    middle_name: Annotated[str | None, typer.Option("--middle-name")] = None,
+    dob: Annotated[str | None, typer.Option("--dob")] = None,
+    sex: Annotated[str | None, typer.Option("--sex")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    address2: Annotated[str | None, typer.Option("--address2")] = None,
+    city: Annotated[str | None, typer.Option("--city")] = None,
+    state: Annotated[str | None, typer.Option("--state")] = None,
+    zip: Annotated[str | None, typer.Option("--zip")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a patient's demographics; the audit trail keeps the old values.
+
+    Example: medbill patient update P000001 --phone 518-555-0100
+    """
+    from medbill_cli.services.patients import update_patient
+
+    with _context.session() as s:
+        p = update_patient(session=s, user=_context.state.actor(), account=account,
+                           first_name=first_name, last_name=last_name, middle_name=middle_name,
+                           dob=dob, sex=sex, address=address, address2=address2, city=city,
+                           state=state, zip=zip, phone=phone, email=email)
+        rec = public(p)
+    emit_created(rec, fmt)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV: first_name,last_name,dob,sex[,...].")],
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows; report the bad ones.")] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Register many patients from a CSV; all-or-nothing unless --skip-bad.
+
+    Example: medbill patient import patients.csv
+    """
+    from medbill_cli.errors import ExitCode
+    from medbill_cli.services import csvfile
+    from medbill_cli.services.patients import IMPORT_OPTIONAL, IMPORT_REQUIRED, import_patients
+
+    rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
+    with _context.session() as s, progress(len(rows), "Importing patients") as advance:
+        result = import_patients(session=s, user=_context.state.actor(), rows=rows,
+                                 skip_bad=skip_bad, progress=advance)
+        created = [public(p) for p in result.created]
+    if fmt is Format.json:
+        from medbill_cli.cli._output import write_json
+
+        write_json(created)
+    else:
+        for rec in created:
+            emit_created(rec, Format.table)
+    info(f"Imported {len(created)} patient(s).")
+    if result.bad:
+        info(f"Skipped {len(result.bad)} bad row(s):")
+        for line, reason in result.bad:
+            info(f"  line {line}: {reason}")
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+

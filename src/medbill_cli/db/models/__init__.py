@@ -1,0 +1,41 @@
+"""All tables. Import this package so that ``SQLModel.metadata`` knows every table."""
+
+from medbill_cli.db.models.charges import Charge, Encounter, EncounterDiagnosis, Fee, Payment
+from medbill_cli.db.models.claims import Batch, Claim, ClaimFinding, ClaimLine
+from medbill_cli.db.models.codes import Code, CodeSet, MueEdit, PtpEdit
+from medbill_cli.db.models.registration import (
+    AuditLog,
+    Coverage,
+    Facility,
+    HistoryEntry,
+    Patient,
+    Payer,
+    Practice,
+    Provider,
+    Setting,
+)
+
+__all__ = [
+    "AuditLog",
+    "Batch",
+    "Charge",
+    "Claim",
+    "ClaimFinding",
+    "ClaimLine",
+    "Code",
+    "CodeSet",
+    "Coverage",
+    "Encounter",
+    "EncounterDiagnosis",
+    "Facility",
+    "Fee",
+    "HistoryEntry",
+    "MueEdit",
+    "Patient",
+    "Payer",
+    "Payment",
+    "Practice",
+    "Provider",
+    "PtpEdit",
+    "Setting",
+]

@@ -1,0 +1,1 @@
+"""Use cases: ``verb_noun(*, session, ...)``. They raise MedbillError, never print or commit."""

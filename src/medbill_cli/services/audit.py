@@ -1,0 +1,189 @@
+"""The audit trail: every write, in the same transaction, chained by SHA-256.
+
+Each row's hash covers the previous row's hash and the row's own fields, so
+``verify_audit`` finds the first row that was edited, removed or moved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel, col, select
+
+from medbill_cli.db.models import AuditLog
+from medbill_cli.db.models._base import utcnow
+
+GENESIS = "0" * 64
+_PG_AUDIT_LOCK = 724_001  # pg_advisory_xact_lock key: one writer at a time extends the chain
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    return value
+
+
+def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
+    """The column values of a row as JSON-ready data (for before/after)."""
+    if obj is None:
+        return None
+    return {k: _jsonable(v) for k, v in obj.model_dump().items()}
+
+
+def _dumps(data: dict[str, Any] | None) -> str | None:
+    if data is None:
+        return None
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def row_hash(
+    prev_hash: str,
+    at: dt.datetime,
+    user: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: str | None,
+    after: str | None,
+) -> str:
+    at_utc = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+    payload = json.dumps(
+        [prev_hash, at_utc.astimezone(dt.UTC).isoformat(), user, action, entity, entity_id,
+         before, after],
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    # SQLite: write sessions hold the database write lock (BEGIN IMMEDIATE) already.
+
+
+def record(
+    *,
+    session: Session,
+    user: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Append one audit row in the caller's transaction.
+
+    Args:
+        session: the command's session (not committed here).
+        user: who acted.
+        action: what was done (create, update, void, ...).
+        entity: the table or domain object name.
+        entity_id: the record's id (account number, charge id, ...).
+        before: the values before the change, or None for a new record.
+        after: the values after the change, or None for a removal.
+
+    Returns:
+        The new audit row.
+    """
+    prev = session.info.get("audit_head")
+    if prev is None:
+        _lock_chain(session)
+        last = session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(1)).first()
+        prev = last.hash if last else GENESIS
+    at = utcnow()
+    b, a = _dumps(before), _dumps(after)
+    row = AuditLog(
+        at=at,
+        user=user,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=b,
+        after=a,
+        prev_hash=prev,
+        hash=row_hash(prev, at, user, action, entity, str(entity_id), b, a),
+    )
+    session.add(row)
+    session.flush()
+    # The chain is locked for the rest of this transaction; remember its head.
+    session.info["audit_head"] = row.hash
+    return row
+
+
+def list_audit(
+    *, session: Session, entity: str | None = None, entity_id: str | None = None,
+    user: str | None = None, limit: int | None = None,
+) -> list[AuditLog]:
+    q = select(AuditLog)
+    if entity:
+        q = q.where(AuditLog.entity == entity)
+    if entity_id:
+        q = q.where(AuditLog.entity_id == entity_id)
+    if user:
+        q = q.where(AuditLog.user == user)
+    q = q.order_by(col(AuditLog.id))
+    if limit:
+        q = q.limit(limit)
+    return list(session.exec(q).all())
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    rows: int
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+
+def verify_audit(*, session: Session) -> VerifyResult:
+    """Walk the chain from the first row; report the first row that does not fit."""
+    prev = GENESIS
+    n = 0
+    last_id = 0
+    for row in session.exec(select(AuditLog).order_by(col(AuditLog.id))):
+        n += 1
+        assert row.id is not None
+        if row.prev_hash != prev:
+            what = "removed or reordered" if row.id != last_id + 1 else "altered"
+            return VerifyResult(False, n, row.id, f"does not follow the row before it (a row was {what})")
+        expect = row_hash(prev, row.at, row.user, row.action, row.entity, row.entity_id,
+                          row.before, row.after)
+        if expect != row.hash:
+            return VerifyResult(False, n, row.id, "its contents were altered")
+        prev = row.hash
+        last_id = row.id
+    return VerifyResult(True, n)
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A savepoint that also rewinds the cached chain head when it is rolled back.
+
+    Use it instead of ``session.begin_nested()`` around work that writes audit rows and may fail
+    (one row of an import): the rows go, and so must the head that pointed at them.
+    """
+    head = session.info.get("audit_head")
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        if head is None:
+            session.info.pop("audit_head", None)
+        else:
+            session.info["audit_head"] = head
+        raise

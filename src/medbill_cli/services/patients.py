@@ -1,0 +1,440 @@
+"""Patients, their coverages and medical history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from medbill_cli import validate as v
+from medbill_cli.dates import parse_date
+from medbill_cli.db.models import Coverage, HistoryEntry, Patient, Payer
+from medbill_cli.db.models._base import utcnow
+from medbill_cli.errors import DuplicateError, InputError, NotFoundError
+from medbill_cli.money import AmountError, parse_amount, to_cents
+from medbill_cli.services import audit
+from medbill_cli.services.registration import get_payer
+
+PRIORITIES = ("primary", "secondary", "tertiary")
+RELATIONSHIPS = ("self", "spouse", "child", "other")
+PATIENT_FIELDS = ("first_name", "last_name", "middle_name", "dob", "sex", "address", "address2",
+                  "city", "state", "zip", "phone", "email")
+
+
+def account_number(patient_id: int) -> str:
+    return f"P{patient_id:06d}"
+
+
+def clean_patient_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate patient fields (strings or dates); unknown or empty optional fields are dropped.
+
+    Args:
+        raw: field name to value as typed (dob may be a date or a string).
+
+    Returns:
+        The cleaned values ready for the Patient model.
+    """
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if value is None or (isinstance(value, str) and value.strip() == "" and key not in
+                             ("first_name", "last_name", "dob", "sex")):
+            continue
+        if key == "first_name":
+            out[key] = v.name(value, field="First name", max_len=35)
+        elif key == "last_name":
+            out[key] = v.name(value, field="Last name", max_len=60)
+        elif key == "middle_name":
+            out[key] = v.name(value, field="Middle name", max_len=25)
+        elif key == "dob":
+            d = value if isinstance(value, dt.date) else parse_date(str(value), what="date of birth")
+            out[key] = v.dob(d)
+        elif key == "sex":
+            out[key] = v.sex(value)
+        elif key in ("address", "address2"):
+            out[key] = v.text(value, field="Address", max_len=55)
+        elif key == "city":
+            out[key] = v.text(value, field="City", max_len=30)
+        elif key == "state":
+            out[key] = v.state(value)
+        elif key == "zip":
+            out[key] = v.zip_code(value)
+        elif key == "phone":
+            out[key] = v.phone(value)
+        elif key == "email":
+            out[key] = v.email(value)
+        else:
+            raise InputError(f"Unknown patient field '{key}'")
+    return out
+
+
+def _find_duplicate(session: Session, first: str, last: str, dob: dt.date) -> Patient | None:
+    return session.exec(
+        select(Patient).where(
+            func.lower(Patient.first_name) == first.lower(),
+            func.lower(Patient.last_name) == last.lower(),
+            Patient.dob == dob,
+        )
+    ).first()
+
+
+def add_patient(
+    *, session: Session, user: str, allow_duplicate: bool = False, **raw: Any
+) -> Patient:
+    """Register a patient and assign the account number.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        allow_duplicate: register even when a patient with the same name and DOB exists.
+        raw: first_name, last_name, dob, sex and the optional demographics.
+
+    Returns:
+        The new patient with its account number.
+    """
+    for req in ("first_name", "last_name", "dob", "sex"):
+        if raw.get(req) in (None, ""):
+            raise InputError(f"Missing {req.replace('_', ' ')}", f"Give --{req.replace('_', '-')}")
+    fields = clean_patient_fields(raw)
+    if not allow_duplicate:
+        dup = _find_duplicate(session, fields["first_name"], fields["last_name"], fields["dob"])
+        if dup is not None:
+            raise DuplicateError(
+                f"A patient with the same name and date of birth exists ({dup.account})",
+                "Use that account, or --allow-duplicate if this is a different person",
+            )
+    patient = Patient(**fields)
+    session.add(patient)
+    session.flush()
+    assert patient.id is not None
+    patient.account = account_number(patient.id)
+    session.add(patient)
+    session.flush()
+    audit.record(session=session, user=user, action="create", entity="patient",
+                 entity_id=patient.account, after=audit.snapshot(patient))
+    return patient
+
+
+def get_patient(*, session: Session, account: str) -> Patient:
+    acct = account.strip().upper()
+    patient = session.exec(select(Patient).where(Patient.account == acct)).first()
+    if patient is None:
+        raise NotFoundError(f"No patient with account {account}", "Find it with medbill patient search")
+    return patient
+
+
+def list_patients(*, session: Session, limit: int | None = None) -> list[Patient]:
+    q = select(Patient).order_by(col(Patient.id))
+    if limit:
+        q = q.limit(limit)
+    return list(session.exec(q).all())
+
+
+def search_patients(*, session: Session, text: str, limit: int = 50) -> list[Patient]:
+    """Find patients by account, date of birth, member id, or name ("last", "first last", "last, first")."""
+    t = text.strip()
+    if not t:
+        raise InputError("Search text is empty", "Give a name, account, date of birth or member id")
+    conds: list[Any] = [Patient.account == t.upper()]
+    try:
+        conds.append(Patient.dob == parse_date(t))
+    except InputError:
+        pass
+    member_ids = select(Coverage.patient_id).where(func.upper(Coverage.member_id) == t.upper())
+    conds.append(col(Patient.id).in_(member_ids))
+    words = [w for w in t.replace(",", " ").split() if w]
+    if words:
+        name_conds = []
+        for w in words:
+            like = f"{w.lower()}%"
+            name_conds.append(or_(func.lower(Patient.first_name).like(like),
+                                  func.lower(Patient.last_name).like(like)))
+        from sqlalchemy import and_
+
+        conds.append(and_(*name_conds))
+    q = select(Patient).where(or_(*conds)).order_by(col(Patient.last_name), col(Patient.first_name),
+                                                    col(Patient.id)).limit(limit)
+    return list(session.exec(q).all())
+
+
+def update_patient(*, session: Session, user: str, account: str, **raw: Any) -> Patient:
+    patient = get_patient(session=session, account=account)
+    changes = {k: val for k, val in raw.items() if val is not None}
+    if not changes:
+        raise InputError("Nothing to update", "Give at least one field, e.g. --phone")
+    fields = clean_patient_fields(changes)
+    before = audit.snapshot(patient)
+    for key, val in fields.items():
+        setattr(patient, key, val)
+    patient.updated_at = utcnow()
+    session.add(patient)
+    session.flush()
+    audit.record(session=session, user=user, action="update", entity="patient",
+                 entity_id=patient.account, before=before, after=audit.snapshot(patient))
+    return patient
+
+
+# ---------------------------------------------------------------- coverage
+
+def _covers(c: Coverage, start: dt.date | None, end: dt.date | None) -> bool:
+    """Whether coverage c overlaps [start, end] (None = open)."""
+    c_start = c.effective or dt.date.min
+    c_end = c.termination or dt.date.max
+    s = start or dt.date.min
+    e = end or dt.date.max
+    return c_start <= e and s <= c_end
+
+
+def add_coverage(
+    *, session: Session, user: str, account: str, payer: str, member_id: str,
+    group: str | None = None, priority: str = "primary", relationship: str = "self",
+    subscriber_first_name: str | None = None, subscriber_last_name: str | None = None,
+    subscriber_middle_name: str | None = None, subscriber_dob: str | dt.date | None = None,
+    subscriber_sex: str | None = None, effective: str | dt.date | None = None,
+    termination: str | dt.date | None = None, copay: str | None = None,
+) -> Coverage:
+    """Add insurance coverage to a patient.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        account: the patient's account number.
+        payer: the payer id.
+        member_id: the subscriber's member id on the card.
+        group: the group number.
+        priority: primary, secondary or tertiary.
+        relationship: the patient's relationship to the subscriber.
+        subscriber_first_name: the subscriber's name when not self, and likewise below.
+        subscriber_last_name: see above.
+        subscriber_middle_name: see above.
+        subscriber_dob: see above.
+        subscriber_sex: see above.
+        effective: first date covered (None: any date).
+        termination: last date covered (None: open).
+        copay: the copay amount.
+
+    Returns:
+        The coverage.
+    """
+    patient = get_patient(session=session, account=account)
+    payer_row: Payer = get_payer(session=session, payer_id=payer)
+    prio = priority.strip().lower()
+    if prio not in PRIORITIES:
+        raise InputError(f"Priority '{priority}' must be primary, secondary or tertiary")
+    rel = relationship.strip().lower()
+    if rel not in RELATIONSHIPS:
+        raise InputError(f"Relationship '{relationship}' must be self, spouse, child or other")
+    mid = v.text(member_id, field="Member id", max_len=80).upper()
+    if len(mid) < 2:
+        raise InputError(f"Member id '{member_id}' is too short", "Copy it from the insurance card")
+    grp = v.text(group, field="Group number", max_len=50).upper() if group else None
+    eff = effective if isinstance(effective, dt.date) or effective is None else parse_date(effective, what="effective date")
+    term = termination if isinstance(termination, dt.date) or termination is None else parse_date(termination, what="termination date")
+    if eff and term and term < eff:
+        raise InputError("The termination date is before the effective date")
+    sub: dict[str, Any] = {}
+    if rel == "self":
+        given = [x for x in (subscriber_first_name, subscriber_last_name, subscriber_dob, subscriber_sex) if x]
+        if given:
+            raise InputError("Subscriber details are only for a relationship other than self",
+                             "Drop the --subscriber-* options or give --relationship")
+    else:
+        if not (subscriber_first_name and subscriber_last_name and subscriber_dob and subscriber_sex):
+            raise InputError(
+                f"A {rel} coverage needs the subscriber's name, date of birth and sex",
+                "Give --subscriber-first-name, --subscriber-last-name, --subscriber-dob and --subscriber-sex",
+            )
+        sdob = subscriber_dob if isinstance(subscriber_dob, dt.date) else parse_date(subscriber_dob, what="subscriber date of birth")
+        sub = {
+            "subscriber_first_name": v.name(subscriber_first_name, field="Subscriber first name", max_len=35),
+            "subscriber_last_name": v.name(subscriber_last_name, field="Subscriber last name", max_len=60),
+            "subscriber_middle_name": v.name(subscriber_middle_name, field="Subscriber middle name", max_len=25) if subscriber_middle_name else None,
+            "subscriber_dob": v.dob(sdob, field="Subscriber date of birth"),
+            "subscriber_sex": v.sex(subscriber_sex),
+        }
+    copay_cents = None
+    if copay is not None:
+        try:
+            copay_cents = to_cents(parse_amount(copay))
+        except AmountError as exc:
+            raise InputError(f"Copay: {exc}") from None
+    existing = session.exec(
+        select(Coverage).where(Coverage.patient_id == patient.id, Coverage.priority == prio)
+    ).all()
+    for c in existing:
+        if _covers(c, eff, term):
+            raise InputError(
+                f"Coverage {c.id} is already {prio} for {patient.account} on overlapping dates",
+                f"End it first with medbill coverage end {c.id} --date DATE, or use another --priority",
+            )
+    assert patient.id is not None and payer_row.id is not None
+    cov = Coverage(
+        patient_id=patient.id, payer_id=payer_row.id, priority=prio, member_id=mid,
+        group_number=grp, relationship=rel, effective=eff, termination=term,
+        copay_cents=copay_cents, **sub,
+    )
+    session.add(cov)
+    session.flush()
+    audit.record(session=session, user=user, action="create", entity="coverage",
+                 entity_id=cov.id, after=audit.snapshot(cov))
+    return cov
+
+
+def list_coverages(*, session: Session, account: str) -> list[tuple[Coverage, Payer]]:
+    patient = get_patient(session=session, account=account)
+    rows = session.exec(
+        select(Coverage, Payer).join(Payer, col(Payer.id) == Coverage.payer_id)
+        .where(Coverage.patient_id == patient.id)
+        .order_by(col(Coverage.priority), col(Coverage.id))
+    ).all()
+    return [(c, p) for c, p in rows]
+
+
+def end_coverage(*, session: Session, user: str, coverage_id: int, date: dt.date) -> Coverage:
+    cov = session.get(Coverage, coverage_id)
+    if cov is None:
+        raise NotFoundError(f"No coverage {coverage_id}", "See medbill coverage list ACCOUNT")
+    if cov.effective and date < cov.effective:
+        raise InputError(f"The end date {date} is before the coverage's effective date {cov.effective}")
+    before = audit.snapshot(cov)
+    cov.termination = date
+    session.add(cov)
+    session.flush()
+    audit.record(session=session, user=user, action="end", entity="coverage",
+                 entity_id=cov.id, before=before, after=audit.snapshot(cov))
+    return cov
+
+
+def active_coverage(
+    *, session: Session, patient_id: int, on: dt.date, priority: str = "primary"
+) -> Coverage | None:
+    """The coverage of that priority in force on a date of service, if any."""
+    rows = session.exec(
+        select(Coverage).where(Coverage.patient_id == patient_id, Coverage.priority == priority)
+        .order_by(col(Coverage.id).desc())
+    ).all()
+    for c in rows:
+        if _covers(c, on, on):
+            return c
+    return None
+
+
+# ---------------------------------------------------------------- history
+
+HistoryCodeCheck = Callable[[Session, str], str]
+
+
+def add_history(
+    *, session: Session, user: str, account: str, condition: str | None = None,
+    onset: dt.date | None = None, status: str = "active", allergy: str | None = None,
+    note: str | None = None, code_check: HistoryCodeCheck | None = None,
+) -> HistoryEntry:
+    """Add one history entry: a condition (ICD-10-CM), an allergy or a note.
+
+    ``code_check`` validates the condition against the loaded code set when one is given.
+    """
+    patient = get_patient(session=session, account=account)
+    given = [x for x in (condition, allergy, note) if x]
+    if len(given) != 1:
+        raise InputError("Give exactly one of --condition, --allergy or --note")
+    st = status.strip().lower()
+    if st not in ("active", "resolved"):
+        raise InputError(f"Status '{status}' must be active or resolved")
+    assert patient.id is not None
+    if condition:
+        code = v.icd10_format(condition)
+        if code_check is not None:
+            code = code_check(session, code)
+        if onset and onset > dt.date.today():
+            raise InputError(f"Onset {onset} is in the future")
+        entry = HistoryEntry(patient_id=patient.id, kind="condition", code=code, onset=onset, status=st)
+    elif allergy:
+        entry = HistoryEntry(patient_id=patient.id, kind="allergy",
+                             text=v.text(allergy, field="Allergy", max_len=200), status=st)
+    else:
+        assert note
+        entry = HistoryEntry(patient_id=patient.id, kind="note", text=v.text(note, field="Note", max_len=2000))
+    session.add(entry)
+    session.flush()
+    audit.record(session=session, user=user, action="create", entity="history",
+                 entity_id=entry.id, after=audit.snapshot(entry))
+    return entry
+
+
+def list_history(*, session: Session, account: str) -> list[HistoryEntry]:
+    patient = get_patient(session=session, account=account)
+    return list(session.exec(select(HistoryEntry).where(HistoryEntry.patient_id == patient.id)
+                             .order_by(col(HistoryEntry.id))).all())
+
+
+# ---------------------------------------------------------------- import
+
+IMPORT_REQUIRED = ("first_name", "last_name", "dob", "sex")
+IMPORT_OPTIONAL = ("middle_name", "address", "city", "state", "zip", "phone", "email",
+                   "payer_id", "member_id", "group_number", "priority", "coverage_effective")
+
+
+@dataclass
+class ImportResult:
+    created: list[Patient] = field(default_factory=list)
+    bad: list[tuple[int, str]] = field(default_factory=list)
+
+
+def import_patients(
+    *, session: Session, user: str, rows: Iterable[tuple[int, dict[str, str]]],
+    skip_bad: bool = False, progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Register patients from rows of a CSV (line number, column -> text).
+
+    All-or-nothing unless ``skip_bad``: with a bad row and no ``skip_bad`` a RowError is raised
+    after every row was checked, so the user sees them all. Each good row is validated and
+    written inside a savepoint so that a bad coverage undoes its patient too.
+    """
+    result = ImportResult()
+    payers: dict[str, Payer | None] = {}
+    seen: dict[tuple[str, str, dt.date], int] = {}
+    for line, row in rows:
+        try:
+            with audit.savepoint(session):
+                pfields = {k: row.get(k, "") for k in IMPORT_REQUIRED + IMPORT_OPTIONAL[:7]}
+                for req in IMPORT_REQUIRED:
+                    if not (pfields.get(req) or "").strip():
+                        raise InputError(f"{req} is empty")
+                cleaned = clean_patient_fields(pfields)
+                key = (cleaned["first_name"].lower(), cleaned["last_name"].lower(), cleaned["dob"])
+                if key in seen:
+                    raise DuplicateError(f"same patient as line {seen[key]}")
+                patient = add_patient(session=session, user=user, **pfields)
+                seen[key] = line
+                pid = (row.get("payer_id") or "").strip()
+                mid = (row.get("member_id") or "").strip()
+                if pid or mid:
+                    if not (pid and mid):
+                        raise InputError("payer_id and member_id go together")
+                    if pid.upper() not in payers:
+                        payers[pid.upper()] = session.exec(select(Payer).where(Payer.payer_id == pid.upper())).first()
+                    if payers[pid.upper()] is None:
+                        raise NotFoundError(f"no payer with id {pid}")
+                    assert patient.account
+                    add_coverage(
+                        session=session, user=user, account=patient.account, payer=pid,
+                        member_id=mid, group=(row.get("group_number") or None),
+                        priority=(row.get("priority") or "primary"),
+                        effective=(row.get("coverage_effective") or None),
+                    )
+            result.created.append(patient)
+        except InputError as exc:
+            result.bad.append((line, str(exc).rstrip(".")))
+        if progress:
+            progress(1)
+    if result.bad and not skip_bad:
+        from medbill_cli.errors import RowError
+
+        raise RowError(
+            f"{len(result.bad)} bad row(s); nothing was imported", result.bad,
+            "Fix them, or use --skip-bad to import the good rows",
+        )
+    return result
