@@ -10,16 +10,27 @@ from typer.core import TyperGroup
 
 from medbill_cli import __version__
 from medbill_cli.cli import (
+    ar,
     audit,
+    charge,
+    claim,
     codes,
     coverage,
+    day,
     db,
+    denial,
+    encounter,
+    era,
     facility,
+    fee,
     history,
     patient,
     payer,
+    payment,
     practice,
     provider,
+    reconcile,
+    report,
 )
 from medbill_cli.cli._context import state
 from medbill_cli.cli._output import error
@@ -120,6 +131,17 @@ app.add_typer(patient.app, name="patient")
 app.add_typer(coverage.app, name="coverage")
 app.add_typer(history.app, name="history")
 app.add_typer(codes.app, name="codes")
+app.add_typer(fee.app, name="fee")
+app.add_typer(encounter.app, name="encounter")
+app.add_typer(charge.app, name="charge")
+app.add_typer(payment.app, name="payment")
+app.add_typer(claim.app, name="claim")
+app.add_typer(era.app, name="era")
+app.add_typer(denial.app, name="denial")
+app.add_typer(ar.app, name="ar")
+app.command("reconcile")(reconcile.reconcile)
+app.add_typer(day.app, name="day")
+app.add_typer(report.app, name="report")
 app.add_typer(audit.app, name="audit")
 
 

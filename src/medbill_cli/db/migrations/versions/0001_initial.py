@@ -83,6 +83,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('system', 'version')
     )
+    op.create_table('day_close',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('date', sa.Date(), nullable=False),
+    sa.Column('closed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('closed_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('forced', sa.Boolean(), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('snapshot', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('snapshot_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('reopened_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('reopened_by', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+    sa.Column('reopen_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('day_close', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_day_close_date'), ['date'], unique=False)
+
     op.create_table('facility',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -509,6 +526,10 @@ def downgrade() -> None:
 
     op.drop_table('fee')
     op.drop_table('facility')
+    with op.batch_alter_table('day_close', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_day_close_date'))
+
+    op.drop_table('day_close')
     op.drop_table('code_set')
     with op.batch_alter_table('code', schema=None) as batch_op:
         batch_op.drop_index('ix_code_system_code')

@@ -1,0 +1,134 @@
+"""The one lookup service that charge entry and the claim scrubber use.
+
+Every check is by date of service: a code is valid on a date when ``effective <= dos`` and
+(``termination`` is unset or ``dos <= termination``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from medbill_cli.db.models import Code, MueEdit, PtpEdit
+from medbill_cli.errors import InputError
+
+PROCEDURE_SYSTEMS = ("cpt", "hcpcs")
+
+
+def normalize_icd(code: str) -> str:
+    """``e119`` -> ``E11.9``; ``E11`` stays ``E11``."""
+    bare = code.strip().upper().replace(".", "")
+    return bare if len(bare) <= 3 else f"{bare[:3]}.{bare[3:]}"
+
+
+def _valid_on(q, dos: dt.date | None):  # type: ignore[no-untyped-def]
+    if dos is None:
+        return q
+    return q.where(Code.effective <= dos).where(
+        or_(col(Code.termination).is_(None), col(Code.termination) >= dos)
+    )
+
+
+def get_code(
+    *, session: Session, system: str | tuple[str, ...], code: str, dos: dt.date | None = None
+) -> Code | None:
+    """The code row valid on ``dos`` (latest effective first), or None.
+
+    Args:
+        session: any session.
+        system: one system name or a tuple of them.
+        code: the code as typed (ICD-10-CM with or without the dot).
+        dos: the date of service; None ignores dates.
+    """
+    systems = (system,) if isinstance(system, str) else system
+    c = normalize_icd(code) if systems == ("icd10cm",) else code.strip().upper()
+    q = select(Code).where(col(Code.system).in_(systems), Code.code == c)
+    q = _valid_on(q, dos).order_by(col(Code.effective).desc()).limit(1)
+    return session.exec(q).first()
+
+
+def children(*, session: Session, code: str, limit: int = 20) -> list[Code]:
+    c = normalize_icd(code)
+    q = select(Code).where(Code.system == "icd10cm", Code.parent == c).order_by(col(Code.code)).limit(limit)
+    return list(session.exec(q).all())
+
+
+def check_diagnosis(*, session: Session, code: str, dos: dt.date | None) -> Code:
+    """A billable ICD-10-CM code valid on ``dos``, or InputError saying why not."""
+    from medbill_cli.validate import icd10_format
+
+    c = icd10_format(code)
+    row = get_code(session=session, system="icd10cm", code=c, dos=dos)
+    if row is None:
+        if get_code(session=session, system="icd10cm", code=c) is not None:
+            raise InputError(f"Diagnosis {c} is not valid on {dos}", "Use the code in force on the date of service")
+        raise InputError(f"Unknown diagnosis {c}", f"Look it up with medbill codes search {c}")
+    if not row.billable:
+        kids = children(session=session, code=c, limit=5)
+        more = ", ".join(k.code for k in kids)
+        raise InputError(
+            f"Diagnosis {c} is a header, not billable",
+            f"Use a more specific code{(' such as ' + more) if more else ''} (medbill codes show {c})",
+        )
+    return row
+
+
+def check_procedure(*, session: Session, code: str, dos: dt.date | None) -> Code:
+    """A CPT or HCPCS code valid on ``dos``, or InputError."""
+    c = code.strip().upper()
+    row = get_code(session=session, system=PROCEDURE_SYSTEMS, code=c, dos=dos)
+    if row is None:
+        if get_code(session=session, system=PROCEDURE_SYSTEMS, code=c) is not None:
+            raise InputError(f"Procedure code {c} is not valid on {dos}", "Use the code in force on the date of service")
+        raise InputError(f"Unknown procedure code {c}", f"Look it up with medbill codes search {c} --system cpt")
+    return row
+
+
+def check_modifier(*, session: Session, modifier: str, dos: dt.date | None) -> Code:
+    m = modifier.strip().upper()
+    row = get_code(session=session, system="modifier", code=m, dos=dos)
+    if row is None:
+        raise InputError(f"Unknown modifier {m}", "See medbill codes search --system modifier")
+    return row
+
+
+def check_pos(*, session: Session, pos: str) -> Code:
+    p = pos.strip().zfill(2)
+    row = get_code(session=session, system="pos", code=p)
+    if row is None:
+        raise InputError(f"Unknown place of service {p}", "See medbill codes search --system pos")
+    return row
+
+
+def mue_for(*, session: Session, code: str, dos: dt.date | None = None) -> MueEdit | None:
+    """The MUE of a procedure code (the latest loaded version in force on ``dos``)."""
+    q = select(MueEdit).where(MueEdit.code == code.strip().upper())
+    if dos is not None:
+        q = q.where(or_(col(MueEdit.effective).is_(None), col(MueEdit.effective) <= dos))
+    q = q.order_by(col(MueEdit.effective).desc(), col(MueEdit.id).desc()).limit(1)
+    return session.exec(q).first()
+
+
+def ptp_pairs(*, session: Session, codes: list[str], dos: dt.date) -> list[PtpEdit]:
+    """NCCI PTP edits in force on ``dos`` between any two of ``codes`` (column 1 first)."""
+    cs = sorted({c.strip().upper() for c in codes})
+    if len(cs) < 2:
+        return []
+    q = select(PtpEdit).where(col(PtpEdit.column1).in_(cs), col(PtpEdit.column2).in_(cs))
+    q = q.where(PtpEdit.effective <= dos).where(
+        or_(col(PtpEdit.deletion).is_(None), col(PtpEdit.deletion) >= dos)
+    )
+    return [e for e in session.exec(q).all() if e.column1 != e.column2]
+
+
+def history_code_check(session: Session, code: str) -> str:
+    """For medical history: a known ICD-10-CM code (any date, header allowed when nothing is loaded)."""
+    row = get_code(session=session, system="icd10cm", code=code)
+    if row is None:
+        loaded = session.exec(select(Code.id).where(Code.system == "icd10cm").limit(1)).first()
+        if loaded is not None:
+            raise InputError(f"Unknown diagnosis {normalize_icd(code)}", f"Look it up with medbill codes search {code}")
+        return normalize_icd(code)
+    return row.code
