@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel, col, select
 
-from medbill_cli.db.models import AuditLog
+from medbill_cli.db.models import AuditLog, Setting
 from medbill_cli.db.models._base import utcnow
 
 GENESIS = "0" * 64
+HEAD_KEY = "audit.head"  # "<id>:<hash>" of the newest row: a removed last row shows too
 _PG_AUDIT_LOCK = 724_001  # pg_advisory_xact_lock key: one writer at a time extends the chain
 
 
@@ -122,6 +123,11 @@ def record(
     session.flush()
     # The chain is locked for the rest of this transaction; remember its head.
     session.info["audit_head"] = row.hash
+    head = session.get(Setting, HEAD_KEY)
+    if head is None:
+        head = Setting(key=HEAD_KEY, value="")
+    head.value = f"{row.id}:{row.hash}"
+    session.add(head)
     return row
 
 
@@ -167,6 +173,14 @@ def verify_audit(*, session: Session) -> VerifyResult:
             return VerifyResult(False, n, row.id, "its contents were altered")
         prev = row.hash
         last_id = row.id
+    head = session.get(Setting, HEAD_KEY)
+    if head is not None:
+        head_id, _, head_hash = head.value.partition(":")
+        if int(head_id) != last_id or head_hash != prev:
+            bad = last_id + 1 if int(head_id) > last_id else int(head_id)
+            return VerifyResult(False, n, bad, "is missing (the newest entries were removed or altered)")
+    elif n:
+        return VerifyResult(False, n, last_id, "has no recorded head (the chain's head was removed)")
     return VerifyResult(True, n)
 
 
