@@ -101,34 +101,38 @@ def record(
     Returns:
         The new audit row.
     """
+    return record_many(session=session, user=user,
+                       entries=[(action, entity, entity_id, before, after)])[0]
+
+
+AuditEntry = tuple[str, str, object, "dict[str, Any] | None", "dict[str, Any] | None"]
+
+
+def record_many(*, session: Session, user: str, entries: list[AuditEntry]) -> list[AuditLog]:
+    """Append several audit rows (action, entity, entity_id, before, after) in one flush."""
     prev = session.info.get("audit_head")
     if prev is None:
         _lock_chain(session)
         last = session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(1)).first()
         prev = last.hash if last else GENESIS
     at = utcnow()
-    b, a = _dumps(before), _dumps(after)
-    row = AuditLog(
-        at=at,
-        user=user,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=b,
-        after=a,
-        prev_hash=prev,
-        hash=row_hash(prev, at, user, action, entity, str(entity_id), b, a),
-    )
-    session.add(row)
+    rows: list[AuditLog] = []
+    for action, entity, entity_id, before, after in entries:
+        b, a = _dumps(before), _dumps(after)
+        h = row_hash(prev, at, user, action, entity, str(entity_id), b, a)
+        rows.append(AuditLog(at=at, user=user, action=action, entity=entity,
+                             entity_id=str(entity_id), before=b, after=a, prev_hash=prev, hash=h))
+        prev = h
+    session.add_all(rows)
     session.flush()
     # The chain is locked for the rest of this transaction; remember its head.
-    session.info["audit_head"] = row.hash
+    session.info["audit_head"] = prev
     head = session.get(Setting, HEAD_KEY)
     if head is None:
         head = Setting(key=HEAD_KEY, value="")
-    head.value = f"{row.id}:{row.hash}"
+    head.value = f"{rows[-1].id}:{prev}"
     session.add(head)
-    return row
+    return rows
 
 
 def list_audit(

@@ -383,49 +383,88 @@ class ImportResult:
     bad: list[tuple[int, str]] = field(default_factory=list)
 
 
+@dataclass
+class _GoodRow:
+    line: int
+    patient: dict[str, Any]
+    coverage: dict[str, Any] | None
+
+
+def _clean_import_row(
+    row: dict[str, str], payers: dict[str, Payer | None], session: Session
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    pfields = {k: row.get(k, "") for k in IMPORT_REQUIRED + IMPORT_OPTIONAL[:7]}
+    for req in IMPORT_REQUIRED:
+        if not (pfields.get(req) or "").strip():
+            raise InputError(f"{req} is empty")
+    cleaned = clean_patient_fields(pfields)
+    pid = (row.get("payer_id") or "").strip().upper()
+    mid = (row.get("member_id") or "").strip()
+    extra = [k for k in ("group_number", "priority", "coverage_effective") if (row.get(k) or "").strip()]
+    if not (pid or mid):
+        if extra:
+            raise InputError(f"{extra[0]} needs payer_id and member_id")
+        return cleaned, None
+    if not (pid and mid):
+        raise InputError("payer_id and member_id go together")
+    if pid not in payers:
+        payers[pid] = session.exec(select(Payer).where(Payer.payer_id == pid)).first()
+    payer = payers[pid]
+    if payer is None:
+        raise NotFoundError(f"no payer with id {pid}")
+    member = v.text(mid, field="Member id", max_len=80).upper()
+    if len(member) < 2:
+        raise InputError(f"member id '{mid}' is too short")
+    prio = (row.get("priority") or "primary").strip().lower()
+    if prio not in PRIORITIES:
+        raise InputError(f"priority '{prio}' must be primary, secondary or tertiary")
+    grp = (row.get("group_number") or "").strip()
+    eff = (row.get("coverage_effective") or "").strip()
+    cov = {
+        "payer_id": payer.id, "member_id": member, "priority": prio, "relationship": "self",
+        "group_number": v.text(grp, field="Group number", max_len=50).upper() if grp else None,
+        "effective": parse_date(eff, what="coverage effective date") if eff else None,
+    }
+    return cleaned, cov
+
+
 def import_patients(
     *, session: Session, user: str, rows: Iterable[tuple[int, dict[str, str]]],
     skip_bad: bool = False, progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Register patients from rows of a CSV (line number, column -> text).
+    """Register patients (and their own coverage) from rows of a CSV.
 
-    All-or-nothing unless ``skip_bad``: with a bad row and no ``skip_bad`` a RowError is raised
-    after every row was checked, so the user sees them all. Each good row is validated and
-    written inside a savepoint so that a bad coverage undoes its patient too.
+    Every row is checked first, so the user sees every bad line at once; all-or-nothing unless
+    ``skip_bad``, in which case the good rows are written and the bad ones reported. A row is
+    bad when a field is invalid, the payer is unknown, or the patient (same first and last name
+    and date of birth) is already registered or appears earlier in the file.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        rows: (line number, column -> text), as from ``csvfile.read_rows``.
+        skip_bad: import the good rows when some are bad.
+        progress: called with 1 per row checked.
+
+    Returns:
+        The created patients and the bad rows.
     """
     result = ImportResult()
     payers: dict[str, Payer | None] = {}
     seen: dict[tuple[str, str, dt.date], int] = {}
-    for line, row in rows:
+    good: list[_GoodRow] = []
+    row_list = list(rows)
+    existing = _existing_keys(session, row_list)
+    for line, row in row_list:
         try:
-            with audit.savepoint(session):
-                pfields = {k: row.get(k, "") for k in IMPORT_REQUIRED + IMPORT_OPTIONAL[:7]}
-                for req in IMPORT_REQUIRED:
-                    if not (pfields.get(req) or "").strip():
-                        raise InputError(f"{req} is empty")
-                cleaned = clean_patient_fields(pfields)
-                key = (cleaned["first_name"].lower(), cleaned["last_name"].lower(), cleaned["dob"])
-                if key in seen:
-                    raise DuplicateError(f"same patient as line {seen[key]}")
-                patient = add_patient(session=session, user=user, **pfields)
-                seen[key] = line
-                pid = (row.get("payer_id") or "").strip()
-                mid = (row.get("member_id") or "").strip()
-                if pid or mid:
-                    if not (pid and mid):
-                        raise InputError("payer_id and member_id go together")
-                    if pid.upper() not in payers:
-                        payers[pid.upper()] = session.exec(select(Payer).where(Payer.payer_id == pid.upper())).first()
-                    if payers[pid.upper()] is None:
-                        raise NotFoundError(f"no payer with id {pid}")
-                    assert patient.account
-                    add_coverage(
-                        session=session, user=user, account=patient.account, payer=pid,
-                        member_id=mid, group=(row.get("group_number") or None),
-                        priority=(row.get("priority") or "primary"),
-                        effective=(row.get("coverage_effective") or None),
-                    )
-            result.created.append(patient)
+            pfields, cov = _clean_import_row(row, payers, session)
+            key = (pfields["first_name"].lower(), pfields["last_name"].lower(), pfields["dob"])
+            if key in existing:
+                raise DuplicateError(f"already registered as {existing[key]}")
+            if key in seen:
+                raise DuplicateError(f"same patient as line {seen[key]}")
+            seen[key] = line
+            good.append(_GoodRow(line, pfields, cov))
         except InputError as exc:
             result.bad.append((line, str(exc).rstrip(".")))
         if progress:
@@ -437,4 +476,43 @@ def import_patients(
             f"{len(result.bad)} bad row(s); nothing was imported", result.bad,
             "Fix them, or use --skip-bad to import the good rows",
         )
+    for start in range(0, len(good), 1000):
+        chunk = good[start:start + 1000]
+        patients = [Patient(**g.patient) for g in chunk]
+        session.add_all(patients)
+        session.flush()
+        for p in patients:
+            assert p.id is not None
+            p.account = account_number(p.id)
+        session.flush()
+        covs = [Coverage(patient_id=p.id, **g.coverage) for p, g in zip(patients, chunk, strict=True)
+                if g.coverage is not None and p.id is not None]
+        session.add_all(covs)
+        session.flush()
+        entries: list[audit.AuditEntry] = [
+            ("create", "patient", p.account, None, audit.snapshot(p)) for p in patients
+        ]
+        entries += [("create", "coverage", c.id, None, audit.snapshot(c)) for c in covs]
+        audit.record_many(session=session, user=user, entries=entries)
+        result.created.extend(patients)
     return result
+
+
+def _existing_keys(
+    session: Session, rows: list[tuple[int, dict[str, str]]]
+) -> dict[tuple[str, str, dt.date], str]:
+    """(first, last, dob) of registered patients born on any DOB in the file -> account."""
+    dobs: set[dt.date] = set()
+    for _, row in rows:
+        try:
+            dobs.add(dt.date.fromisoformat((row.get("dob") or "").strip()))
+        except ValueError:
+            continue
+    out: dict[tuple[str, str, dt.date], str] = {}
+    dob_list = sorted(dobs)
+    for i in range(0, len(dob_list), 500):
+        q = select(Patient.first_name, Patient.last_name, Patient.dob, Patient.account).where(
+            col(Patient.dob).in_(dob_list[i:i + 500]))
+        for first, last, dob, acct in session.exec(q).all():
+            out[(first.lower(), last.lower(), dob)] = acct or ""
+    return out
