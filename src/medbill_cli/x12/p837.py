@@ -1,0 +1,391 @@
+"""The 837P (005010X222A1) writer: frozen dataclasses in, X12 segments out, streamed.
+
+No library writes 005010X222A1 correctly, so the segments are written directly, following the
+ASC X12 implementation guide's loop order:
+
+    ISA GS ST BHT
+      1000A NM1*41 PER          submitter
+      1000B NM1*40              receiver
+      2000A HL*..20 PRV         billing provider
+        2010AA NM1*85 N3 N4 REF*EI
+        2000B HL*..22 SBR       subscriber (one per claim)
+          2010BA NM1*IL N3 N4 DMG
+          2010BB NM1*PR
+          2000C HL*..23 PAT     patient, when not the subscriber
+            2010CA NM1*QC N3 N4 DMG
+          2300 CLM REF*F8 HI
+            2310B NM1*82 PRV    rendering provider, when it differs from the billing provider
+            2400 LX SV1 DTP*472 (2410 LIN CTP)
+    SE GE IEA
+
+Data are uppercased and stripped of the delimiter characters; amounts carry no trailing zeros.
+The writer keeps only counters, so memory does not grow with the number of claims.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+ELEMENT = "*"
+COMPONENT = ":"
+REPETITION = "^"
+SEGMENT = "~"
+IMPLEMENTATION = "005010X222A1"
+MAX_LINES = 50  # service lines per claim (2400 loop repeat)
+MAX_DIAGNOSES = 12  # HI diagnosis codes per claim
+
+_BAD = re.compile(r"[*:^~\r\n\t]")
+_SPACES = re.compile(r" {2,}")
+
+# SBR02 / PAT01 individual relationship codes.
+RELATIONSHIP_CODES = {"self": "18", "spouse": "01", "child": "19", "other": "G8"}
+PRIORITY_CODES = {"primary": "P", "secondary": "S", "tertiary": "T"}
+
+
+def clean(value: object) -> str:
+    """Uppercase ASCII text with no delimiter characters and single spaces."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
+    text = _BAD.sub(" ", text).upper()
+    return _SPACES.sub(" ", text).strip()
+
+
+def amount(cents: int) -> str:
+    """X12 decimal: ``12500`` -> ``125``, ``12550`` -> ``125.5``, ``12555`` -> ``125.55``."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    if frac == 0:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{frac:02d}".rstrip("0")
+
+
+def dx_code(code: str) -> str:
+    """ICD-10-CM as sent in HI: no dot."""
+    return clean(code).replace(".", "")
+
+
+# --------------------------------------------------------------------------- the data
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str
+    city: str
+    state: str
+    zip: str
+    line2: str | None = None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """ISA/GS/ST/BHT values. One interchange, one group, one transaction per file."""
+
+    sender_id: str
+    receiver_id: str
+    control_number: int  # ISA13, GS06 and ST02 (never repeated)
+    created: dt.datetime
+    usage: str = "P"  # ISA15: P production, T test
+    sender_qualifier: str = "ZZ"
+    receiver_qualifier: str = "ZZ"
+    reference: str | None = None  # BHT03; defaults to the control number
+
+
+@dataclass(frozen=True)
+class Submitter:
+    name: str
+    id: str
+    contact_name: str
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Receiver:
+    name: str
+    id: str
+
+
+@dataclass(frozen=True)
+class BillingProvider:
+    name: str
+    npi: str
+    ein: str
+    address: Address  # ZIP+4 required
+    taxonomy: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    last_name: str
+    first_name: str
+    dob: dt.date | None
+    sex: str  # M|F|U
+    middle_name: str | None = None
+    address: Address | None = None
+
+
+@dataclass(frozen=True)
+class PayerInfo:
+    name: str
+    payer_id: str
+
+
+@dataclass(frozen=True)
+class RenderingProvider:
+    npi: str
+    last_name: str
+    first_name: str
+    middle_name: str | None = None
+    taxonomy: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceLine:
+    code: str
+    amount_cents: int
+    units: int
+    date_of_service: dt.date
+    dx_pointers: tuple[int, ...]
+    modifiers: tuple[str, ...] = ()
+    pos: str | None = None  # SV105, only when it differs from the claim's
+    ndc: str | None = None
+    ndc_unit: str | None = None
+    ndc_quantity: str | None = None
+
+
+@dataclass(frozen=True)
+class ClaimOut:
+    pcn: str  # CLM01
+    pos: str
+    diagnoses: tuple[str, ...]
+    subscriber: Person
+    member_id: str
+    payer: PayerInfo
+    lines: tuple[ServiceLine, ...]
+    relationship: str = "self"  # self|spouse|child|other
+    patient: Person | None = None  # None: the patient is the subscriber
+    priority: str = "primary"
+    group_number: str | None = None
+    filing_indicator: str = "CI"
+    frequency: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
+    payer_claim_number: str | None = None  # REF*F8, for 7 and 8
+    rendering: RenderingProvider | None = None
+
+    @property
+    def total_cents(self) -> int:
+        return sum(ln.amount_cents for ln in self.lines)
+
+
+@dataclass
+class Stats:
+    """What the writer wrote: counts that SE/GE/IEA carry and the totals."""
+
+    segments: int = 0  # ST..SE inclusive
+    claims: int = 0
+    lines: int = 0
+    total_cents: int = 0
+    hl: int = 0
+
+
+# --------------------------------------------------------------------------- the writer
+
+
+def segment(*elements: object) -> str:
+    """One segment; trailing empty elements are dropped."""
+    parts = [e if isinstance(e, str) else ("" if e is None else str(e)) for e in elements]
+    while parts and parts[-1] == "":
+        parts.pop()
+    return ELEMENT.join(parts) + SEGMENT + "\n"
+
+
+def _composite(*parts: str) -> str:
+    items = list(parts)
+    while items and items[-1] == "":
+        items.pop()
+    return COMPONENT.join(items)
+
+
+def _zip(z: str) -> str:
+    return re.sub(r"\D", "", z or "")
+
+
+def _phone(p: str | None) -> str:
+    return re.sub(r"\D", "", p or "")
+
+
+class Writer837P:
+    """Writes one interchange through ``write``; call ``begin``, ``claim`` per claim, ``end``."""
+
+    def __init__(
+        self,
+        write: Callable[[str], object],
+        *,
+        envelope: Envelope,
+        submitter: Submitter,
+        receiver: Receiver,
+        billing: BillingProvider,
+    ) -> None:
+        self._write = write
+        self.env = envelope
+        self.submitter = submitter
+        self.receiver = receiver
+        self.billing = billing
+        self.stats = Stats()
+        self._billing_hl = 0
+
+    def _seg(self, *elements: object) -> None:
+        self._write(segment(*elements))
+        self.stats.segments += 1
+
+    def begin(self) -> None:
+        e = self.env
+        created = e.created
+        ctl = f"{e.control_number:09d}"
+        # ISA is fixed width; it does not count toward SE01.
+        self._write(segment(
+            "ISA", "00", " " * 10, "00", " " * 10,
+            e.sender_qualifier, clean(e.sender_id).ljust(15)[:15],
+            e.receiver_qualifier, clean(e.receiver_id).ljust(15)[:15],
+            created.strftime("%y%m%d"), created.strftime("%H%M"), REPETITION, "00501", ctl, "0",
+            e.usage, COMPONENT,
+        ))
+        self._write(segment("GS", "HC", clean(e.sender_id), clean(e.receiver_id),
+                            created.strftime("%Y%m%d"), created.strftime("%H%M"),
+                            str(e.control_number), "X", IMPLEMENTATION))
+        self._seg("ST", "837", self.st_control, IMPLEMENTATION)
+        self._seg("BHT", "0019", "00", clean(e.reference or f"B{e.control_number}"),
+                  created.strftime("%Y%m%d"), created.strftime("%H%M"), "CH")
+        s = self.submitter
+        self._seg("NM1", "41", "2", clean(s.name), "", "", "", "", "46", clean(s.id))
+        per: list[str] = ["PER", "IC", clean(s.contact_name)]
+        if s.phone:
+            per += ["TE", _phone(s.phone)]
+        if s.email:
+            per += ["EM", clean(s.email)]
+        if len(per) == 3:
+            per += ["TE", _phone(None) or "0000000000"]
+        self._seg(*per)
+        r = self.receiver
+        self._seg("NM1", "40", "2", clean(r.name), "", "", "", "", "46", clean(r.id))
+        b = self.billing
+        self.stats.hl += 1
+        self._billing_hl = self.stats.hl
+        self._seg("HL", self._billing_hl, "", "20", "1")
+        if b.taxonomy:
+            self._seg("PRV", "BI", "PXC", clean(b.taxonomy))
+        self._seg("NM1", "85", "2", clean(b.name), "", "", "", "", "XX", b.npi)
+        self._address(b.address)
+        self._seg("REF", "EI", re.sub(r"\D", "", b.ein))
+
+    @property
+    def st_control(self) -> str:
+        return f"{self.env.control_number:04d}"
+
+    def _address(self, a: Address) -> None:
+        self._seg("N3", clean(a.line1), clean(a.line2))
+        self._seg("N4", clean(a.city), clean(a.state), _zip(a.zip))
+
+    def _person(self, p: Person) -> None:
+        if p.dob is not None:
+            self._seg("DMG", "D8", p.dob.strftime("%Y%m%d"), clean(p.sex) or "U")
+
+    def claim(self, c: ClaimOut) -> None:
+        """Write one claim: its 2000B (and 2000C) hierarchy, 2300, 2310B and 2400 loops."""
+        if not c.lines:
+            raise ValueError(f"claim {c.pcn} has no service lines")
+        if len(c.lines) > MAX_LINES:
+            raise ValueError(f"claim {c.pcn} has {len(c.lines)} lines; at most {MAX_LINES}")
+        dependent = c.patient is not None and c.relationship != "self"
+        self.stats.hl += 1
+        sub_hl = self.stats.hl
+        self._seg("HL", sub_hl, self._billing_hl, "22", "1" if dependent else "0")
+        self._seg("SBR", PRIORITY_CODES.get(c.priority, "P"), "" if dependent else "18",
+                  clean(c.group_number), "", "", "", "", "", clean(c.filing_indicator) or "CI")
+        s = c.subscriber
+        self._seg("NM1", "IL", "1", clean(s.last_name), clean(s.first_name), clean(s.middle_name),
+                  "", "", "MI", clean(c.member_id))
+        if not dependent:
+            # Subscriber address and demographics are required when the patient is the subscriber.
+            if s.address is not None:
+                self._address(s.address)
+            self._person(s)
+        self._seg("NM1", "PR", "2", clean(c.payer.name), "", "", "", "", "PI", clean(c.payer.payer_id))
+        if dependent:
+            assert c.patient is not None
+            self.stats.hl += 1
+            self._seg("HL", self.stats.hl, sub_hl, "23", "0")
+            self._seg("PAT", RELATIONSHIP_CODES.get(c.relationship, "G8"))
+            p = c.patient
+            self._seg("NM1", "QC", "1", clean(p.last_name), clean(p.first_name), clean(p.middle_name))
+            if p.address is not None:
+                self._address(p.address)
+            self._person(p)
+        total = c.total_cents
+        self._seg("CLM", clean(c.pcn), amount(total), "", "",
+                  _composite(clean(c.pos), "B", c.frequency), "Y", "A", "Y", "Y")
+        if c.frequency in ("7", "8") and c.payer_claim_number:
+            self._seg("REF", "F8", clean(c.payer_claim_number))
+        hi = ["HI"]
+        for i, code in enumerate(c.diagnoses[:MAX_DIAGNOSES]):
+            hi.append(_composite("ABK" if i == 0 else "ABF", dx_code(code)))
+        self._seg(*hi)
+        r = c.rendering
+        if r is not None and r.npi != self.billing.npi:
+            self._seg("NM1", "82", "1", clean(r.last_name), clean(r.first_name),
+                      clean(r.middle_name), "", "", "XX", r.npi)
+            if r.taxonomy:
+                self._seg("PRV", "PE", "PXC", clean(r.taxonomy))
+        for n, ln in enumerate(c.lines, start=1):
+            self._seg("LX", n)
+            proc = _composite("HC", clean(ln.code), *(clean(m) for m in ln.modifiers[:4]))
+            pos = clean(ln.pos) if ln.pos and ln.pos != c.pos else ""
+            pointers = _composite(*(str(p) for p in ln.dx_pointers[:4]))
+            self._seg("SV1", proc, amount(ln.amount_cents), "UN", ln.units, pos, "", pointers)
+            self._seg("DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d"))
+            if ln.ndc:
+                self._seg("LIN", "", "N4", re.sub(r"\D", "", ln.ndc))
+                self._seg("CTP", "", "", "", clean(ln.ndc_quantity) or str(ln.units),
+                          clean(ln.ndc_unit) or "UN")
+            self.stats.lines += 1
+        self.stats.claims += 1
+        self.stats.total_cents += total
+
+    def end(self) -> Stats:
+        self._seg("SE", self.stats.segments + 1, self.st_control)
+        self._write(segment("GE", "1", str(self.env.control_number)))
+        self._write(segment("IEA", "1", f"{self.env.control_number:09d}"))
+        return self.stats
+
+
+def write_837p(
+    write: Callable[[str], object],
+    claims: Iterable[ClaimOut],
+    *,
+    envelope: Envelope,
+    submitter: Submitter,
+    receiver: Receiver,
+    billing: BillingProvider,
+) -> Stats:
+    """Write one 837P interchange of ``claims`` (any iterable; consumed once, streamed).
+
+    Args:
+        write: called with each segment's text (e.g. a file's ``write``).
+        claims: the claims, at most 50 lines each.
+        envelope: control number, sender/receiver ids and the creation time.
+        submitter: loop 1000A.
+        receiver: loop 1000B.
+        billing: loop 2000A/2010AA.
+
+    Returns:
+        Segment, claim and line counts and the total charge.
+    """
+    w = Writer837P(write, envelope=envelope, submitter=submitter, receiver=receiver, billing=billing)
+    w.begin()
+    for c in claims:
+        w.claim(c)
+    return w.end()
