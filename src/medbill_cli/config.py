@@ -1,12 +1,15 @@
-"""Settings: a flag wins over a ``MEDBILL_*`` environment variable, which wins over the default."""
+"""Settings: a flag wins over a ``MEDBILL_*`` environment variable, which wins over the default.
+
+Plain ``os.environ`` on purpose: this runs on every command, and pydantic-settings would add
+its import time to each one for two strings.
+"""
 
 from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_db_path() -> Path:
@@ -22,11 +25,15 @@ def login_name() -> str:
         return os.environ.get("USER") or "unknown"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MEDBILL_", extra="ignore")
+def _env(name: str) -> str | None:
+    value = os.environ.get(f"MEDBILL_{name}", "").strip()
+    return value or None
 
-    db: str | None = None
-    user: str | None = None
+
+@dataclass
+class Settings:
+    db: str | None = field(default_factory=lambda: _env("DB"))
+    user: str | None = field(default_factory=lambda: _env("USER"))
 
     def db_target(self) -> str:
         return self.db or str(default_db_path())

@@ -8,36 +8,85 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+import importlib
+
 from medbill_cli import __version__
-from medbill_cli.cli import (
-    ar,
-    audit,
-    charge,
-    claim,
-    codes,
-    coverage,
-    day,
-    db,
-    denial,
-    encounter,
-    era,
-    facility,
-    fee,
-    history,
-    patient,
-    payer,
-    payment,
-    practice,
-    provider,
-    reconcile,
-    report,
-)
 from medbill_cli.cli._context import state
 from medbill_cli.cli._output import error
 
+# Every command group, in the order `medbill --help` lists them: name -> module.
+# Modules are imported (and their commands built) only when their group is used, so an
+# interactive command pays only for itself.
+GROUPS: dict[str, str] = {
+    "init": "medbill_cli.cli.db:init",
+    "db": "medbill_cli.cli.db",
+    "practice": "medbill_cli.cli.practice",
+    "provider": "medbill_cli.cli.provider",
+    "facility": "medbill_cli.cli.facility",
+    "payer": "medbill_cli.cli.payer",
+    "patient": "medbill_cli.cli.patient",
+    "coverage": "medbill_cli.cli.coverage",
+    "history": "medbill_cli.cli.history",
+    "codes": "medbill_cli.cli.codes",
+    "fee": "medbill_cli.cli.fee",
+    "encounter": "medbill_cli.cli.encounter",
+    "charge": "medbill_cli.cli.charge",
+    "payment": "medbill_cli.cli.payment",
+    "claim": "medbill_cli.cli.claim",
+    "era": "medbill_cli.cli.era",
+    "denial": "medbill_cli.cli.denial",
+    "ar": "medbill_cli.cli.ar",
+    "reconcile": "medbill_cli.cli.reconcile:reconcile",
+    "day": "medbill_cli.cli.day",
+    "report": "medbill_cli.cli.report",
+    "audit": "medbill_cli.cli.audit",
+}
+
+
+def _load(name: str) -> Any:
+    """The group's Typer app, or the top-level command's function."""
+    module, _, attr = GROUPS[name].partition(":")
+    mod = importlib.import_module(module)
+    return getattr(mod, attr or "app")
+
+
+def _short_help(name: str) -> str:
+    target = _load(name)
+    text = target.info.help if isinstance(target, typer.Typer) else target.__doc__
+    return (text or "").strip().splitlines()[0] if text else ""
+
+
+def _build(name: str) -> Any:
+    """Turn one group (or top-level command) into its click command."""
+    target = _load(name)
+    wrapper = typer.Typer(add_completion=False, rich_markup_mode=None)
+    if isinstance(target, typer.Typer):
+        wrapper.add_typer(target, name=name)
+    else:
+        wrapper.command(name)(target)
+        wrapper.callback()(lambda: None)
+    group = typer.main.get_command(wrapper)
+    return group.commands[name]  # type: ignore[attr-defined]
+
 
 class MedbillGroup(TyperGroup):
-    """Turns expected errors into one line on stderr and a stable exit code."""
+    """Loads command groups lazily, and turns expected errors into one line on stderr
+    and a stable exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(GROUPS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in GROUPS:
+            return None
+        if cmd_name not in self.commands:
+            self.commands[cmd_name] = _build(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, _short_help(name)) for name in GROUPS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: Any) -> Any:
         from medbill_cli.errors import MedbillError
@@ -119,30 +168,6 @@ def main_callback(
     """
     state.db = db_
     state.user = user
-
-
-app.command("init")(db.init)
-app.add_typer(db.app, name="db")
-app.add_typer(practice.app, name="practice")
-app.add_typer(provider.app, name="provider")
-app.add_typer(facility.app, name="facility")
-app.add_typer(payer.app, name="payer")
-app.add_typer(patient.app, name="patient")
-app.add_typer(coverage.app, name="coverage")
-app.add_typer(history.app, name="history")
-app.add_typer(codes.app, name="codes")
-app.add_typer(fee.app, name="fee")
-app.add_typer(encounter.app, name="encounter")
-app.add_typer(charge.app, name="charge")
-app.add_typer(payment.app, name="payment")
-app.add_typer(claim.app, name="claim")
-app.add_typer(era.app, name="era")
-app.add_typer(denial.app, name="denial")
-app.add_typer(ar.app, name="ar")
-app.command("reconcile")(reconcile.reconcile)
-app.add_typer(day.app, name="day")
-app.add_typer(report.app, name="report")
-app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -117,12 +117,17 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
 
 def current_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at, or None for an empty database."""
-    from sqlalchemy import inspect
+    from sqlalchemy.exc import DBAPIError
 
     with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        try:
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        except DBAPIError as exc:
+            # No alembic_version table: an empty database (anything else is re-raised).
+            msg = str(exc.orig).lower()
+            if "alembic_version" in msg and ("no such table" in msg or "does not exist" in msg):
+                return None
+            raise
         return row[0] if row else None
 
 
