@@ -222,7 +222,8 @@ class Cli:
         from medbill_cli.cli.app import app
 
         runner = CliRunner()
-        full_env = {"MEDBILL_DB": self.db.url, "MEDBILL_USER": self.user, "COLUMNS": "200"}
+        full_env = {"MEDBILL_DB": self.db.url, "MEDBILL_USER": self.user, "COLUMNS": "200",
+                    "MEDBILL_DEBUG": "1"}
         if env:
             full_env.update(env)
         return runner.invoke(app, list(args), input=input, env=full_env, catch_exceptions=True)

@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 import importlib
+import os
 
 from medbill_cli import __version__
 from medbill_cli.cli._context import state
@@ -99,10 +100,19 @@ class MedbillGroup(TyperGroup):
         except KeyboardInterrupt:
             error("Interrupted; nothing was written.")
             raise typer.Exit(130) from None
-        except Exception as exc:  # database unreachable, locked, disk full
+        except Exception as exc:  # database unreachable, locked, disk full; or a bug
+            if type(exc).__module__.startswith(("typer", "click")):
+                raise  # help, usage errors and exits: Typer's own
             code = _environment_error(exc)
             if code is None:
-                raise
+                if os.environ.get("MEDBILL_DEBUG"):
+                    raise
+                # A traceback's values can hold patient data: name the failure, not its data.
+                error(
+                    f"Internal error ({type(exc).__name__}); nothing was written. "
+                    "Run again with MEDBILL_DEBUG=1 to see the traceback, and report it."
+                )
+                code = INTERNAL_ERROR
             raise typer.Exit(code) from None
 
 
@@ -115,8 +125,17 @@ def _report(exc: Exception) -> None:
             sys.stderr.write(f"  line {line}: {reason}\n")
 
 
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in medbill, not the user's mistake
+
+
 def _environment_error(exc: Exception) -> int | None:
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    if isinstance(exc, IntegrityError):
+        # Two billers raced for the same record, or a reference vanished mid-command.
+        error("The change conflicts with data already saved (a duplicate or a missing record); "
+              "nothing was written. Check the record and try again.")
+        return 3
 
     if isinstance(exc, OperationalError):
         # The driver's message may quote SQL parameters (PHI): show only its first line's kind.
