@@ -286,3 +286,33 @@ def argv(*parts: str | Sequence[str]) -> list[str]:
     for p in parts:
         out.extend([p] if isinstance(p, str) else list(p))
     return out
+
+
+# ------------------------------------------------------------------ code sets loaded
+
+def build_coded_template(url: str) -> None:
+    """A database made by ``medbill init``: ICD-10-CM and every shipped sample code set."""
+    kind = "postgresql" if "://" in url else "sqlite"
+    r = Cli(Db(kind, url))("init")
+    assert r.exit_code == 0, f"init failed: {r.output}\n{r.exception!r}"
+    if kind == "sqlite":
+        import sqlite3
+
+        # The copy takes the main file only: fold the write-ahead log into it first.
+        con = sqlite3.connect(url)
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            con.close()
+
+
+register_template("codes", build_coded_template)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def coded(request: pytest.FixtureRequest, tmp_path: Path, pg_templates: _PgTemplates | None) -> Cli:
+    """A ``Cli`` over a database with every bundled code set loaded (as after ``medbill init``)
+    and the practice set up (as the ``practice`` fixture). Built once per run, then cloned."""
+    cli = Cli(make_db(request, request.param, "codes", tmp_path, pg_templates))
+    setup_practice(cli)
+    return cli

@@ -2,7 +2,7 @@
 
 from medbill_cli.db.models.charges import Charge, Encounter, EncounterDiagnosis, Fee, Payment
 from medbill_cli.db.models.claims import Batch, Claim, ClaimFinding, ClaimLine
-from medbill_cli.db.models.codes import Code, CodeSet, MueEdit, PtpEdit
+from medbill_cli.db.models.codes import Code, CodeSet, CodeWord, MueEdit, PtpEdit
 from medbill_cli.db.models.days import DayClose
 from medbill_cli.db.models.registration import (
     AuditLog,
@@ -25,6 +25,7 @@ __all__ = [
     "ClaimLine",
     "Code",
     "CodeSet",
+    "CodeWord",
     "Coverage",
     "DayClose",
     "Encounter",

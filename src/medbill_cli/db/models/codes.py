@@ -79,3 +79,19 @@ class MueEdit(SQLModel, table=True):
     rationale: str | None = None
     effective: dt.date | None = None
     version: str = Field(max_length=40)
+
+
+class CodeWord(SQLModel, table=True):
+    """The search vocabulary: every word of the code descriptions, with how many codes use it.
+
+    Typo correction matches unknown query words against this table instead of re-reading
+    every description on each search. Rebuilt after each load or import.
+    """
+
+    __tablename__ = "code_word"
+    __table_args__ = (Index("ix_code_word_first_len", "first", "length"),)
+
+    word: str = Field(primary_key=True, max_length=60)
+    first: str = Field(max_length=1)
+    length: int
+    df: int  # how many codes use the word

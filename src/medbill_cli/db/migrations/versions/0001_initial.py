@@ -83,6 +83,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('system', 'version')
     )
+    op.create_table('code_word',
+    sa.Column('word', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('first', sqlmodel.sql.sqltypes.AutoString(length=1), nullable=False),
+    sa.Column('length', sa.Integer(), nullable=False),
+    sa.Column('df', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('word')
+    )
+    with op.batch_alter_table('code_word', schema=None) as batch_op:
+        batch_op.create_index('ix_code_word_first_len', ['first', 'length'], unique=False)
+
     op.create_table('day_close',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('date', sa.Date(), nullable=False),
@@ -530,6 +540,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_day_close_date'))
 
     op.drop_table('day_close')
+    with op.batch_alter_table('code_word', schema=None) as batch_op:
+        batch_op.drop_index('ix_code_word_first_len')
+
+    op.drop_table('code_word')
     op.drop_table('code_set')
     with op.batch_alter_table('code', schema=None) as batch_op:
         batch_op.drop_index('ix_code_system_code')
