@@ -2,6 +2,231 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
+from medbill_cli.cli import _context
+from medbill_cli.cli._options import FormatOpt
+from medbill_cli.cli._output import Format, emit_record, emit_rows, info, write_json
+
 app = typer.Typer(help="Claims: generate, scrub, export 837P, resubmit.", no_args_is_help=True)
+batch_app = typer.Typer(help="Exported batches: list, and re-create one byte for byte.", no_args_is_help=True)
+app.add_typer(batch_app, name="batch")
+
+LIST_COLUMNS = ["id", "pcn", "status", "patient", "payer", "first_dos", "total", "frequency", "batch"]
+
+
+@app.command("generate")
+def generate(
+    through: Annotated[str | None, typer.Option("--through", help="Charges on or before this date.")] = None,
+    patient: Annotated[str | None, typer.Option("--patient", help="Only this patient's charges (account).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Turn unbilled charges into claims (per patient, payer, provider and place of service; 50 lines at most).
+
+    Example: medbill claim generate --through today
+    """
+    from medbill_cli.cli._options import parse_date
+    from medbill_cli.services.claims import claim_rows, generate_claims
+
+    thru = parse_date(through, "--through") if through else None
+    with _context.session() as s:
+        result = generate_claims(session=s, user=_context.state.actor(), through=thru, account=patient)
+        rows = claim_rows(session=s, claims=result.claims)
+    emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
+              empty="No unbilled charges.")
+    info(f"Generated {len(rows)} claim(s).")
+    if result.skipped_no_coverage:
+        info(f"Left {result.skipped_no_coverage} charge(s) unbilled: the patient has no primary coverage "
+             "(self-pay, or add it with medbill coverage add).")
+
+
+@app.command("scrub")
+def scrub(
+    claim_ids: Annotated[list[str] | None, typer.Argument(help="Claim ids (default: every claim not yet submitted).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Run the edits; clean claims become ready, others held with findings. Exit 1 if any is held.
+
+    Example: medbill claim scrub --format json
+    """
+    from medbill_cli.errors import ExitCode
+    from medbill_cli.services.claims import get_claim, scrub_claims
+
+    with _context.session() as s:
+        ids = [get_claim(session=s, claim_id=c).id for c in (claim_ids or [])]
+        results = scrub_claims(session=s, user=_context.state.actor(),
+                               claim_ids=[i for i in ids if i is not None] or None)
+        out = [{"claim": r.claim.id, "pcn": r.claim.pcn, "status": r.claim.status,
+                "findings": [{"edit": f.edit, "severity": f.severity, "line": f.line, "message": f.message,
+                              "fix": f.fix} for f in r.findings]} for r in results]
+    held = [r for r in out if r["status"] == "held"]
+    if fmt is Format.json:
+        write_json(out)
+    else:
+        rows = [{"claim": r["claim"], "pcn": r["pcn"], "status": r["status"], "line": f["line"],
+                 "severity": f["severity"], "edit": f["edit"], "message": f["message"], "fix": f["fix"]}
+                for r in out for f in (r["findings"] or [{"line": None, "severity": "", "edit": "",
+                                                         "message": "", "fix": ""}])]
+        emit_rows(rows, fmt, columns=["claim", "pcn", "status", "line", "severity", "edit", "message", "fix"],
+                  empty="No claims to scrub.")
+    info(f"Scrubbed {len(out)} claim(s): {len(out) - len(held)} ready, {len(held)} held.")
+    if held:
+        raise typer.Exit(int(ExitCode.PROBLEMS))
+
+
+@app.command("list")
+def list_(
+    status: Annotated[str | None, typer.Option("--status", help="draft|held|ready|submitted|accepted|rejected|paid|denied|closed")] = None,
+    limit: Annotated[int | None, typer.Option("--limit")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List claims.
+
+    Example: medbill claim list --status held
+    """
+    from medbill_cli.services.claims import claim_rows, list_claims
+
+    with _context.session(write=False) as s:
+        rows = claim_rows(session=s, claims=list_claims(session=s, status=status, limit=limit))
+    emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
+              empty="No claims. Create them with medbill claim generate.")
+
+
+@app.command("show")
+def show(claim_id: Annotated[str, typer.Argument(help="Claim id or patient control number.")],
+         fmt: FormatOpt = Format.table) -> None:
+    """Show a claim with its lines, and each scrub finding with how to fix it.
+
+    Example: medbill claim show 12
+    """
+    from medbill_cli.services.claims import claim_detail, get_claim
+
+    with _context.session(write=False) as s:
+        rec = claim_detail(session=s, claim=get_claim(session=s, claim_id=claim_id))
+    emit_record(rec, fmt)
+
+
+@app.command("export")
+def export(
+    fmt_: Annotated[str, typer.Option("--format", "-f", help="x12 (837P), json or csv.")] = "x12",
+    output: Annotated[str, typer.Option("--output", "-o", help="File to write, or - for stdout.")] = "-",
+    payer: Annotated[str | None, typer.Option("--payer", help="Only this payer's claims (payer id).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the file; record nothing, change no claim.")] = False,
+    test: Annotated[bool, typer.Option("--test", help="Mark the interchange as a test (ISA15 T).")] = False,
+) -> None:
+    """Export every ready claim as one batch (one 837P interchange) and mark them submitted.
+
+    Running it again exports nothing new; a batch interrupted before it was recorded is sent
+    again in full by the next run.
+
+    Example: medbill claim export --format x12 --output batch.x12
+    """
+    from medbill_cli.services.claims import export_claims, peek_control_number, reserve_control_number
+
+    f = fmt_.strip().lower()
+    if f not in ("x12", "json", "csv"):
+        from medbill_cli.errors import InputError
+
+        raise InputError(f"Unknown export format '{fmt_}'", "Use --format x12, json or csv")
+    path = None if output == "-" else Path(output)
+    if path is not None and path.parent and not path.parent.exists():
+        from medbill_cli.errors import InputError
+
+        raise InputError(f"Folder {path.parent} does not exist", "Create it or choose another --output")
+    # The control number is committed on its own, so that it never repeats, even after a crash.
+    with _context.session(write=not dry_run) as s:
+        control = peek_control_number(session=s) if dry_run else reserve_control_number(session=s)
+    result = None
+    try:
+        with _context.session(write=not dry_run) as s:
+            result = export_claims(session=s, user=_context.state.actor(), fmt_=f, output=path,
+                                   control=control, dry_run=dry_run, payer=payer, usage="T" if test else "P")
+            if dry_run:
+                s.rollback()
+    except BaseException:
+        # The file was renamed into place but the batch was not recorded: do not leave it to be sent.
+        if result is not None and path is not None and not dry_run:
+            path.unlink(missing_ok=True)
+        raise
+    if result.temp is not None:
+        try:
+            with open(result.temp, "rb") as fh:
+                while chunk := fh.read(1 << 16):
+                    sys.stdout.buffer.write(chunk) if hasattr(sys.stdout, "buffer") else sys.stdout.write(chunk.decode())
+            sys.stdout.flush()
+        finally:
+            result.temp.unlink(missing_ok=True)
+    if result.claim_count == 0:
+        info("No ready claims to export.")
+        return
+    from medbill_cli.money import fmt as money
+
+    what = "Would export" if dry_run else f"Batch {result.batch.id if result.batch else ''}:"
+    info(f"{what} {result.claim_count} claim(s), total {money(result.total_cents)}"
+         + (f", control number {control}" if f == "x12" else "") + (" (dry run: nothing recorded)" if dry_run else "."))
+
+
+@batch_app.command("list")
+def batch_list(fmt: FormatOpt = Format.table) -> None:
+    """List exported batches.
+
+    Example: medbill claim batch list
+    """
+    from medbill_cli.services.claims import batch_row, list_batches
+
+    with _context.session(write=False) as s:
+        rows = [batch_row(b) for b in list_batches(session=s)]
+    emit_rows(rows, fmt, columns=["id", "format", "control_number", "claims", "total", "file", "created_at"]
+              if fmt is Format.table else None, empty="No batches yet.")
+
+
+@batch_app.command("show")
+def batch_show(
+    batch_id: Annotated[int, typer.Argument()],
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Re-create the file here (- for stdout).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Show a batch, or re-create its file byte for byte with --output.
+
+    Example: medbill claim batch show 3 --output batch3.x12
+    """
+    from medbill_cli.services.claims import batch_bytes, batch_row, get_batch
+
+    with _context.session(write=False) as s:
+        b = get_batch(session=s, batch_id=batch_id)
+        rec = batch_row(b)
+        data = batch_bytes(b) if output is not None else None
+    if data is None:
+        emit_record(rec, fmt)
+        return
+    if output == "-":
+        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode())
+        return
+    assert output is not None
+    Path(output).write_bytes(data)
+    info(f"Wrote batch {batch_id} to {output} ({len(data)} bytes, sha256 {rec['sha256']}).")
+
+
+@app.command("resubmit")
+def resubmit(
+    claim_id: Annotated[str, typer.Argument(help="The submitted claim (id or PCN).")],
+    frequency: Annotated[str, typer.Option("--frequency", help="7 replacement, 8 void.")],
+    payer_claim_number: Annotated[str | None, typer.Option("--payer-claim-number", help="The payer's claim number (REF*F8).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Create a replacement (7) or void (8) of a submitted claim; scrub and export it as usual.
+
+    Example: medbill claim resubmit 12 --frequency 7 --payer-claim-number 2024123456789
+    """
+    from medbill_cli.cli._output import emit_created
+    from medbill_cli.services.claims import claim_detail, resubmit_claim
+
+    with _context.session() as s:
+        c = resubmit_claim(session=s, user=_context.state.actor(), claim_id=claim_id, frequency=frequency,
+                           payer_claim_number=payer_claim_number)
+        rec = claim_detail(session=s, claim=c)
+    emit_created(rec, fmt)

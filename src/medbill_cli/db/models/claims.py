@@ -24,6 +24,9 @@ class Claim(SQLModel, table=True):
     original_claim_id: int | None = Field(default=None, foreign_key="claim.id")
     payer_claim_number: str | None = Field(default=None, max_length=50)  # REF*F8
     total_cents: int = 0
+    # The claim's diagnoses in HI order (space-separated ICD-10-CM codes, at most 12); the
+    # lines' pointers index this list.
+    diagnoses: str = Field(default="", max_length=120)
     first_dos: dt.date | None = None
     last_dos: dt.date | None = None
     batch_id: int | None = Field(default=None, foreign_key="batch.id", index=True)
@@ -40,6 +43,7 @@ class ClaimLine(SQLModel, table=True):
     claim_id: int = Field(foreign_key="claim.id", index=True)
     line_number: int
     charge_id: int = Field(foreign_key="charge.id", index=True)
+    dx_pointers: str = Field(default="", max_length=11)  # 1-based into Claim.diagnoses
 
 
 class ClaimFinding(SQLModel, table=True):
@@ -65,8 +69,12 @@ class Batch(SQLModel, table=True):
     isa_control: int | None = Field(default=None, unique=True)
     gs_control: int | None = None
     st_control: int | None = None
-    file_hash: str = Field(max_length=64)
+    file_hash: str = Field(max_length=64)  # SHA-256 of the file as written
+    # The file's bytes, zlib-compressed (content_encoding), so that it can be re-created.
     content: bytes | None = None
+    content_encoding: str = Field(default="zlib", max_length=10)
+    size: int = 0
+    file_name: str | None = None
     claim_count: int = 0
     total_cents: int = 0
     created_at: dt.datetime = Field(default_factory=utcnow)
