@@ -1,13 +1,35 @@
-"""Whether a day is closed: charges, voids and payments dated a closed day are refused."""
+"""Closed days: close a reconciled day, reopen it, list closes; refuse changes dated a closed day.
+
+A day is closed while its latest ``DayClose`` row has no ``reopened_at``. Closing and the
+checks made by charge entry, voids and payments (``ensure_open``) take the same lock on
+PostgreSQL (the audit chain's, which every write takes anyway), so a charge cannot slip into
+a day between its reconciliation and its close. SQLite write transactions are serialized by
+``BEGIN IMMEDIATE`` already.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from medbill_cli.db.models import DayClose
+from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import InputError
+
+if TYPE_CHECKING:
+    from medbill_cli.services.reconcile import Reconciliation
+
+REASON_MAX = 500
+
+
+def lock_days(session: Session) -> None:
+    """Serialize closing against writes dated a day (PostgreSQL; SQLite already is)."""
+    from medbill_cli.services import audit
+
+    audit._lock_chain(session)
 
 
 def closing(*, session: Session, date: dt.date) -> DayClose | None:
@@ -28,8 +50,125 @@ def ensure_open(*, session: Session, date: dt.date, what: str = "change") -> Non
         date: the day the change is dated (date of service, or payment date).
         what: what was attempted, for the message ("charge", "void", "payment").
     """
+    lock_days(session)
     if closing(session=session, date=date) is not None:
         raise InputError(
             f"The day {date.isoformat()} is closed; no {what} can be dated that day",
             f"Reopen it with medbill day reopen {date.isoformat()} --reason TEXT",
         )
+
+
+def clean_reason(reason: str | None, *, needed_for: str) -> str:
+    r = (reason or "").strip()
+    if not r:
+        raise InputError(f"{needed_for} needs a reason", "Give --reason TEXT")
+    if any(ord(c) < 32 or ord(c) == 127 for c in r):
+        raise InputError("The reason contains a control character", "Remove it")
+    if len(r) > REASON_MAX:
+        raise InputError(f"The reason is longer than {REASON_MAX} characters", "Shorten it")
+    return r
+
+
+def close_day(
+    *, session: Session, user: str, result: Reconciliation, force: bool = False,
+    reason: str | None = None,
+) -> DayClose:
+    """Close a reconciled day: store its snapshot and the hash over its rows; audited.
+
+    Args:
+        session: the command's session; ``result`` must have been read in it with ``lock=True``.
+        user: who closes.
+        result: the day's reconciliation.
+        force: close although the day is out of balance (needs ``reason``).
+        reason: why, recorded with the close (required with ``force``).
+
+    Returns:
+        The new close.
+    """
+    from medbill_cli.services import audit
+
+    date = result.date
+    current = closing(session=session, date=date)
+    if current is not None:
+        raise InputError(
+            f"The day {date.isoformat()} is already closed (by {current.closed_by} at "
+            f"{current.closed_at:%Y-%m-%d %H:%M} UTC)",
+            f"Reopen it first with medbill day reopen {date.isoformat()} --reason TEXT",
+        )
+    if force:
+        why = clean_reason(reason, needed_for="Closing with --force")
+    else:
+        why = clean_reason(reason, needed_for="Closing") if reason is not None else None
+    if not result.balanced and not force:
+        n = len(result.discrepancies)
+        raise InputError(
+            f"The day {date.isoformat()} is out of balance ({n} discrepanc{'y' if n == 1 else 'ies'}); "
+            "it was not closed",
+            "Fix the discrepancies, or close it anyway with --close --force --reason TEXT",
+        )
+    row = DayClose(date=date, closed_by=user, forced=not result.balanced, reason=why,
+                   snapshot=json.dumps(result.snapshot(), sort_keys=True, separators=(",", ":")),
+                   snapshot_hash=result.rows_hash())
+    session.add(row)
+    session.flush()
+    audit.record(session=session, user=user, action="close", entity="day",
+                 entity_id=date.isoformat(), after=audit.snapshot(row))
+    return row
+
+
+def reopen_day(*, session: Session, user: str, date: dt.date, reason: str | None) -> DayClose:
+    """Reopen a closed day so that its charges and payments can be changed again; audited.
+
+    Args:
+        session: the command's session.
+        user: who reopens.
+        date: the closed day.
+        reason: why (required).
+
+    Returns:
+        The close, now marked reopened.
+    """
+    from medbill_cli.services import audit
+
+    why = clean_reason(reason, needed_for="Reopening a day")
+    lock_days(session)
+    row = closing(session=session, date=date)
+    if row is None:
+        raise InputError(f"The day {date.isoformat()} is not closed",
+                         "See closed days with medbill day list")
+    before = audit.snapshot(row)
+    row.reopened_at = utcnow()
+    row.reopened_by = user
+    row.reopen_reason = why
+    session.add(row)
+    session.flush()
+    audit.record(session=session, user=user, action="reopen", entity="day",
+                 entity_id=date.isoformat(), before=before, after=audit.snapshot(row))
+    return row
+
+
+def list_closes(
+    *, session: Session, closed_only: bool = False, since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[DayClose]:
+    """Every close, newest day first (a day closed twice shows twice).
+
+    Args:
+        session: the command's session.
+        closed_only: only closes still in force.
+        since: the first day to list.
+        until: the last day to list.
+
+    Returns:
+        The closes.
+    """
+    q = select(DayClose)
+    if since:
+        q = q.where(DayClose.date >= since)
+    if until:
+        q = q.where(DayClose.date <= until)
+    q = q.order_by(col(DayClose.date).desc(), col(DayClose.id).desc())
+    rows = list(session.exec(q).all())
+    if closed_only:
+        rows = [r for r in rows if r.reopened_at is None]
+    return rows

@@ -1,0 +1,365 @@
+"""Close of day: balance the day's encounter forms against the charges and payments entered.
+
+The day
+    A date D. Its encounters are those with date of service D. Its charges are the charges on
+    those encounters, and any charge with date of service D. Its point-of-service payments are
+    the posted payments on those encounters (whatever their date, so a copay posted late against
+    the visit still counts for the visit), and the posted payments dated D that belong to no
+    encounter and no claim. The cash drawer holds every posted payment dated D.
+
+Live charges and posted payments
+    A charge counts while its status is not ``void``; a payment while its status is ``posted``.
+    Voided charges and reversed payments count as never entered.
+
+A form total that is absent (``None``) means the form states no such total: it is not compared
+(an absent collected total is not "nothing collected"). An explicit 0.00 is compared.
+
+Discrepancy kinds (``expected`` is what the paper says, ``actual`` what was entered;
+``difference`` = actual - expected, so negative means less was entered than the form says):
+
+``missing_charge``
+    An encounter from an encounter form (source ``form``) with no live charge, unless the form
+    states 0.00 charges (a no-charge visit). Expected: the form's charges (0.00 when absent);
+    actual 0.00.
+``charge_mismatch``
+    A form encounter with live charges whose total differs from the form's stated charges.
+``charge_without_encounter``
+    Live charges on an encounter that was opened by charge entry (source ``charge``: no
+    encounter form behind it), one row per encounter; also a live charge dated D whose
+    encounter is dated another day. Expected 0.00, actual the charges.
+``unposted_payment``
+    A form encounter whose form states money collected (> 0.00) with no posted payment.
+``payment_mismatch``
+    A form encounter whose posted payments differ from the form's stated collected total
+    (including payments posted where the form states 0.00 collected).
+``payment_without_encounter``
+    A posted payment dated D linked to no encounter and no claim (and not a later payment on
+    account, kind ``patient``), one row per payment; or posted payments on an encounter
+    opened by charge entry (no form to balance them against), one row per encounter.
+    Expected 0.00, actual the payment.
+``drawer_mismatch``
+    With ``--drawer``: for each method counted, the count differs from the posted payments
+    dated D by that method. Expected: posted; actual: counted (a negative difference is a
+    short drawer). Methods not counted are not compared. ``encounter`` and ``patient`` are null.
+
+The day is balanced when there is no discrepancy. A day with no activity is balanced, with zeros.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlmodel import Session
+
+from medbill_cli.db.models import Charge, Encounter, Patient, Payment
+from medbill_cli.errors import InputError
+from medbill_cli.money import AmountError, fmt, parse_amount, to_cents
+
+KINDS = (
+    "missing_charge",
+    "charge_without_encounter",
+    "charge_mismatch",
+    "unposted_payment",
+    "payment_mismatch",
+    "payment_without_encounter",
+    "drawer_mismatch",
+)
+METHODS = ("cash", "check", "card", "eft")
+DRAWER_METHODS = ("cash", "check", "card")
+
+KIND_TITLES = {
+    "missing_charge": "Encounters with no charge entered",
+    "charge_without_encounter": "Charges with no encounter form",
+    "charge_mismatch": "Charges entered differ from the encounter form",
+    "unposted_payment": "Collected on the form, not posted",
+    "payment_mismatch": "Posted payment differs from the form",
+    "payment_without_encounter": "Payments with no encounter",
+    "drawer_mismatch": "Cash drawer differs from payments posted",
+}
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """One thing out of balance. Amounts in cents; ``difference`` = actual - expected."""
+
+    kind: str
+    encounter: int | None
+    patient: str | None
+    expected_cents: int
+    actual_cents: int
+    method: str | None = None  # drawer_mismatch only; shown to people, not in the JSON shape
+    payment: int | None = None  # payment_without_encounter for an unlinked payment
+
+    @property
+    def difference_cents(self) -> int:
+        return self.actual_cents - self.expected_cents
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "encounter": self.encounter, "patient": self.patient,
+                "expected": fmt(self.expected_cents), "actual": fmt(self.actual_cents),
+                "difference": fmt_signed(self.difference_cents)}
+
+    def describe(self) -> str:
+        """One line for people: what is off, and which way."""
+        d = self.difference_cents
+        way = "over" if d > 0 else "short"
+        if self.kind == "drawer_mismatch":
+            return (f"{self.method} drawer counted {fmt(self.actual_cents)}, posted "
+                    f"{fmt(self.expected_cents)}: {way} {fmt(abs(d))}")
+        what = {
+            "missing_charge": "no charge entered",
+            "charge_without_encounter": "charges entered with no encounter form",
+            "charge_mismatch": "charges entered differ from the form",
+            "unposted_payment": "collected on the form, nothing posted",
+            "payment_mismatch": "posted differs from collected on the form",
+            "payment_without_encounter": (f"payment {self.payment} is linked to no encounter"
+                                          if self.payment else "payments on an encounter with no form"),
+        }[self.kind]
+        return f"{what}: expected {fmt(self.expected_cents)}, actual {fmt(self.actual_cents)} ({way} {fmt(abs(d))})"
+
+
+def fmt_signed(cents: int) -> str:
+    """A signed amount: ``"-25.00"`` or ``"25.00"``."""
+    return ("-" if cents < 0 else "") + fmt(abs(cents))
+
+
+@dataclass
+class Reconciliation:
+    """The day's totals side by side, and every discrepancy."""
+
+    date: dt.date
+    encounters: int = 0
+    form_encounters: int = 0
+    charges: int = 0  # live charges counted
+    voided_charges: int = 0
+    payments: int = 0  # posted point-of-service payments counted
+    form_charges_cents: int = 0
+    entered_charges_cents: int = 0
+    form_collected_cents: int = 0
+    posted_payments_cents: int = 0
+    by_method_cents: dict[str, int] = field(default_factory=dict)  # posted payments dated the day
+    drawer_cents: dict[str, int] | None = None
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list, repr=False)  # what the hash covers
+
+    @property
+    def balanced(self) -> bool:
+        return not self.discrepancies
+
+    def as_json(self) -> dict[str, Any]:
+        """Exactly the shape in CLI.md."""
+        return {
+            "date": self.date.isoformat(),
+            "balanced": self.balanced,
+            "encounters": self.encounters,
+            "form_charges": fmt(self.form_charges_cents),
+            "entered_charges": fmt(self.entered_charges_cents),
+            "form_collected": fmt(self.form_collected_cents),
+            "posted_payments": fmt(self.posted_payments_cents),
+            "discrepancies": [d.as_json() for d in self.discrepancies],
+        }
+
+    def rows_hash(self) -> str:
+        """SHA-256 over the day's encounter, charge and payment rows, in a fixed order."""
+        h = hashlib.sha256()
+        for row in sorted(self.rows, key=lambda r: (r[0], r[1])):
+            h.update(json.dumps(row, separators=(",", ":"), default=str).encode())
+            h.update(b"\n")
+        return h.hexdigest()
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counts and totals to keep with a close."""
+        return {
+            "date": self.date.isoformat(),
+            "balanced": self.balanced,
+            "encounters": self.encounters,
+            "form_encounters": self.form_encounters,
+            "charges": self.charges,
+            "voided_charges": self.voided_charges,
+            "payments": self.payments,
+            "form_charges": fmt(self.form_charges_cents),
+            "entered_charges": fmt(self.entered_charges_cents),
+            "form_collected": fmt(self.form_collected_cents),
+            "posted_payments": fmt(self.posted_payments_cents),
+            "by_method": {m: fmt(c) for m, c in self.by_method_cents.items()},
+            "drawer": ({m: fmt(c) for m, c in self.drawer_cents.items()}
+                       if self.drawer_cents is not None else None),
+            "discrepancies": [d.as_json() for d in self.discrepancies],
+            "rows": len(self.rows),
+        }
+
+
+def parse_drawer(text: str | None) -> dict[str, int] | None:
+    """``cash=120.00,check=45.00,card=300.00`` -> cents by method.
+
+    Args:
+        text: the counted drawer as typed, or None.
+
+    Returns:
+        Cents by method, or None when no drawer was given.
+    """
+    if text is None:
+        return None
+    out: dict[str, int] = {}
+    hint = "Use --drawer cash=120.00,check=45.00,card=300.00"
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        method, sep, amount = part.partition("=")
+        method = method.strip().lower()
+        if not sep or method not in METHODS:
+            raise InputError(f"Drawer entry '{part}' is not METHOD=AMOUNT with a method of "
+                             f"{', '.join(METHODS)}", hint)
+        if method in out:
+            raise InputError(f"Drawer method '{method}' is given twice", hint)
+        try:
+            out[method] = to_cents(parse_amount(amount))
+        except AmountError as exc:
+            raise InputError(f"Drawer {method}: {exc}", hint) from None
+    if not out:
+        raise InputError("The drawer count is empty", hint)
+    return out
+
+
+def reconcile_day(
+    *, session: Session, date: dt.date, drawer: dict[str, int] | None = None, lock: bool = False,
+) -> Reconciliation:
+    """Balance one day.
+
+    Args:
+        session: the command's session.
+        date: the day.
+        drawer: the counted cash drawer in cents by method, or None.
+        lock: take the day lock first (before closing), so that no charge or payment lands
+            between reading the day and closing it.
+
+    Returns:
+        The reconciliation: totals, payments by method, discrepancies in kind order.
+    """
+    if lock:
+        from medbill_cli.services.days import lock_days
+
+        lock_days(session)
+    r = Reconciliation(date=date, drawer_cents=drawer)
+    day_enc_ids = select(Encounter.id).where(Encounter.date_of_service == date)
+
+    encs = session.execute(
+        select(Encounter.id, Encounter.patient_id, Patient.account, Encounter.source,
+               Encounter.form_number, Encounter.form_charges_cents, Encounter.form_collected_cents)
+        .join(Patient, Patient.id == Encounter.patient_id)  # type: ignore[arg-type]
+        .where(Encounter.date_of_service == date)
+        .order_by(Encounter.id)  # type: ignore[arg-type]
+    ).all()
+    charges = session.execute(
+        select(Charge.id, Charge.encounter_id, Charge.patient_id, Charge.date_of_service,
+               Charge.code, Charge.modifiers, Charge.units, Charge.amount_cents, Charge.status)
+        .where(or_(Charge.date_of_service == date,
+                   Charge.encounter_id.in_(day_enc_ids)))  # type: ignore[attr-defined]
+    ).all()
+    payments = session.execute(
+        select(Payment.id, Payment.encounter_id, Payment.claim_id, Payment.patient_id,
+               Payment.date, Payment.amount_cents, Payment.method, Payment.kind, Payment.status)
+        .where(or_(Payment.date == date,
+                   Payment.encounter_id.in_(day_enc_ids)))  # type: ignore[union-attr]
+    ).all()
+
+    enc_by_id = {e.id: e for e in encs}
+    accounts = {e.patient_id: e.account for e in encs}
+    missing_accounts = {c.patient_id for c in charges} | {p.patient_id for p in payments}
+    missing_accounts -= set(accounts)
+    if missing_accounts:
+        accounts.update(dict(session.execute(  # type: ignore[arg-type]
+            select(Patient.id, Patient.account).where(
+                Patient.id.in_(sorted(missing_accounts)))  # type: ignore[union-attr]
+        ).all()))
+
+    live_total: dict[int, int] = defaultdict(int)
+    live_count: dict[int, int] = defaultdict(int)
+    stray_charges: dict[int, int] = defaultdict(int)  # dated the day, encounter on another day
+    stray_patient: dict[int, int] = {}
+    for c in charges:
+        r.rows.append(["charge", c.id, c.encounter_id, c.patient_id, c.date_of_service.isoformat(),
+                       c.code, c.modifiers, c.units, c.amount_cents, c.status])
+        if c.status == "void":
+            r.voided_charges += 1
+            continue
+        r.charges += 1
+        r.entered_charges_cents += c.amount_cents
+        if c.encounter_id in enc_by_id:
+            live_total[c.encounter_id] += c.amount_cents
+            live_count[c.encounter_id] += 1
+        else:
+            stray_charges[c.encounter_id] += c.amount_cents
+            stray_patient[c.encounter_id] = c.patient_id
+
+    paid: dict[int, int] = defaultdict(int)
+    by_method: dict[str, int] = defaultdict(int)
+    unlinked: list[Any] = []
+    for p in payments:
+        r.rows.append(["payment", p.id, p.encounter_id, p.claim_id, p.patient_id, p.date.isoformat(),
+                       p.amount_cents, p.method, p.kind, p.status])
+        if p.status != "posted":
+            continue
+        if p.date == date:
+            by_method[p.method] += p.amount_cents
+        if p.encounter_id in enc_by_id:
+            paid[p.encounter_id] += p.amount_cents
+            r.payments += 1
+            r.posted_payments_cents += p.amount_cents
+        elif (p.date == date and p.encounter_id is None and p.claim_id is None
+              and p.kind != "patient"):
+            unlinked.append(p)
+            r.payments += 1
+            r.posted_payments_cents += p.amount_cents
+    r.by_method_cents = {m: by_method[m] for m in METHODS if by_method.get(m)}
+    r.by_method_cents.update({m: c for m, c in by_method.items() if m not in METHODS})
+
+    found: list[Discrepancy] = []
+    for e in encs:
+        r.rows.append(["encounter", e.id, e.patient_id, e.source, e.form_number,
+                       e.form_charges_cents, e.form_collected_cents])
+        r.encounters += 1
+        live, n_live, posted = live_total[e.id], live_count[e.id], paid[e.id]
+        if e.source != "form":
+            if n_live:
+                found.append(Discrepancy("charge_without_encounter", e.id, e.account, 0, live))
+            if posted:
+                found.append(Discrepancy("payment_without_encounter", e.id, e.account, 0, posted))
+            continue
+        r.form_encounters += 1
+        r.form_charges_cents += e.form_charges_cents or 0
+        r.form_collected_cents += e.form_collected_cents or 0
+        if n_live == 0:
+            if e.form_charges_cents != 0:
+                found.append(Discrepancy("missing_charge", e.id, e.account,
+                                         e.form_charges_cents or 0, 0))
+        elif e.form_charges_cents is not None and live != e.form_charges_cents:
+            found.append(Discrepancy("charge_mismatch", e.id, e.account, e.form_charges_cents, live))
+        collected = e.form_collected_cents
+        if collected is not None:
+            if collected > 0 and posted == 0:
+                found.append(Discrepancy("unposted_payment", e.id, e.account, collected, 0))
+            elif posted != collected:
+                found.append(Discrepancy("payment_mismatch", e.id, e.account, collected, posted))
+    for enc_id, cents in stray_charges.items():
+        found.append(Discrepancy("charge_without_encounter", enc_id,
+                                 accounts.get(stray_patient[enc_id]), 0, cents))
+    for p in unlinked:
+        found.append(Discrepancy("payment_without_encounter", None, accounts.get(p.patient_id),
+                                 0, p.amount_cents, payment=p.id))
+    if drawer:
+        for m in METHODS:
+            if m in drawer and drawer[m] != r.by_method_cents.get(m, 0):
+                found.append(Discrepancy("drawer_mismatch", None, None,
+                                         r.by_method_cents.get(m, 0), drawer[m], method=m))
+    order = {k: i for i, k in enumerate(KINDS)}
+    r.discrepancies = sorted(found, key=lambda d: (order[d.kind], d.encounter or 0, d.payment or 0,
+                                                   METHODS.index(d.method) if d.method else 0))
+    return r
