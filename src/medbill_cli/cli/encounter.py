@@ -2,6 +2,114 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from medbill_cli.cli import _context
+from medbill_cli.cli._options import FormatOpt, OptDateOpt
+from medbill_cli.cli._output import Format, emit_created, emit_rows, info, progress, warn, write_json
+
 app = typer.Typer(help="Encounters (visits) and their encounter forms.", no_args_is_help=True)
+
+LIST_COLUMNS = ["id", "date", "patient", "provider", "form", "form_charges", "form_collected",
+                "source", "diagnoses"]
+
+
+def public(e: Any, account: str, diagnoses: list[str] | None = None, npi: str | None = None) -> dict[str, Any]:
+    from medbill_cli.money import fmt
+
+    return {"id": e.id, "patient": account, "account": account, "date": e.date_of_service,
+            "provider": npi, "facility": e.facility_id, "pos": e.pos, "form": e.form_number,
+            "form_charges": fmt(e.form_charges_cents) or None,
+            "form_collected": fmt(e.form_collected_cents) or None,
+            "source": e.source, "diagnoses": list(diagnoses or [])}
+
+
+def _npis(s: Any) -> dict[int, str]:
+    from sqlmodel import select
+
+    from medbill_cli.db.models import Provider
+
+    return {p.id: p.npi for p in s.exec(select(Provider))}
+
+
+@app.command("add")
+def add(
+    patient: Annotated[str, typer.Option("--patient", help="Account number, e.g. P000001.")],
+    date: Annotated[str, typer.Option("--date", help="Date of service: YYYY-MM-DD, today or yesterday.")],
+    provider: Annotated[str, typer.Option("--provider", help="Rendering provider's NPI.")],
+    facility: Annotated[int | None, typer.Option("--facility", help="Facility id.")] = None,
+    pos: Annotated[str | None, typer.Option("--pos", help="Place of service (default the facility's, else 11).")] = None,
+    form: Annotated[str | None, typer.Option("--form", help="Encounter form (superbill) number.")] = None,
+    form_charges: Annotated[str | None, typer.Option("--form-charges", help="Charges total marked on the form.")] = None,
+    form_collected: Annotated[str | None, typer.Option("--form-collected", help="Money collected at the desk, per the form.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Enter a visit from its encounter form; prints the encounter id.
+
+    Example: medbill encounter add --patient P000001 --date today --provider 1987654328 --form 5512 --form-charges 125.00 --form-collected 25.00
+    """
+    from medbill_cli.services.encounters import add_encounter
+
+    with _context.session() as s:
+        res = add_encounter(session=s, user=_context.state.actor(), patient=patient, date=date,
+                            provider=provider, facility=facility, pos=pos, form=form,
+                            form_charges=form_charges, form_collected=form_collected)
+        rec = public(res.encounter, patient.strip().upper(), npi=provider.strip())
+    for w in res.warnings:
+        warn(w)
+    emit_created(rec, fmt)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV: patient,date,provider_npi[,form,form_charges,form_collected,facility,pos].")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Enter the day's visits from a scheduler's or EHR's CSV; all-or-nothing, bad rows by line.
+
+    Example: medbill encounter import visits.csv
+    """
+    from medbill_cli.services import csvfile
+    from medbill_cli.services.encounters import IMPORT_OPTIONAL, IMPORT_REQUIRED, import_encounters
+
+    rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
+    with _context.session() as s, progress(len(rows), "Importing encounters") as advance:
+        results = import_encounters(session=s, user=_context.state.actor(), rows=rows, progress=advance)
+        npis = _npis(s)
+        recs = [public(r.encounter, row.get("patient", "").strip().upper(),
+                       npi=npis.get(r.encounter.provider_id or 0))
+                for r, (_, row) in zip(results, rows, strict=True)]
+    for (line, _), r in zip(rows, results, strict=True):
+        for w in r.warnings:
+            warn(f"line {line}: {w}")
+    if fmt is Format.json:
+        write_json(recs)
+    else:
+        for rec in recs:
+            emit_created(rec, Format.table)
+    info(f"Imported {len(recs)} encounter(s).")
+
+
+@app.command("list")
+def list_(
+    date: OptDateOpt = None,
+    patient: Annotated[str | None, typer.Option("--patient", help="Account number.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """List encounters, with their form totals and diagnoses.
+
+    Example: medbill encounter list --date today
+    """
+    from medbill_cli.cli._options import parse_date
+    from medbill_cli.services.encounters import list_encounters
+
+    d = parse_date(date) if date else None
+    with _context.session(write=False) as s:
+        npis = _npis(s)
+        rows = [public(e, acct, dx, npis.get(e.provider_id or 0))
+                for e, acct, dx in list_encounters(session=s, date=d, patient=patient)]
+    emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is not Format.json else None,
+              empty="No encounters.")

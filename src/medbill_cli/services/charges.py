@@ -1,0 +1,591 @@
+"""Charge entry: check each line as it is entered, price it from the fee schedule, attach it to
+the patient's encounter on that date (or open one), and keep voids traceable.
+
+A charge line points to at most 4 of its encounter's diagnoses; an encounter holds at most 12
+(837P HI / CMS-1500 box 21 A-L), in the order they were first entered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from medbill_cli.codesets import lookup
+from medbill_cli.db.models import Charge, Code, Encounter, EncounterDiagnosis, Patient, Provider
+from medbill_cli.db.models._base import utcnow
+from medbill_cli.errors import InputError, NotFoundError, RowError
+from medbill_cli.services import audit
+from medbill_cli.services.encounters import Refs, amount_cents, as_date, check_service_date
+from medbill_cli.services.fees import FeeSchedule
+
+MAX_DIAGNOSES = 12
+MAX_POINTERS = 4
+MAX_MODIFIERS = 4
+MAX_UNITS = 999
+STATUSES = ("unbilled", "billed", "void")
+NDC_UNITS = ("F2", "GR", "ME", "ML", "UN")
+
+IMPORT_REQUIRED = ("patient", "date", "code", "dx")
+IMPORT_OPTIONAL = ("modifiers", "units", "fee", "provider_npi", "encounter", "pos", "ndc")
+
+_NDC_RE = re.compile(r"^(?:\d{11}|\d{5}-\d{4}-\d{2})$")
+_QTY_RE = re.compile(r"^\d{1,7}(?:\.\d{1,3})?$")
+
+
+@dataclass
+class ChargeRequest:
+    """One charge as typed (CLI options or a CSV row)."""
+
+    patient: str
+    date: dt.date | str
+    code: str
+    dx: Sequence[str]
+    modifiers: Sequence[str] = ()
+    units: int | str = 1
+    fee: str | Decimal | None = None
+    provider: str | None = None
+    encounter: int | str | None = None
+    pos: str | None = None
+    ndc: str | None = None
+    ndc_quantity: str | None = None
+    ndc_unit: str | None = None
+
+
+@dataclass
+class _Enc:
+    """An encounter as it stands during the command: its diagnoses and which of them are new."""
+
+    enc: Encounter
+    dx: list[str]
+    saved_dx: int  # how many of ``dx`` are already in the database
+    new: bool = False
+
+
+@dataclass
+class Planned:
+    """A checked charge, ready to write."""
+
+    line: int
+    account: str
+    enc: _Enc
+    fields: dict[str, object]
+    diagnoses: list[str]
+    warnings: list[str] = field(default_factory=list)
+    charge: Charge | None = None
+
+
+@dataclass
+class ChargeResult:
+    charge: Charge
+    account: str
+    diagnoses: list[str]
+    warnings: list[str]
+    encounter_opened: bool
+
+
+def split_list(text: str | Sequence[str] | None) -> list[str]:
+    """Modifiers or diagnoses: repeated options, or one cell separated by spaces (or commas)."""
+    if text is None:
+        return []
+    items = [text] if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for it in items:
+        out.extend(x for x in re.split(r"[\s,]+", it.strip()) if x)
+    return out
+
+
+def clean_units(units: int | str) -> int:
+    if isinstance(units, int):
+        n = units
+    else:
+        s = str(units).strip() or "1"
+        if not s.isdigit():
+            raise InputError(f"Units '{units}' must be a whole number from 1 to {MAX_UNITS}")
+        n = int(s)
+    if not 1 <= n <= MAX_UNITS:
+        raise InputError(f"Units {n} is outside 1-{MAX_UNITS}", "Give --units from 1 to 999")
+    return n
+
+
+def clean_ndc(ndc: str | None, quantity: str | None, unit: str | None) -> tuple[str | None, str | None, str | None]:
+    """An NDC (11 digits, with or without 5-4-2 dashes) with its quantity and unit, or all None."""
+    n = (ndc or "").strip()
+    q = (quantity or "").strip()
+    u = (unit or "").strip().upper()
+    if not n:
+        if q or u:
+            raise InputError("An NDC quantity or unit needs the NDC", "Give --ndc too")
+        return None, None, None
+    if not _NDC_RE.match(n):
+        raise InputError(f"NDC '{ndc}' is not 11 digits",
+                         "Give it as 11 digits or 5-4-2 with dashes, e.g. 00002-1433-80 "
+                         "(pad a 10-digit NDC with a zero in the short segment)")
+    if not q:
+        raise InputError("A drug line needs the NDC quantity", "Give --ndc-quantity, e.g. 1.5")
+    if not _QTY_RE.match(q) or Decimal(q) == 0:
+        raise InputError(f"NDC quantity '{quantity}' must be a positive number with up to 3 decimals")
+    u = u or "UN"
+    if u not in NDC_UNITS:
+        raise InputError(f"NDC unit '{unit}' is not one of {', '.join(NDC_UNITS)}")
+    return n.replace("-", ""), q, u
+
+
+def lock_entry(session: Session) -> None:
+    """Serialize charge entry on PostgreSQL before reading encounters (two billers, one visit).
+
+    It is the audit chain's own lock, which every write takes anyway, so taking it early costs
+    no concurrency and cannot deadlock against it. SQLite's BEGIN IMMEDIATE already serializes.
+    """
+    audit._lock_chain(session)
+
+
+class ChargeEntry:
+    """Checks and writes charges for one command (one charge, or a whole import).
+
+    Look-ups are cached so that an import of thousands of lines stays fast; encounters and
+    their diagnoses are kept in memory so that lines of the same file see each other.
+    """
+
+    def __init__(self, session: Session, user: str) -> None:
+        self.session = session
+        self.user = user
+        lock_entry(session)
+        self.refs = Refs(session)
+        self.fees = FeeSchedule(session)
+        self._codes: dict[tuple[str, str, dt.date], Code | InputError] = {}
+        self._mue: dict[tuple[str, dt.date], int | None] = {}
+        self._coverage: dict[tuple[int, dt.date], bool] = {}
+        self._days: dict[tuple[int, dt.date], list[_Enc]] = {}
+        self._by_id: dict[int, _Enc] = {}
+        self._lines: dict[tuple[int, dt.date], dict[tuple[str, str], int]] = {}
+        self.pending: list[Planned] = []
+
+    # ------------------------------------------------------------ cached look-ups
+
+    def _code(self, kind: str, code: str, dos: dt.date) -> Code:
+        key = (kind, code, dos)
+        if key not in self._codes:
+            try:
+                if kind == "proc":
+                    self._codes[key] = lookup.check_procedure(session=self.session, code=code, dos=dos)
+                elif kind == "dx":
+                    self._codes[key] = lookup.check_diagnosis(session=self.session, code=code, dos=dos)
+                else:
+                    self._codes[key] = lookup.check_modifier(session=self.session, modifier=code, dos=dos)
+            except InputError as exc:
+                self._codes[key] = exc
+        got = self._codes[key]
+        if isinstance(got, InputError):
+            raise got
+        return got
+
+    def _mue_of(self, code: str, dos: dt.date) -> int | None:
+        if (code, dos) not in self._mue:
+            m = lookup.mue_for(session=self.session, code=code, dos=dos)
+            self._mue[(code, dos)] = m.mue if m is not None else None
+        return self._mue[(code, dos)]
+
+    def _covered(self, patient_id: int, dos: dt.date) -> bool:
+        if (patient_id, dos) not in self._coverage:
+            from medbill_cli.services.patients import active_coverage
+
+            self._coverage[(patient_id, dos)] = active_coverage(
+                session=self.session, patient_id=patient_id, on=dos) is not None
+        return self._coverage[(patient_id, dos)]
+
+    def preload(self, requests: Sequence[ChargeRequest]) -> None:
+        """Load the patients, encounters, diagnoses and existing lines an import refers to."""
+        self.refs.preload_patients(r.patient for r in requests)
+        pids: set[int] = set()
+        dates: set[dt.date] = set()
+        for r in requests:
+            p = self.refs.patients.get((r.patient or "").strip().upper())
+            try:
+                d = as_date(r.date)
+            except InputError:
+                continue
+            if p is not None and p.id is not None:
+                pids.add(p.id)
+                dates.add(d)
+        if pids and dates:
+            self._load_days(sorted(pids), sorted(dates))
+
+    def _load_days(self, pids: list[int], dates: list[dt.date]) -> None:
+        for pid in pids:
+            for d in dates:
+                self._days.setdefault((pid, d), [])
+                self._lines.setdefault((pid, d), {})
+        encs: list[Encounter] = []
+        for i in range(0, len(pids), 500):
+            chunk = pids[i:i + 500]
+            encs += list(self.session.exec(
+                select(Encounter).where(col(Encounter.patient_id).in_(chunk),
+                                        col(Encounter.date_of_service).in_(dates))
+                .order_by(col(Encounter.id))).all())
+            for c in self.session.exec(
+                select(Charge).where(col(Charge.patient_id).in_(chunk),
+                                     col(Charge.date_of_service).in_(dates), Charge.status != "void")
+            ):
+                assert c.id is not None
+                self._lines[(c.patient_id, c.date_of_service)].setdefault((c.code, c.modifiers), c.id)
+        from medbill_cli.services.encounters import diagnoses_of
+
+        dx = diagnoses_of(session=self.session, encounter_ids=[e.id for e in encs if e.id is not None])
+        for e in encs:
+            assert e.id is not None
+            if e.id in self._by_id:
+                continue
+            state = _Enc(e, list(dx.get(e.id, [])), len(dx.get(e.id, [])))
+            self._by_id[e.id] = state
+            self._days[(e.patient_id, e.date_of_service)].append(state)
+
+    def _day(self, pid: int, dos: dt.date) -> list[_Enc]:
+        if (pid, dos) not in self._days:
+            self._load_days([pid], [dos])
+        return self._days[(pid, dos)]
+
+    def _encounter_by_id(self, value: int | str, patient: Patient, dos: dt.date) -> _Enc:
+        try:
+            eid = int(value)
+        except ValueError:
+            raise InputError(f"Encounter '{value}' is not an encounter id") from None
+        if eid not in self._by_id:
+            enc = self.session.get(Encounter, eid)
+            if enc is None:
+                raise NotFoundError(f"No encounter {eid}", "See medbill encounter list --date DATE")
+            self._day(enc.patient_id, enc.date_of_service)
+        st = self._by_id[eid]
+        if st.enc.patient_id != patient.id or st.enc.date_of_service != dos:
+            raise InputError(f"Encounter {eid} is not {patient.account}'s visit on {dos.isoformat()}",
+                             "Check --encounter, or leave it out to use the patient's encounter that day")
+        return st
+
+    # ------------------------------------------------------------ checking
+
+    def plan(self, req: ChargeRequest, line: int = 0) -> Planned:
+        """Check one charge against everything entered so far; nothing is written yet.
+
+        Raises:
+            InputError: the charge is refused (the message says why and how to fix it).
+        """
+        p = self.refs.patient(req.patient)
+        assert p.id is not None and p.account is not None
+        dos = check_service_date(as_date(req.date), p)
+        self.refs.ensure_open(dos, "charge")
+        code = self._code("proc", req.code.strip().upper(), dos).code
+        mods = [m.strip().upper() for m in split_list(req.modifiers)]
+        if len(mods) > MAX_MODIFIERS:
+            raise InputError(f"{len(mods)} modifiers given; a line takes at most {MAX_MODIFIERS}")
+        if len(set(mods)) != len(mods):
+            raise InputError("A modifier is given twice")
+        for m in mods:
+            self._code("mod", m, dos)
+        units = clean_units(req.units)
+        from medbill_cli.validate import icd10_format
+
+        dx = [icd10_format(d) for d in split_list(req.dx)]
+        if not dx:
+            raise InputError("A charge needs at least one diagnosis", "Give --dx, e.g. --dx E11.9")
+        if len(dx) > MAX_POINTERS:
+            raise InputError(f"{len(dx)} diagnoses given; a line points to at most {MAX_POINTERS}",
+                             "Enter the others on the lines they support")
+        if len(set(dx)) != len(dx):
+            raise InputError("A diagnosis is given twice")
+        dx = [self._code("dx", d, dos).code for d in dx]
+        prov: Provider | None = self.refs.provider(req.provider) if req.provider else None
+        place = self.refs.pos(req.pos) if req.pos else None
+        ndc, qty, unit = clean_ndc(req.ndc, req.ndc_quantity, req.ndc_unit)
+
+        # The encounter: given, the patient's one that day, or a new one.
+        if req.encounter not in (None, ""):
+            st = self._encounter_by_id(req.encounter, p, dos)  # type: ignore[arg-type]
+        else:
+            same_day = self._day(p.id, dos)
+            exact = [e for e in same_day if prov is not None and e.enc.provider_id == prov.id]
+            if len(exact) == 1:
+                st = exact[0]
+            elif len(same_day) == 1:
+                st = same_day[0]
+            elif not same_day:
+                default = prov or self.refs.sole_provider()
+                st = _Enc(Encounter(patient_id=p.id, date_of_service=dos,
+                                    provider_id=default.id if default else None, pos=place or "11",
+                                    source="charge", created_by=self.user), [], 0, new=True)
+            else:
+                ids = ", ".join(str(e.enc.id) for e in same_day)
+                raise InputError(f"{p.account} has {len(same_day)} encounters on {dos.isoformat()} ({ids})",
+                                 "Give --encounter ID")
+        all_dx = list(st.dx)
+        pointers: list[int] = []
+        for d in dx:
+            if d not in all_dx:
+                if len(all_dx) >= MAX_DIAGNOSES:
+                    where = f"Encounter {st.enc.id}" if st.enc.id else "The encounter"
+                    raise InputError(
+                        f"{where} already has {MAX_DIAGNOSES} diagnoses; {d} would be a 13th",
+                        "Point this line to diagnoses already on the encounter")
+                all_dx.append(d)
+            pointers.append(all_dx.index(d) + 1)
+
+        if req.fee not in (None, ""):
+            fee = amount_cents(req.fee, "Fee")  # type: ignore[arg-type]
+            assert fee is not None
+        else:
+            found = self.fees.fee_cents(code, mods, dos)
+            if found is None:
+                raise InputError(f"No fee for {code} on {dos.isoformat()} in the fee schedule",
+                                 f"Set one with medbill fee set {code} AMOUNT, or give --fee")
+            fee = found
+
+        warnings: list[str] = []
+        key = (code, " ".join(mods))
+        lines = self._lines.setdefault((p.id, dos), {})
+        if key in lines:
+            shown = code + ("-" + "-".join(mods) if mods else "")
+            earlier = lines[key]
+            what = f"charge {earlier}" if earlier > 0 else f"line {-earlier}"
+            warnings.append(f"possible duplicate: {shown} for {p.account} on {dos.isoformat()} "
+                            f"is already entered ({what})")
+        mue = self._mue_of(code, dos)
+        if mue is not None and units > mue:
+            warnings.append(f"{units} units of {code} exceed its MUE of {mue} per day")
+        if not self._covered(p.id, dos):
+            warnings.append(f"{p.account} has no active coverage on {dos.isoformat()}; the charge is self-pay")
+
+        # Accepted: record it in the command's view of the day.
+        if st.new and st not in self._days[(p.id, dos)]:
+            self._days[(p.id, dos)].append(st)
+        st.dx = all_dx
+        lines.setdefault(key, -line if line else 0)
+        provider_id = prov.id if prov else (st.enc.provider_id or None)
+        if provider_id is None:
+            sole = self.refs.sole_provider()
+            provider_id = sole.id if sole else None
+        planned = Planned(line, p.account, st, {
+            "patient_id": p.id, "date_of_service": dos, "code": code, "modifiers": " ".join(mods),
+            "units": units, "fee_cents": fee, "amount_cents": fee * units,
+            "dx_pointers": " ".join(str(i) for i in pointers), "provider_id": provider_id,
+            "pos": place or st.enc.pos or "11", "ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit,
+            "status": "unbilled", "created_by": self.user,
+        }, dx, warnings)
+        self.pending.append(planned)
+        return planned
+
+    # ------------------------------------------------------------ writing
+
+    def write(self) -> list[Planned]:
+        """Write every pending charge, the encounters they open and their new diagnoses."""
+        plans, self.pending = self.pending, []
+        if not plans:
+            return []
+        entries: list[audit.AuditEntry] = []
+        new_encs: list[_Enc] = []
+        touched: list[_Enc] = []
+        for pl in plans:
+            if pl.enc.new and pl.enc.enc.id is None and pl.enc not in new_encs:
+                new_encs.append(pl.enc)
+            if pl.enc not in touched:
+                touched.append(pl.enc)
+        if new_encs:
+            self.session.add_all([e.enc for e in new_encs])
+            self.session.flush()
+            for e in new_encs:
+                assert e.enc.id is not None
+                self._by_id[e.enc.id] = e
+                entries.append(("create", "encounter", e.enc.id, None, audit.snapshot(e.enc)))
+        dx_rows: list[EncounterDiagnosis] = []
+        for e in touched:
+            assert e.enc.id is not None
+            for seq in range(e.saved_dx + 1, len(e.dx) + 1):
+                dx_rows.append(EncounterDiagnosis(encounter_id=e.enc.id, seq=seq, code=e.dx[seq - 1]))
+            e.saved_dx = len(e.dx)
+        charges = []
+        for pl in plans:
+            assert pl.enc.enc.id is not None
+            pl.charge = Charge(encounter_id=pl.enc.enc.id, **pl.fields)  # type: ignore[arg-type]
+            charges.append(pl.charge)
+        self.session.add_all(dx_rows)
+        self.session.add_all(charges)
+        self.session.flush()
+        for d in dx_rows:
+            entries.append(("add_diagnosis", "encounter", d.encounter_id, None, audit.snapshot(d)))
+        for c in charges:
+            entries.append(("create", "charge", c.id, None, audit.snapshot(c)))
+        audit.record_many(session=self.session, user=self.user, entries=entries)
+        for pl in plans:
+            assert pl.charge is not None and pl.charge.id is not None
+            lines = self._lines[(pl.charge.patient_id, pl.charge.date_of_service)]
+            k = (pl.charge.code, pl.charge.modifiers)
+            if lines.get(k, 0) <= 0:
+                lines[k] = pl.charge.id
+        return plans
+
+
+def _result(entry: ChargeEntry, pl: Planned) -> ChargeResult:
+    assert pl.charge is not None
+    return ChargeResult(pl.charge, pl.account, pl.diagnoses, pl.warnings, pl.enc.new)
+
+
+def add_charge(*, session: Session, user: str, request: ChargeRequest) -> ChargeResult:
+    """Enter one charge.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        request: the charge as typed.
+
+    Returns:
+        The charge, the patient's account, the line's diagnoses and the warnings to show.
+    """
+    entry = ChargeEntry(session, user)
+    pl = entry.plan(request)
+    entry.write()
+    return _result(entry, pl)
+
+
+def import_charges(
+    *, session: Session, user: str, rows: Iterable[tuple[int, dict[str, str]]],
+    progress: Callable[[int], None] | None = None,
+) -> list[ChargeResult]:
+    """Enter many charges from CSV rows; all-or-nothing, every bad row reported by line.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        rows: (line, column -> text) from ``csvfile.read_rows``.
+        progress: called with 1 per row checked.
+
+    Returns:
+        One result per row, in file order.
+    """
+    row_list = list(rows)
+    reqs = [(line, ChargeRequest(
+        patient=r.get("patient", ""), date=r.get("date", ""), code=r.get("code", ""),
+        dx=r.get("dx", ""), modifiers=r.get("modifiers", ""), units=r.get("units") or "1",
+        fee=r.get("fee") or None, provider=r.get("provider_npi") or None,
+        encounter=r.get("encounter") or None, pos=r.get("pos") or None,
+        ndc=r.get("ndc") or None, ndc_quantity=r.get("ndc_quantity") or None,
+        ndc_unit=r.get("ndc_unit") or None)) for line, r in row_list]
+    entry = ChargeEntry(session, user)
+    entry.preload([r for _, r in reqs])
+    bad: list[tuple[int, str]] = []
+    plans: list[Planned] = []
+    for line, req in reqs:
+        try:
+            if not req.code.strip():
+                raise InputError("code is empty")
+            plans.append(entry.plan(req, line))
+        except InputError as exc:
+            bad.append((line, str(exc).rstrip(".")))
+        if progress:
+            progress(1)
+    if bad:
+        raise RowError(f"{len(bad)} bad row(s); nothing was imported", bad, "Fix them and import again")
+    entry.write()
+    return [_result(entry, pl) for pl in plans]
+
+
+# ---------------------------------------------------------------- listing and voiding
+
+@dataclass
+class ChargeView:
+    charge: Charge
+    account: str
+    provider_npi: str | None
+    diagnoses: list[str]
+    encounter_diagnoses: list[str]
+
+
+def list_charges(
+    *, session: Session, date: dt.date | None = None, patient: str | None = None,
+    status: str | None = None, encounter_id: int | None = None, ids: Sequence[int] | None = None,
+) -> list[ChargeView]:
+    """Charges with their patient's account, provider NPI and diagnoses (by pointer)."""
+    q = (select(Charge, Patient.account, Provider.npi)
+         .join(Patient, col(Patient.id) == Charge.patient_id)
+         .join(Provider, col(Provider.id) == Charge.provider_id, isouter=True))
+    if date is not None:
+        q = q.where(Charge.date_of_service == date)
+    if patient:
+        q = q.where(Patient.account == patient.strip().upper())
+    if status:
+        st = status.strip().lower()
+        if st not in STATUSES:
+            raise InputError(f"Status '{status}' must be one of {', '.join(STATUSES)}")
+        q = q.where(Charge.status == st)
+    if encounter_id is not None:
+        q = q.where(Charge.encounter_id == encounter_id)
+    if ids is not None:
+        q = q.where(col(Charge.id).in_(list(ids)))
+    rows = session.exec(q.order_by(col(Charge.date_of_service), col(Charge.id))).all()
+    from medbill_cli.services.encounters import diagnoses_of
+
+    dx = diagnoses_of(session=session, encounter_ids=[c.encounter_id for c, _, _ in rows])
+    out = []
+    for c, acct, npi in rows:
+        enc_dx = dx.get(c.encounter_id, [])
+        line_dx = [enc_dx[int(p) - 1] for p in c.dx_pointers.split() if 0 < int(p) <= len(enc_dx)]
+        out.append(ChargeView(c, acct or "", npi, line_dx, enc_dx))
+    return out
+
+
+def get_charge(*, session: Session, charge_id: int) -> Charge:
+    c = session.get(Charge, charge_id)
+    if c is None:
+        raise NotFoundError(f"No charge {charge_id}", "See medbill charge list")
+    return c
+
+
+def void_charge(*, session: Session, user: str, charge_id: int, reason: str) -> Charge:
+    """Void a charge that is not on a claim: the row stays, marked with who, when and why.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        charge_id: the charge.
+        reason: why (kept on the charge and in the audit trail).
+
+    Returns:
+        The voided charge.
+    """
+    why = (reason or "").strip()
+    if not why:
+        raise InputError("A void needs a reason", "Give --reason TEXT")
+    if len(why) > 200:
+        raise InputError("The reason is longer than 200 characters")
+    c = get_charge(session=session, charge_id=charge_id)
+    if c.status == "void":
+        raise InputError(f"Charge {charge_id} is already void ({c.void_reason})")
+    if c.status != "unbilled":
+        raise InputError(
+            f"Charge {charge_id} is on a claim ({c.status}) and cannot be voided",
+            "It needs a claim correction: medbill claim resubmit CLAIM_ID --frequency 7 (replace) or 8 (void)")
+    from medbill_cli.services import days
+
+    days.ensure_open(session=session, date=c.date_of_service, what="void")
+    before = audit.snapshot(c)
+    c.status = "void"
+    c.void_reason = why
+    c.voided_by = user
+    c.voided_at = utcnow()
+    session.add(c)
+    session.flush()
+    audit.record(session=session, user=user, action="void", entity="charge", entity_id=c.id,
+                 before=before, after=audit.snapshot(c))
+    return c
+
+
+def describe(*, session: Session, system: str, code: str, dos: dt.date | None) -> str:
+    """A code's description, for showing it as it is accepted at the terminal."""
+    if system == "proc":
+        row = lookup.check_procedure(session=session, code=code, dos=dos)
+    elif system == "dx":
+        row = lookup.check_diagnosis(session=session, code=code, dos=dos)
+    else:
+        row = lookup.check_modifier(session=session, modifier=code, dos=dos)
+    return f"{row.code}  {row.short_description or row.long_description}"

@@ -1,0 +1,307 @@
+"""Encounters: the visit and its encounter form (superbill) with the form's own totals.
+
+An encounter's ``source`` says where it came from: ``form`` (entered from the encounter form by
+the front desk, with the form's charge and collected totals that close of day balances against)
+or ``charge`` (opened by charge entry because no encounter existed for that patient and date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from medbill_cli import validate as v
+from medbill_cli.dates import parse_date, today
+from medbill_cli.db.models import Code, Encounter, EncounterDiagnosis, Facility, Patient, Provider
+from medbill_cli.errors import DuplicateError, InputError, NotFoundError, RowError
+from medbill_cli.money import AmountError, parse_amount, to_cents
+from medbill_cli.services import audit, days
+
+IMPORT_REQUIRED = ("patient", "date", "provider_npi")
+IMPORT_OPTIONAL = ("form", "form_charges", "form_collected", "facility", "pos")
+
+
+# ---------------------------------------------------------------- shared checks
+
+def as_date(value: dt.date | str, what: str = "date of service") -> dt.date:
+    return value if isinstance(value, dt.date) else parse_date(value, what=what)
+
+
+def check_service_date(dos: dt.date, patient: Patient) -> dt.date:
+    """A date of service is neither in the future nor before the patient's birth."""
+    if dos > today():
+        raise InputError(f"The date of service {dos.isoformat()} is in the future",
+                         "Enter charges on or after the day of the visit")
+    if dos < patient.dob:
+        raise InputError(f"The date of service {dos.isoformat()} is before {patient.account}'s birth",
+                         "Check the date and the patient")
+    return dos
+
+
+def amount_cents(text: str | Decimal | None, what: str) -> int | None:
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    try:
+        return to_cents(text if isinstance(text, Decimal) else parse_amount(text))
+    except AmountError as exc:
+        raise InputError(f"{what}: {exc}") from None
+
+
+class Refs:
+    """Cached look-ups of patients, providers, facilities and POS codes for one command."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.patients: dict[str, Patient] = {}
+        self.providers: dict[str, Provider] = {}
+        self.facilities: dict[int, Facility] = {}
+        self.pos_codes: dict[str, str] = {}
+        self._pos_loaded: bool | None = None
+        self._sole_provider: Provider | None | bool = False
+        self.open_days: dict[dt.date, bool] = {}
+
+    def preload_patients(self, accounts: Iterable[str]) -> None:
+        accts = sorted({a.strip().upper() for a in accounts if a and a.strip()} - set(self.patients))
+        for i in range(0, len(accts), 500):
+            for p in self.session.exec(select(Patient).where(col(Patient.account).in_(accts[i:i + 500]))):
+                assert p.account is not None
+                self.patients[p.account] = p
+
+    def patient(self, account: str) -> Patient:
+        acct = (account or "").strip().upper()
+        if not acct:
+            raise InputError("No patient given", "Give the patient's account number, e.g. P000001")
+        if acct not in self.patients:
+            p = self.session.exec(select(Patient).where(Patient.account == acct)).first()
+            if p is None:
+                raise NotFoundError(f"No patient with account {acct}", "Find it with medbill patient search")
+            self.patients[acct] = p
+        return self.patients[acct]
+
+    def provider(self, npi: str) -> Provider:
+        n = npi.strip()
+        if n not in self.providers:
+            prov = self.session.exec(select(Provider).where(Provider.npi == n)).first()
+            if prov is None:
+                raise NotFoundError(f"No provider with NPI {n}", "See medbill provider list")
+            self.providers[n] = prov
+        return self.providers[n]
+
+    def sole_provider(self) -> Provider | None:
+        """The practice's only provider, when it has exactly one (a default rendering provider)."""
+        if self._sole_provider is False:
+            rows = self.session.exec(select(Provider).where(col(Provider.active).is_(True)).limit(2)).all()
+            self._sole_provider = rows[0] if len(rows) == 1 else None
+        assert not isinstance(self._sole_provider, bool)
+        return self._sole_provider
+
+    def facility(self, facility_id: int | str) -> Facility:
+        try:
+            fid = int(facility_id)
+        except ValueError:
+            raise InputError(f"Facility '{facility_id}' is not a facility id", "See medbill facility list") from None
+        if fid not in self.facilities:
+            fac = self.session.get(Facility, fid)
+            if fac is None:
+                raise NotFoundError(f"No facility {fid}", "See medbill facility list")
+            self.facilities[fid] = fac
+        return self.facilities[fid]
+
+    def pos(self, value: str) -> str:
+        """A place of service: two digits, and a known code when the POS code set is loaded."""
+        p = v.pos(value)
+        if p not in self.pos_codes:
+            if self._pos_loaded is None:
+                self._pos_loaded = self.session.exec(
+                    select(Code.id).where(Code.system == "pos").limit(1)).first() is not None
+            if self._pos_loaded:
+                from medbill_cli.codesets.lookup import check_pos
+
+                self.pos_codes[p] = check_pos(session=self.session, pos=p).long_description
+            else:
+                self.pos_codes[p] = ""
+        return p
+
+    def ensure_open(self, date: dt.date, what: str) -> None:
+        if date not in self.open_days:
+            days.ensure_open(session=self.session, date=date, what=what)
+            self.open_days[date] = True
+
+
+# ---------------------------------------------------------------- encounters
+
+@dataclass
+class EncounterResult:
+    encounter: Encounter
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _clean(
+    refs: Refs, *, patient: str, date: dt.date | str, provider: str | None, facility: int | str | None,
+    pos: str | None, form: str | None, form_charges: str | Decimal | None,
+    form_collected: str | Decimal | None,
+) -> dict[str, object]:
+    p = refs.patient(patient)
+    dos = check_service_date(as_date(date), p)
+    if not provider or not str(provider).strip():
+        raise InputError("No rendering provider given", "Give --provider NPI")
+    prov = refs.provider(str(provider))
+    fac = refs.facility(facility) if facility not in (None, "") else None
+    place = refs.pos(pos) if pos else (fac.pos if fac is not None else "11")
+    form_no = v.text(form, field="Form number", max_len=30) if form and form.strip() else None
+    return {
+        "patient": p, "dos": dos, "provider_id": prov.id, "facility_id": fac.id if fac else None,
+        "pos": place, "form_number": form_no,
+        "form_charges_cents": amount_cents(form_charges, "Form charges"),
+        "form_collected_cents": amount_cents(form_collected, "Form collected"),
+    }
+
+
+def add_encounter(
+    *, session: Session, user: str, patient: str, date: dt.date | str, provider: str | None,
+    facility: int | str | None = None, pos: str | None = None, form: str | None = None,
+    form_charges: str | Decimal | None = None, form_collected: str | Decimal | None = None,
+    refs: Refs | None = None,
+) -> EncounterResult:
+    """Enter a visit from its encounter form.
+
+    When charge entry already opened an encounter (source ``charge``) for the patient on that
+    date, the form is attached to it (audited as an update) rather than a second encounter made.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        patient: account number.
+        date: date of service.
+        provider: rendering provider's NPI.
+        facility: facility id.
+        pos: place of service (defaults to the facility's, else 11).
+        form: the encounter form (superbill) number.
+        form_charges: the charges total marked on the form.
+        form_collected: the money collected at the desk, per the form.
+        refs: cached look-ups (imports).
+
+    Returns:
+        The encounter, whether it is new, and warnings.
+    """
+    r = refs or Refs(session)
+    f = _clean(r, patient=patient, date=date, provider=provider, facility=facility, pos=pos, form=form,
+               form_charges=form_charges, form_collected=form_collected)
+    p = f.pop("patient")
+    assert isinstance(p, Patient) and p.id is not None
+    dos = f.pop("dos")
+    assert isinstance(dos, dt.date)
+    r.ensure_open(dos, "encounter")
+    same_day = list(session.exec(
+        select(Encounter).where(Encounter.patient_id == p.id, Encounter.date_of_service == dos)
+        .order_by(col(Encounter.id))
+    ).all())
+    warnings: list[str] = []
+    if f["form_number"]:
+        dup = session.exec(select(Encounter).where(Encounter.form_number == f["form_number"])).first()
+        if dup is not None:
+            raise DuplicateError(f"Encounter form {f['form_number']} is already entered as encounter {dup.id}",
+                                 "Check the form number")
+    opened = [e for e in same_day if e.source == "charge"]
+    if opened:
+        enc = opened[0]
+        before = audit.snapshot(enc)
+        enc.source = "form"
+        for k, val in f.items():
+            if val is not None:
+                setattr(enc, k, val)
+        session.add(enc)
+        session.flush()
+        audit.record(session=session, user=user, action="update", entity="encounter", entity_id=enc.id,
+                     before=before, after=audit.snapshot(enc))
+        warnings.append(f"the form is attached to encounter {enc.id}, opened by charge entry")
+        return EncounterResult(enc, False, warnings)
+    if same_day:
+        warnings.append(f"{p.account} already has encounter {same_day[0].id} on {dos.isoformat()}")
+    enc = Encounter(patient_id=p.id, date_of_service=dos, source="form", created_by=user, **f)  # type: ignore[arg-type]
+    session.add(enc)
+    session.flush()
+    audit.record(session=session, user=user, action="create", entity="encounter", entity_id=enc.id,
+                 after=audit.snapshot(enc))
+    return EncounterResult(enc, True, warnings)
+
+
+def import_encounters(
+    *, session: Session, user: str, rows: Iterable[tuple[int, dict[str, str]]],
+    progress: Callable[[int], None] | None = None,
+) -> list[EncounterResult]:
+    """Enter the day's visits from CSV rows; all-or-nothing, bad rows reported by line.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        rows: (line, column -> text) from ``csvfile.read_rows``.
+        progress: called with 1 per row.
+
+    Returns:
+        One result per row.
+    """
+    row_list = list(rows)
+    refs = Refs(session)
+    refs.preload_patients(r.get("patient", "") for _, r in row_list)
+    bad: list[tuple[int, str]] = []
+    results: list[EncounterResult] = []
+    forms: dict[str, int] = {}
+    for line, row in row_list:
+        try:
+            form = (row.get("form") or "").strip()
+            if form and form in forms:
+                raise DuplicateError(f"form {form} is also on line {forms[form]}")
+            if form:
+                forms[form] = line
+            with audit.savepoint(session):
+                results.append(add_encounter(
+                    session=session, user=user, patient=row.get("patient", ""), date=row.get("date", ""),
+                    provider=row.get("provider_npi"), facility=row.get("facility") or None,
+                    pos=row.get("pos") or None, form=form or None,
+                    form_charges=row.get("form_charges"), form_collected=row.get("form_collected"),
+                    refs=refs))
+        except InputError as exc:
+            bad.append((line, str(exc).rstrip(".")))
+        if progress:
+            progress(1)
+    if bad:
+        raise RowError(f"{len(bad)} bad row(s); nothing was imported", bad, "Fix them and import again")
+    return results
+
+
+def list_encounters(
+    *, session: Session, date: dt.date | None = None, patient: str | None = None,
+) -> list[tuple[Encounter, str, list[str]]]:
+    """Encounters with the patient's account and the encounter's diagnoses in order."""
+    q = select(Encounter, Patient.account).join(Patient, col(Patient.id) == Encounter.patient_id)
+    if date is not None:
+        q = q.where(Encounter.date_of_service == date)
+    if patient:
+        q = q.where(Patient.account == patient.strip().upper())
+    rows = session.exec(q.order_by(col(Encounter.date_of_service), col(Encounter.id))).all()
+    dx = diagnoses_of(session=session, encounter_ids=[e.id for e, _ in rows if e.id is not None])
+    return [(e, acct or "", dx.get(e.id or 0, [])) for e, acct in rows]
+
+
+def diagnoses_of(*, session: Session, encounter_ids: list[int]) -> dict[int, list[str]]:
+    """encounter id -> its diagnosis codes in order (seq 1..12)."""
+    out: dict[int, list[str]] = {}
+    ids = sorted(set(encounter_ids))
+    for i in range(0, len(ids), 500):
+        q = select(EncounterDiagnosis).where(col(EncounterDiagnosis.encounter_id).in_(ids[i:i + 500]))
+        for d in session.exec(q.order_by(col(EncounterDiagnosis.encounter_id), col(EncounterDiagnosis.seq))):
+            out.setdefault(d.encounter_id, []).append(d.code)
+    return out
+
+
+def get_encounter(*, session: Session, encounter_id: int) -> Encounter:
+    enc = session.get(Encounter, encounter_id)
+    if enc is None:
+        raise NotFoundError(f"No encounter {encounter_id}", "See medbill encounter list --date DATE")
+    return enc
