@@ -15,6 +15,7 @@ from medbill_cli.db.models.registration import (
     Provider,
     Setting,
 )
+from medbill_cli.db.models.remit import Denial, Era, EraAdjustment, EraClaim, EraLine, EraPlb
 
 __all__ = [
     "AuditLog",
@@ -28,8 +29,14 @@ __all__ = [
     "CodeWord",
     "Coverage",
     "DayClose",
+    "Denial",
     "Encounter",
     "EncounterDiagnosis",
+    "Era",
+    "EraAdjustment",
+    "EraClaim",
+    "EraLine",
+    "EraPlb",
     "Facility",
     "Fee",
     "HistoryEntry",

@@ -300,6 +300,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_encounter_date_of_service'), ['date_of_service'], unique=False)
         batch_op.create_index(batch_op.f('ix_encounter_patient_id'), ['patient_id'], unique=False)
 
+    op.create_table('era',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('payer_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('trace_number', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('payer_id', sa.Integer(), nullable=True),
+    sa.Column('payer_name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('handling', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+    sa.Column('total_cents', sa.Integer(), nullable=False),
+    sa.Column('plb_cents', sa.Integer(), nullable=False),
+    sa.Column('payment_date', sa.Date(), nullable=True),
+    sa.Column('production_date', sa.Date(), nullable=True),
+    sa.Column('posted_on', sa.Date(), nullable=False),
+    sa.Column('claim_count', sa.Integer(), nullable=False),
+    sa.Column('unmatched_count', sa.Integer(), nullable=False),
+    sa.Column('file_name', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('file_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('st_control', sqlmodel.sql.sqltypes.AutoString(length=9), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['payer_id'], ['payer.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('payer_key', 'trace_number')
+    )
+    with op.batch_alter_table('era', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_era_payer_id'), ['payer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_era_posted_on'), ['posted_on'], unique=False)
+
     op.create_table('history_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
@@ -398,6 +426,20 @@ def upgrade() -> None:
     with op.batch_alter_table('encounter_diagnosis', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_encounter_diagnosis_encounter_id'), ['encounter_id'], unique=False)
 
+    op.create_table('era_plb',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('era_id', sa.Integer(), nullable=False),
+    sa.Column('provider_id', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('fiscal_date', sa.Date(), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['era_id'], ['era.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('era_plb', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_era_plb_era_id'), ['era_id'], unique=False)
+
     op.create_table('claim_finding',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('claim_id', sa.Integer(), nullable=False),
@@ -428,6 +470,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_claim_line_charge_id'), ['charge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_claim_line_claim_id'), ['claim_id'], unique=False)
 
+    op.create_table('era_claim',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('era_id', sa.Integer(), nullable=False),
+    sa.Column('claim_id', sa.Integer(), nullable=True),
+    sa.Column('pcn', sqlmodel.sql.sqltypes.AutoString(length=38), nullable=False),
+    sa.Column('status_code', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('payer_sequence', sa.Integer(), nullable=False),
+    sa.Column('charge_cents', sa.Integer(), nullable=False),
+    sa.Column('paid_cents', sa.Integer(), nullable=False),
+    sa.Column('patient_resp_cents', sa.Integer(), nullable=False),
+    sa.Column('payer_claim_number', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+    sa.Column('member_id', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('service_date', sa.Date(), nullable=True),
+    sa.Column('remarks', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('unmatched_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('previous_status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('reverses_id', sa.Integer(), nullable=True),
+    sa.Column('reversed_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['claim_id'], ['claim.id'], ),
+    sa.ForeignKeyConstraint(['era_id'], ['era.id'], ),
+    sa.ForeignKeyConstraint(['reversed_by_id'], ['era_claim.id'], ),
+    sa.ForeignKeyConstraint(['reverses_id'], ['era_claim.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('era_claim', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_era_claim_claim_id'), ['claim_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_era_claim_era_id'), ['era_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_era_claim_outcome'), ['outcome'], unique=False)
+        batch_op.create_index(batch_op.f('ix_era_claim_pcn'), ['pcn'], unique=False)
+
     op.create_table('payment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('patient_id', sa.Integer(), nullable=False),
@@ -455,11 +529,102 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payment_encounter_id'), ['encounter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_patient_id'), ['patient_id'], unique=False)
 
+    op.create_table('era_line',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('era_claim_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('claim_line_id', sa.Integer(), nullable=True),
+    sa.Column('charge_id', sa.Integer(), nullable=True),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
+    sa.Column('modifiers', sqlmodel.sql.sqltypes.AutoString(length=11), nullable=False),
+    sa.Column('charge_cents', sa.Integer(), nullable=False),
+    sa.Column('paid_cents', sa.Integer(), nullable=False),
+    sa.Column('allowed_cents', sa.Integer(), nullable=True),
+    sa.Column('units', sqlmodel.sql.sqltypes.AutoString(length=15), nullable=True),
+    sa.Column('service_date', sa.Date(), nullable=True),
+    sa.Column('remarks', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['charge_id'], ['charge.id'], ),
+    sa.ForeignKeyConstraint(['claim_line_id'], ['claim_line.id'], ),
+    sa.ForeignKeyConstraint(['era_claim_id'], ['era_claim.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('era_line', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_era_line_charge_id'), ['charge_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_era_line_era_claim_id'), ['era_claim_id'], unique=False)
+
+    op.create_table('denial',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('claim_id', sa.Integer(), nullable=False),
+    sa.Column('era_claim_id', sa.Integer(), nullable=False),
+    sa.Column('era_line_id', sa.Integer(), nullable=True),
+    sa.Column('charge_id', sa.Integer(), nullable=True),
+    sa.Column('payer_id', sa.Integer(), nullable=True),
+    sa.Column('group_code', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('carc', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
+    sa.Column('rarc', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('opened_on', sa.Date(), nullable=False),
+    sa.Column('worked_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('worked_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['charge_id'], ['charge.id'], ),
+    sa.ForeignKeyConstraint(['claim_id'], ['claim.id'], ),
+    sa.ForeignKeyConstraint(['era_claim_id'], ['era_claim.id'], ),
+    sa.ForeignKeyConstraint(['era_line_id'], ['era_line.id'], ),
+    sa.ForeignKeyConstraint(['payer_id'], ['payer.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('denial', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_denial_carc'), ['carc'], unique=False)
+        batch_op.create_index(batch_op.f('ix_denial_claim_id'), ['claim_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_denial_era_claim_id'), ['era_claim_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_denial_opened_on'), ['opened_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_denial_payer_id'), ['payer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_denial_status'), ['status'], unique=False)
+
+    op.create_table('era_adjustment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('era_claim_id', sa.Integer(), nullable=False),
+    sa.Column('era_line_id', sa.Integer(), nullable=True),
+    sa.Column('group_code', sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+    sa.Column('carc', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
+    sa.Column('rarc', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('quantity', sqlmodel.sql.sqltypes.AutoString(length=15), nullable=True),
+    sa.ForeignKeyConstraint(['era_claim_id'], ['era_claim.id'], ),
+    sa.ForeignKeyConstraint(['era_line_id'], ['era_line.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('era_adjustment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_era_adjustment_era_claim_id'), ['era_claim_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_era_adjustment_era_line_id'), ['era_line_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('era_adjustment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_era_adjustment_era_line_id'))
+        batch_op.drop_index(batch_op.f('ix_era_adjustment_era_claim_id'))
+
+    op.drop_table('era_adjustment')
+    with op.batch_alter_table('denial', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_denial_status'))
+        batch_op.drop_index(batch_op.f('ix_denial_payer_id'))
+        batch_op.drop_index(batch_op.f('ix_denial_opened_on'))
+        batch_op.drop_index(batch_op.f('ix_denial_era_claim_id'))
+        batch_op.drop_index(batch_op.f('ix_denial_claim_id'))
+        batch_op.drop_index(batch_op.f('ix_denial_carc'))
+
+    op.drop_table('denial')
+    with op.batch_alter_table('era_line', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_era_line_era_claim_id'))
+        batch_op.drop_index(batch_op.f('ix_era_line_charge_id'))
+
+    op.drop_table('era_line')
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_patient_id'))
         batch_op.drop_index(batch_op.f('ix_payment_encounter_id'))
@@ -467,6 +632,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_payment_claim_id'))
 
     op.drop_table('payment')
+    with op.batch_alter_table('era_claim', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_era_claim_pcn'))
+        batch_op.drop_index(batch_op.f('ix_era_claim_outcome'))
+        batch_op.drop_index(batch_op.f('ix_era_claim_era_id'))
+        batch_op.drop_index(batch_op.f('ix_era_claim_claim_id'))
+
+    op.drop_table('era_claim')
     with op.batch_alter_table('claim_line', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_claim_line_claim_id'))
         batch_op.drop_index(batch_op.f('ix_claim_line_charge_id'))
@@ -476,6 +648,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_claim_finding_claim_id'))
 
     op.drop_table('claim_finding')
+    with op.batch_alter_table('era_plb', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_era_plb_era_id'))
+
+    op.drop_table('era_plb')
     with op.batch_alter_table('encounter_diagnosis', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_encounter_diagnosis_encounter_id'))
 
@@ -499,6 +675,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_history_entry_patient_id'))
 
     op.drop_table('history_entry')
+    with op.batch_alter_table('era', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_era_posted_on'))
+        batch_op.drop_index(batch_op.f('ix_era_payer_id'))
+
+    op.drop_table('era')
     with op.batch_alter_table('encounter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_encounter_patient_id'))
         batch_op.drop_index(batch_op.f('ix_encounter_date_of_service'))
