@@ -1,0 +1,1 @@
+"""Reports built with pandas; each is imported only inside the command that uses it."""

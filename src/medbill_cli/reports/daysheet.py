@@ -1,0 +1,222 @@
+"""The day sheet: the day's charges, payments and adjustments by provider and by payment method.
+
+Date basis
+    ``service``: charges (and voids) by date of service; desk payments by payment date;
+    insurance payments and adjustments by the date the remittance was posted (``Era.posted_on``).
+    ``entered``: everything by the local calendar day on which it was entered (``created_at``;
+    voids by ``voided_at``; remittances by the time they were imported).
+
+What is counted
+    Charges: live (not voided) charges. Voids: charges voided, with their amounts (an
+    adjustment of charges). Patient payments: posted desk and later patient payments (reversed
+    ones count as never posted). Insurance payments: what each remittance claim paid (a payer
+    reversal posts negative amounts, which are summed as they are). Adjustments: the
+    remittances' CAS amounts by group and reason; group PR (patient responsibility) moves the
+    balance to the patient rather than writing it off, so it is shown by reason and in
+    ``patient_responsibility``, not in ``adjustments``.
+
+    A payment is credited to the provider of its visit (the encounter), an insurance payment
+    or adjustment to the claim's rendering provider; without one it goes to ``(none)``.
+
+pandas is imported here only; the CLI imports this module inside the command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, select
+from sqlmodel import Session
+
+from medbill_cli.db.models import Charge, Claim, Encounter, Payment, Provider
+from medbill_cli.db.models.remit import Era, EraAdjustment, EraClaim
+from medbill_cli.money import fmt
+
+BASES = ("service", "entered")
+NONE = "(none)"
+METHOD_ORDER = ["cash", "check", "card", "eft", "insurance"]
+PROVIDER_MEASURES = ["charges", "charge_amount", "voids", "void_amount", "patient_payments",
+                     "insurance_payments", "adjustments", "patient_responsibility"]
+
+
+@dataclass
+class DaySheet:
+    date: dt.date
+    basis: str
+    by_provider: list[dict[str, Any]]
+    by_method: list[dict[str, Any]]
+    adjustments: list[dict[str, Any]]
+    totals: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "basis": self.basis, "by_provider": self.by_provider,
+                "by_method": self.by_method, "adjustments": self.adjustments, "totals": self.totals}
+
+    def long_rows(self) -> list[dict[str, Any]]:
+        """One row per figure, for CSV: section, key, description, count, amount."""
+        head = {"date": self.date.isoformat(), "basis": self.basis}
+        out: list[dict[str, Any]] = []
+        for p in self.by_provider:
+            for measure, count_key in (("charges", "charges"), ("voids", "voids"),
+                                       ("patient_payments", None), ("insurance_payments", None),
+                                       ("adjustments", None), ("patient_responsibility", None)):
+                amount_key = {"charges": "charge_amount", "voids": "void_amount"}.get(measure, measure)
+                out.append({**head, "section": f"provider_{measure}", "key": p["provider"],
+                            "description": p["name"], "count": p[count_key] if count_key else "",
+                            "amount": p[amount_key]})
+        for m in self.by_method:
+            out.append({**head, "section": "payment_method", "key": m["method"], "description": "",
+                        "count": m["payments"], "amount": m["amount"]})
+        for a in self.adjustments:
+            out.append({**head, "section": "adjustment_reason", "key": f"{a['group']}-{a['carc']}",
+                        "description": "", "count": a["count"], "amount": a["amount"]})
+        for k, v in self.totals.items():
+            if k.endswith(("amount", "payments", "adjustments", "responsibility")) and isinstance(v, str):
+                out.append({**head, "section": "total", "key": k, "description": "", "count": "",
+                            "amount": v})
+            else:
+                out.append({**head, "section": "total", "key": k, "description": "", "count": v,
+                            "amount": ""})
+        return out
+
+
+CSV_COLUMNS = ["date", "basis", "section", "key", "description", "count", "amount"]
+
+
+def _local_day(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The local calendar day as aware datetimes [start, end)."""
+    start = dt.datetime.combine(date, dt.time.min).astimezone()
+    end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min).astimezone()
+    return start, end
+
+
+def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
+
+
+def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -> DaySheet:
+    """Gather and total the day.
+
+    Args:
+        session: the command's session.
+        date: the day.
+        basis: ``service`` or ``entered`` (see the module docstring).
+
+    Returns:
+        The day sheet, amounts as strings "125.00".
+    """
+    start, end = _local_day(date)
+    entered = basis == "entered"
+
+    def when(col_date: Any, col_created: Any) -> Any:
+        return and_(col_created >= start, col_created < end) if entered else col_date == date
+
+    charge_rows = session.execute(
+        select(Charge.provider_id, Encounter.provider_id, Charge.amount_cents)
+        .join(Encounter, Encounter.id == Charge.encounter_id)  # type: ignore[arg-type]
+        .where(Charge.status != "void", when(Charge.date_of_service, Charge.created_at))
+    ).all()
+    void_when = (and_(Charge.voided_at >= start, Charge.voided_at < end)  # type: ignore[operator]
+                 if entered else Charge.date_of_service == date)
+    void_rows = session.execute(
+        select(Charge.provider_id, Encounter.provider_id, Charge.amount_cents)
+        .join(Encounter, Encounter.id == Charge.encounter_id)  # type: ignore[arg-type]
+        .where(Charge.status == "void", void_when)
+    ).all()
+    pay_rows = session.execute(
+        select(Encounter.provider_id, Payment.method, Payment.amount_cents)
+        .outerjoin(Encounter, Encounter.id == Payment.encounter_id)  # type: ignore[arg-type]
+        .where(Payment.status == "posted", when(Payment.date, Payment.created_at))
+    ).all()
+    era_when = when(Era.posted_on, Era.created_at)
+    ins_rows = session.execute(
+        select(Claim.provider_id, EraClaim.paid_cents)
+        .select_from(EraClaim)
+        .join(Era, Era.id == EraClaim.era_id)  # type: ignore[arg-type]
+        .outerjoin(Claim, Claim.id == EraClaim.claim_id)  # type: ignore[arg-type]
+        .where(era_when)
+    ).all()
+    adj_rows = session.execute(
+        select(Claim.provider_id, EraAdjustment.group_code, EraAdjustment.carc,
+               EraAdjustment.amount_cents)
+        .select_from(EraAdjustment)
+        .join(EraClaim, EraClaim.id == EraAdjustment.era_claim_id)  # type: ignore[arg-type]
+        .join(Era, Era.id == EraClaim.era_id)  # type: ignore[arg-type]
+        .outerjoin(Claim, Claim.id == EraClaim.claim_id)  # type: ignore[arg-type]
+        .where(era_when)
+    ).all()
+    providers = {p.id: (p.npi, f"{p.last_name}, {p.first_name}")
+                 for p in session.execute(select(Provider)).scalars()}
+
+    def npi(pid: Any) -> str:
+        return providers[int(pid)][0] if pd.notna(pid) and int(pid) in providers else NONE
+
+    charges = _frame(charge_rows, ["line_provider", "visit_provider", "amount"])
+    voids = _frame(void_rows, ["line_provider", "visit_provider", "amount"])
+    for f in (charges, voids):
+        f["provider"] = [npi(a if pd.notna(a) else b)
+                         for a, b in zip(f["line_provider"], f["visit_provider"], strict=True)]
+    pays = _frame(pay_rows, ["provider_id", "method", "amount"])
+    pays["provider"] = [npi(p) for p in pays["provider_id"]]
+    ins = _frame(ins_rows, ["provider_id", "amount"])
+    ins["provider"] = [npi(p) for p in ins["provider_id"]]
+    adj = _frame(adj_rows, ["provider_id", "group", "carc", "amount"])
+    adj["provider"] = [npi(p) for p in adj["provider_id"]]
+    write_off = adj[adj["group"] != "PR"]
+    pr = adj[adj["group"] == "PR"]
+
+    def by(frame: pd.DataFrame, key: str, how: str = "sum") -> pd.Series:
+        if frame.empty:
+            return pd.Series(dtype="int64")
+        return frame.groupby(key)["amount"].agg(how).astype("int64")
+
+    table = pd.DataFrame({
+        "charges": by(charges, "provider", "count"),
+        "charge_amount": by(charges, "provider"),
+        "voids": by(voids, "provider", "count"),
+        "void_amount": by(voids, "provider"),
+        "patient_payments": by(pays, "provider"),
+        "insurance_payments": by(ins, "provider"),
+        "adjustments": by(write_off, "provider"),
+        "patient_responsibility": by(pr, "provider"),
+    }, columns=PROVIDER_MEASURES).fillna(0).astype("int64")
+    names = {n: name for n, name in providers.values()}
+    table = table.loc[sorted(table.index, key=lambda k: (k == NONE, names.get(k, ""), k))]
+    by_provider = [
+        {"provider": key, "name": names.get(key, ""),
+         **{m: (int(row[m]) if m in ("charges", "voids") else fmt(int(row[m])))
+            for m in PROVIDER_MEASURES}}
+        for key, row in table.iterrows()
+    ]
+
+    methods = pd.DataFrame({"payments": by(pays, "method", "count"), "amount": by(pays, "method")})
+    if not ins.empty:
+        methods.loc["insurance"] = [len(ins), int(ins["amount"].sum())]
+    methods = methods.fillna(0).astype("int64")
+    methods = methods.sort_index(key=lambda ix: [METHOD_ORDER.index(m) if m in METHOD_ORDER else 99
+                                                for m in ix])
+    by_method = [{"method": m, "payments": int(r["payments"]), "amount": fmt(int(r["amount"]))}
+                 for m, r in methods.iterrows()]
+
+    adjustments: list[dict[str, Any]] = []
+    if not adj.empty:
+        reasons = adj.groupby(["group", "carc"])["amount"].agg(["count", "sum"]).sort_index()
+        adjustments = [{"group": g, "carc": c, "count": int(r["count"]), "amount": fmt(int(r["sum"]))}
+                       for (g, c), r in reasons.iterrows()]
+
+    total_pat = int(pays["amount"].sum()) if not pays.empty else 0
+    total_ins = int(ins["amount"].sum()) if not ins.empty else 0
+    totals = {
+        "charges": len(charges), "charge_amount": fmt(int(charges["amount"].sum()) if len(charges) else 0),
+        "voids": len(voids), "void_amount": fmt(int(voids["amount"].sum()) if len(voids) else 0),
+        "payments": len(pays) + len(ins),
+        "patient_payments": fmt(total_pat), "insurance_payments": fmt(total_ins),
+        "payment_amount": fmt(total_pat + total_ins),
+        "adjustments": fmt(int(write_off["amount"].sum()) if len(write_off) else 0),
+        "patient_responsibility": fmt(int(pr["amount"].sum()) if len(pr) else 0),
+    }
+    return DaySheet(date=date, basis=basis, by_provider=by_provider, by_method=by_method,
+                    adjustments=adjustments, totals=totals)
