@@ -171,3 +171,60 @@ def import_(
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
+
+
+# ------------------------------------------------------------------ balances and statements
+
+
+@app.command("balance")
+def balance(
+    account: Annotated[str, typer.Argument()],
+    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")] = "today",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """A patient's balance: each claim's charges, insurance paid, adjustments, payments and
+    what the patient and the payers still owe.
+
+    Example: medbill patient balance P000001 --format json
+    """
+    from medbill_cli.cli._options import parse_date
+    from medbill_cli.money import fmt as money
+    from medbill_cli.services.accounts import patient_account
+
+    day = parse_date(as_of, "--as-of date")
+    with _context.session(write=False) as s:
+        acct = patient_account(session=s, account=account, as_of=day)
+    t = acct.totals()
+    rec: dict[str, Any] = {"id": acct.account, "account": acct.account, "as_of": day,
+                           **{k.removesuffix("_cents"): money(v) for k, v in t.items()}}
+    rec["claims"] = [{"claim": b.claim_id, "pcn": b.pcn, "date": b.first_dos, "payer": b.payer,
+                      "status": b.status, "charge": money(b.charge_cents), "insurance_paid": money(b.paid_cents),
+                      "adjustments": money(b.adjustment_cents), "patient_resp": money(b.patient_resp_cents),
+                      "patient_paid": money(b.patient_paid_cents), "patient_due": money(b.patient_due_cents),
+                      "insurance_balance": money(b.insurance_cents)} for b in acct.claims]
+    emit_record(rec, fmt, title=f"Balance of {acct.account}")
+
+
+@app.command("statement")
+def statement(
+    account: Annotated[str, typer.Argument()],
+    output: Annotated[Path | None, typer.Option("--output", help="Write the statement to FILE.")] = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")] = "today",
+) -> None:
+    """A plain-text statement for the patient: charges, insurance paid, adjustments, patient
+    payments and the balance due.
+
+    Example: medbill patient statement P000001 --output statement.txt
+    """
+    from medbill_cli.cli._options import parse_date
+    from medbill_cli.cli._output import emit_text
+    from medbill_cli.services.accounts import statement_text
+
+    day = parse_date(as_of, "--as-of date")
+    with _context.session(write=False) as s:
+        text = statement_text(session=s, account=account, as_of=day)
+    if output is None:
+        emit_text(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        info(f"Wrote the statement of {account.strip().upper()} to {output}.")

@@ -1,0 +1,332 @@
+"""What is owed, claim by claim: insurance balances, patient balances, statements and A/R aging.
+
+Balances are computed from the posted rows, never stored, so they cannot drift. For a claim
+(not closed, not a void), as of a date (postings by their posting date, payments by their date):
+
+* ``charge``: the claim's total;
+* ``insurance paid``: the sum of CLP04 over its postings (a reversal's negative amount included);
+* ``adjustments``: every CAS amount that is not PR, except CARC 23 (the prior payer's
+  adjudication) on secondary and tertiary postings, minus the amounts of denials still open
+  or being worked (a denial stays receivable from the payer until it is closed);
+* ``patient responsibility``: the PR amounts of the latest payer in the chain (a secondary's
+  PR replaces the primary's) on postings that were not reversed; zero before adjudication;
+* ``patient paid``: the patient's payments applied to the claim: those given for the claim
+  (``--claim``) or its encounter, then the rest oldest claim first; what is left is a credit.
+
+Then ``patient due = patient responsibility - patient paid`` and
+``insurance balance = charge - insurance paid - adjustments - patient responsibility``;
+their sum is the claim's A/R balance. Denied amounts on open denials appear under the payer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from medbill_cli.dates import today
+from medbill_cli.db.models import (
+    Charge,
+    Claim,
+    ClaimLine,
+    Denial,
+    Era,
+    EraAdjustment,
+    EraClaim,
+    Patient,
+    Payer,
+    Payment,
+)
+from medbill_cli.errors import InputError
+from medbill_cli.services.patients import get_patient
+
+POSTED = ("paid", "partial", "denied", "reversal")
+BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
+CHUNK = 500
+
+
+@dataclass
+class ClaimBalance:
+    claim_id: int
+    pcn: str
+    patient_id: int
+    account: str
+    payer_id: int | None
+    payer: str
+    first_dos: dt.date | None
+    status: str
+    charge_cents: int
+    paid_cents: int = 0
+    adjustment_cents: int = 0
+    patient_resp_cents: int = 0
+    patient_paid_cents: int = 0
+    held_denial_cents: int = 0
+
+    @property
+    def patient_due_cents(self) -> int:
+        return self.patient_resp_cents - self.patient_paid_cents
+
+    @property
+    def insurance_cents(self) -> int:
+        return self.charge_cents - self.paid_cents - self.adjustment_cents - self.patient_resp_cents
+
+    @property
+    def balance_cents(self) -> int:
+        return self.insurance_cents + self.patient_due_cents
+
+
+@dataclass
+class Balances:
+    claims: list[ClaimBalance]
+    credits: dict[int, int] = field(default_factory=dict)  # patient id -> unapplied payments
+    unbilled: dict[int, int] = field(default_factory=dict)  # patient id -> charges not on a claim
+
+
+def _chunks(items: Sequence[Any], n: int = CHUNK) -> Any:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def compute_balances(
+    *, session: Session, as_of: dt.date | None = None, patient_id: int | None = None,
+) -> Balances:
+    """Every open claim's balance split between payer and patient (see the module docstring).
+
+    Args:
+        session: a session.
+        as_of: count postings and payments up to this date (default today).
+        patient_id: one patient only.
+
+    Returns:
+        The claims' balances, unapplied patient credits and unbilled charges per patient.
+    """
+    day = as_of or today()
+    q = (select(Claim, Patient.account, Payer.name)
+         .join(Patient, col(Patient.id) == Claim.patient_id)
+         .outerjoin(Payer, col(Payer.id) == Claim.payer_id)
+         .where(Claim.status != "closed", Claim.frequency != "8"))
+    if patient_id is not None:
+        q = q.where(Claim.patient_id == patient_id)
+    out: dict[int, ClaimBalance] = {}
+    for cl, acct, payer in session.exec(q.order_by(col(Claim.id))):
+        start = cl.first_dos or cl.created_at.date()
+        if start > day:
+            continue
+        assert cl.id is not None
+        out[cl.id] = ClaimBalance(cl.id, cl.pcn, cl.patient_id, acct or "", cl.payer_id, payer or "",
+                                  cl.first_dos, cl.status, cl.total_cents)
+    ids = list(out)
+    postings: dict[int, tuple[int, str, int, int, int | None]] = {}  # id -> claim, outcome, seq, paid, reversed_by
+    for chunk in _chunks(ids):
+        pq = (select(EraClaim.id, EraClaim.claim_id, EraClaim.outcome, EraClaim.payer_sequence,
+                     EraClaim.paid_cents, EraClaim.reversed_by_id)
+              .join(Era, col(Era.id) == EraClaim.era_id)
+              .where(col(EraClaim.claim_id).in_(chunk), col(EraClaim.outcome).in_(POSTED), Era.posted_on <= day))
+        for pid, cid, outcome, seq, paid, rev in session.exec(pq):
+            postings[pid] = (cid, outcome, seq, paid, rev)  # type: ignore[assignment]
+    pr_by: dict[int, int] = defaultdict(int)  # posting -> PR total
+    for chunk in _chunks(list(postings)):
+        aq = (select(EraAdjustment.era_claim_id, EraAdjustment.group_code, EraAdjustment.carc,
+                     func.sum(EraAdjustment.amount_cents))
+              .where(col(EraAdjustment.era_claim_id).in_(chunk))
+              .group_by(EraAdjustment.era_claim_id, EraAdjustment.group_code, EraAdjustment.carc))
+        for pid, group, carc, total in session.exec(aq):
+            cid, _, seq, _, _ = postings[pid]
+            if group == "PR":
+                pr_by[pid] += int(total)
+            elif not (carc == "23" and seq >= 2):
+                out[cid].adjustment_cents += int(total)
+    active_seq: dict[int, int] = {}
+    for pid, (cid, outcome, seq, paid, rev) in postings.items():
+        b = out[cid]
+        b.paid_cents += paid
+        if outcome != "reversal" and (rev is None or rev not in postings):
+            active_seq[cid] = max(active_seq.get(cid, 0), seq)
+    for pid, (cid, outcome, seq, _paid, rev) in postings.items():
+        if outcome != "reversal" and (rev is None or rev not in postings) and seq == active_seq.get(cid):
+            out[cid].patient_resp_cents += pr_by[pid]
+    for chunk in _chunks(ids):
+        dq = select(Denial).where(col(Denial.claim_id).in_(chunk), Denial.opened_on <= day)
+        for d in session.exec(dq):
+            held = d.status != "closed" or (d.worked_at is not None and d.worked_at.date() > day)
+            if held:
+                out[d.claim_id].held_denial_cents += d.amount_cents
+                out[d.claim_id].adjustment_cents -= d.amount_cents
+
+    # Patient payments.
+    enc_claim: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        eq = (select(Charge.encounter_id, func.min(ClaimLine.claim_id))
+              .join(ClaimLine, col(ClaimLine.charge_id) == Charge.id)
+              .where(col(ClaimLine.claim_id).in_(chunk)).group_by(Charge.encounter_id))
+        for enc, cid in session.exec(eq):
+            enc_claim[enc] = cid
+    payq = select(Payment).where(Payment.status == "posted", Payment.date <= day)
+    if patient_id is not None:
+        payq = payq.where(Payment.patient_id == patient_id)
+    pool: dict[int, int] = defaultdict(int)
+    for pay in session.exec(payq.order_by(col(Payment.date), col(Payment.id))):
+        target = pay.claim_id if pay.claim_id in out else enc_claim.get(pay.encounter_id or -1)
+        if target is not None and out[target].patient_id == pay.patient_id:
+            out[target].patient_paid_cents += pay.amount_cents
+        else:
+            pool[pay.patient_id] += pay.amount_cents
+    by_patient: dict[int, list[ClaimBalance]] = defaultdict(list)
+    for b in out.values():
+        by_patient[b.patient_id].append(b)
+    credits: dict[int, int] = {}
+    for pid, amount in pool.items():
+        for b in sorted(by_patient.get(pid, []), key=lambda x: (x.first_dos or dt.date.min, x.claim_id)):
+            if amount <= 0:
+                break
+            take = min(amount, max(b.patient_due_cents, 0))
+            b.patient_paid_cents += take
+            amount -= take
+        if amount:
+            credits[pid] = amount
+    uq = (select(Charge.patient_id, func.sum(Charge.amount_cents))
+          .where(Charge.status == "unbilled", Charge.date_of_service <= day).group_by(Charge.patient_id))
+    if patient_id is not None:
+        uq = uq.where(Charge.patient_id == patient_id)
+    unbilled = {pid: int(total) for pid, total in session.exec(uq)}
+    return Balances(list(out.values()), credits, unbilled)
+
+
+def allocate_payment(balances: Balances, patient_id: int, amount_cents: int) -> list[tuple[int, int]]:
+    """How a new patient payment without a claim would apply: oldest claim with a patient
+    balance first. Returns (claim id, cents) pairs; what is left over becomes a credit."""
+    out: list[tuple[int, int]] = []
+    left = amount_cents
+    for b in sorted((b for b in balances.claims if b.patient_id == patient_id),
+                    key=lambda x: (x.first_dos or dt.date.min, x.claim_id)):
+        take = min(left, max(b.patient_due_cents, 0))
+        if take > 0:
+            out.append((b.claim_id, take))
+            left -= take
+    return out
+
+
+# --------------------------------------------------------------------------- patient
+
+
+@dataclass
+class PatientAccount:
+    account: str
+    claims: list[ClaimBalance]
+    credit_cents: int
+    unbilled_cents: int
+
+    def totals(self) -> dict[str, int]:
+        t = {k: sum(getattr(b, k) for b in self.claims) for k in (
+            "charge_cents", "paid_cents", "adjustment_cents", "patient_resp_cents", "patient_paid_cents",
+            "patient_due_cents", "insurance_cents", "balance_cents")}
+        t["credit_cents"] = self.credit_cents
+        t["unbilled_cents"] = self.unbilled_cents
+        # What the patient owes now: their share on adjudicated claims, less unapplied credit.
+        t["balance_due_cents"] = t["patient_due_cents"] - self.credit_cents
+        return t
+
+
+def patient_account(*, session: Session, account: str, as_of: dt.date | None = None) -> PatientAccount:
+    p = get_patient(session=session, account=account)
+    assert p.id is not None
+    bal = compute_balances(session=session, as_of=as_of, patient_id=p.id)
+    return PatientAccount(p.account, sorted(bal.claims, key=lambda b: (b.first_dos or dt.date.min, b.claim_id)),
+                          bal.credits.get(p.id, 0), bal.unbilled.get(p.id, 0))
+
+
+def statement_text(*, session: Session, account: str, as_of: dt.date | None = None) -> str:
+    """A plain-text statement: each claim's charges, insurance paid, adjustments, patient
+    payments and what the patient owes."""
+    from medbill_cli.db.models import Practice
+    from medbill_cli.money import fmt
+
+    acct = patient_account(session=session, account=account, as_of=as_of)
+    p = get_patient(session=session, account=account)
+    practice = session.exec(select(Practice).limit(1)).first()
+    day = as_of or today()
+    w = 78
+    lines: list[str] = []
+    if practice is not None:
+        lines += [practice.name, practice.address, f"{practice.city}, {practice.state} {practice.zip[:5]}", ""]
+    lines += ["PATIENT STATEMENT".center(w), "=" * w,
+              f"Account {acct.account}    Statement date {day.isoformat()}",
+              f"{p.first_name} {p.last_name}"]
+    if p.address:
+        lines += [p.address, f"{p.city or ''}, {p.state or ''} {(p.zip or '')[:5]}"]
+    lines += ["", f"{'Date':<11}{'Claim':<14}{'Charges':>10}{'Ins paid':>10}{'Adjust':>10}"
+                  f"{'You paid':>10}{'Ins owes':>10}{'You owe':>10}", "-" * w]
+    for b in acct.claims:
+        lines.append(f"{(b.first_dos.isoformat() if b.first_dos else ''):<11}{b.pcn[:13]:<14}"
+                     f"{fmt(b.charge_cents):>10}{fmt(b.paid_cents):>10}{fmt(b.adjustment_cents):>10}"
+                     f"{fmt(b.patient_paid_cents):>10}{fmt(b.insurance_cents):>10}{fmt(b.patient_due_cents):>10}")
+    t = acct.totals()
+    lines += ["-" * w,
+              f"{'Totals':<25}{fmt(t['charge_cents']):>10}{fmt(t['paid_cents']):>10}{fmt(t['adjustment_cents']):>10}"
+              f"{fmt(t['patient_paid_cents']):>10}{fmt(t['insurance_cents']):>10}{fmt(t['patient_due_cents']):>10}",
+              ""]
+    if acct.credit_cents:
+        lines.append(f"Unapplied payments (credit): {fmt(acct.credit_cents)}")
+    if acct.unbilled_cents:
+        lines.append(f"Charges not yet billed to insurance: {fmt(acct.unbilled_cents)}")
+    lines += [f"{'BALANCE DUE':<20}{'$' + fmt(max(t['balance_due_cents'], 0)):>{w - 20}}", "=" * w,
+              "Insurance pending amounts are not yet due from you.", ""]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- aging
+
+
+def bucket(age: int) -> str:
+    if age <= 30:
+        return "0-30"
+    if age <= 60:
+        return "31-60"
+    if age <= 90:
+        return "61-90"
+    if age <= 120:
+        return "91-120"
+    return "120+"
+
+
+def ar_aging(*, session: Session, as_of: dt.date | None = None, by: str = "payer") -> list[dict[str, Any]]:
+    """A/R in buckets by age from the first date of service: one row per payer (the patients'
+    share in one ``(patient)`` row) or per patient account; the last row is the total.
+
+    Amounts are integer cents; each row's buckets sum to its total, and the total row is the
+    sum of the rows.
+    """
+    import pandas as pd
+
+    if by not in ("payer", "patient"):
+        raise InputError(f"--by '{by}' must be payer or patient")
+    day = as_of or today()
+    bal = compute_balances(session=session, as_of=day)
+    records: list[tuple[str, str, int]] = []
+    for b in bal.claims:
+        age = (day - (b.first_dos or day)).days
+        bk = bucket(age)
+        if by == "payer":
+            if b.insurance_cents:
+                records.append((b.payer or "(no payer)", bk, b.insurance_cents))
+            if b.patient_due_cents:
+                records.append(("(patient)", bk, b.patient_due_cents))
+        elif b.balance_cents:
+            records.append((b.account, bk, b.balance_cents))
+    df = pd.DataFrame(records, columns=["key", "bucket", "cents"])
+    if df.empty:
+        table = pd.DataFrame(0, index=pd.Index([], name="key"), columns=list(BUCKETS), dtype="int64")
+    else:
+        table = df.pivot_table(index="key", columns="bucket", values="cents", aggfunc="sum", fill_value=0)
+        table = table.reindex(columns=list(BUCKETS), fill_value=0).astype("int64")
+    table["total"] = table[list(BUCKETS)].sum(axis=1)
+    rows: list[dict[str, Any]] = []
+    for key, r in table.sort_index().iterrows():
+        rows.append({by: key, **{bk: int(r[bk]) for bk in BUCKETS}, "total": int(r["total"])})
+    totals = {bk: int(table[bk].sum()) for bk in BUCKETS}
+    rows.append({by: "TOTAL", **totals, "total": int(table["total"].sum())})
+    return rows

@@ -1,0 +1,101 @@
+"""The denial worklist: list denied claims and lines, work them, report them by reason and payer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from medbill_cli.dates import today
+from medbill_cli.db.models import Claim, Denial, Patient, Payer
+from medbill_cli.db.models._base import utcnow
+from medbill_cli.errors import InputError, NotFoundError
+from medbill_cli.services import audit
+
+STATUSES = ("open", "worked", "closed")
+
+
+@dataclass
+class DenialView:
+    denial: Denial
+    pcn: str
+    account: str
+    payer: str  # the payer's EDI id
+    payer_name: str
+
+    def age(self, day: dt.date | None = None) -> int:
+        return ((day or today()) - self.denial.opened_on).days
+
+
+def _query():  # type: ignore[no-untyped-def]
+    return (select(Denial, Claim.pcn, Patient.account, Payer.payer_id, Payer.name)
+            .join(Claim, col(Claim.id) == Denial.claim_id)
+            .join(Patient, col(Patient.id) == Claim.patient_id)
+            .outerjoin(Payer, col(Payer.id) == Denial.payer_id))
+
+
+def list_denials(
+    *, session: Session, status: str | None = None, payer: str | None = None, reason: str | None = None,
+    min_age: int | None = None,
+) -> list[DenialView]:
+    """Denials, oldest first, filtered by status, payer (EDI id), CARC and minimum age in days."""
+    q = _query()
+    if status:
+        s = status.strip().lower()
+        if s not in STATUSES:
+            raise InputError(f"Status '{status}' must be one of {', '.join(STATUSES)}")
+        q = q.where(Denial.status == s)
+    if payer:
+        q = q.where(Payer.payer_id == payer.strip().upper())
+    if reason:
+        q = q.where(Denial.carc == reason.strip().upper())
+    if min_age is not None:
+        q = q.where(Denial.opened_on <= today() - dt.timedelta(days=min_age))
+    rows = session.exec(q.order_by(col(Denial.opened_on), col(Denial.id))).all()
+    return [DenialView(d, pcn, acct, pid or "", name or "") for d, pcn, acct, pid, name in rows]
+
+
+def work_denial(*, session: Session, user: str, denial_id: int, note: str, status: str | None = None) -> DenialView:
+    """Add a note to a denial and move it to ``worked`` (or the status given).
+
+    Closing a denial writes its amount off: it leaves the payer's A/R.
+    """
+    d = session.get(Denial, denial_id)
+    if d is None:
+        raise NotFoundError(f"No denial {denial_id}", "See medbill denial list")
+    text = " ".join((note or "").split())
+    if not text:
+        raise InputError("The note must not be empty", "Say what was done, e.g. --note 'appealed with records'")
+    if len(text) > 500:
+        raise InputError("The note is longer than 500 characters", "Shorten it")
+    new = (status or "worked").strip().lower()
+    if new not in STATUSES:
+        raise InputError(f"Status '{status}' must be one of {', '.join(STATUSES)}")
+    before = audit.snapshot(d)
+    stamp = f"{today().isoformat()} {user}: {text}"
+    d.note = f"{d.note}\n{stamp}" if d.note else stamp
+    d.status = new
+    d.worked_at = utcnow()
+    d.worked_by = user
+    session.add(d)
+    session.flush()
+    audit.record(session=session, user=user, action="work", entity="denial", entity_id=d.id,
+                 before=before, after=audit.snapshot(d))
+    row = session.exec(_query().where(Denial.id == denial_id)).one()
+    return DenialView(row[0], row[1], row[2], row[3] or "", row[4] or "")
+
+
+def denial_report(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, object]]:
+    """Denials opened from ``start`` to ``end``: count and amount (cents) by CARC and payer."""
+    if end < start:
+        raise InputError("--to is before --from", "Give --from DATE --to DATE with --from first")
+    from sqlmodel import func
+
+    q = (select(Denial.carc, Payer.payer_id, func.count(col(Denial.id)), func.sum(Denial.amount_cents))
+         .outerjoin(Payer, col(Payer.id) == Denial.payer_id)
+         .where(Denial.opened_on >= start, Denial.opened_on <= end)
+         .group_by(Denial.carc, Payer.payer_id)
+         .order_by(func.sum(Denial.amount_cents).desc(), Denial.carc))
+    return [{"carc": carc, "payer": payer or "", "count": int(n), "amount_cents": int(total)}
+            for carc, payer, n, total in session.exec(q)]

@@ -1,0 +1,576 @@
+"""Posting 835 remittances: match, check, plan, then write everything in the caller's transaction.
+
+Order of work, so that a refused file writes nothing:
+
+1. parse (``x12.era``) and convert every amount to cents (a fraction of a cent refuses the file);
+2. refuse a file that does not balance (BPR02 = sum CLP04 - PLB; each claim and line
+   charge = paid + adjustments) or whose payer + trace number was already posted;
+3. match CLP01 to ``Claim.pcn`` and each SVC to the claim's lines (line control number,
+   then code + modifiers + amount, then code + amount, then code);
+4. plan each claim's outcome (paid, partial, denied, reversal, unmatched, info) and its denials;
+5. write the rows, claim statuses, denials and audit entries (nothing at all on ``dry_run``).
+
+Claim status follows CLP02: processed (1, 2, 3, 19, 20, 21) -> ``paid`` (``partial`` on the
+posting when a line was denied), 4 -> ``denied``, 22 -> back to the status before the posting
+it reverses, whose open denials are closed. Other codes (23, 25) are recorded as ``info``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from medbill_cli.dates import today
+from medbill_cli.db.models import (
+    Charge,
+    Claim,
+    ClaimLine,
+    Denial,
+    Era,
+    EraAdjustment,
+    EraClaim,
+    EraLine,
+    EraPlb,
+    Patient,
+    Payer,
+)
+from medbill_cli.errors import DuplicateError, InputError, NotFoundError
+from medbill_cli.money import AmountError, fmt, to_cents
+from medbill_cli.services import audit
+from medbill_cli.x12 import era as x835
+
+# Adjustments that reduce a payment as agreed, never a denial: contractual (45, A2, 42),
+# sequestration (253), prior payer's adjudication (23).
+NOT_DENIAL_CARCS = frozenset({"45", "A2", "42", "253", "23", "94", "B6"})
+POSTED_OUTCOMES = ("paid", "partial", "denied", "reversal")
+CHUNK = 500
+
+
+def cents(value: Decimal | None, what: str) -> int:
+    if value is None:
+        return 0
+    try:
+        return to_cents(value)
+    except AmountError:
+        raise InputError(f"The 835 has an amount with a fraction of a cent ({what}: {value})",
+                         "Nothing was posted; ask the payer for a corrected file") from None
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class PlannedLine:
+    seq: int
+    svc: x835.ServiceLine
+    claim_line_id: int | None = None
+    charge_id: int | None = None
+
+
+@dataclass
+class PlannedDenial:
+    line_seq: int | None
+    charge_id: int | None
+    group: str
+    carc: str
+    rarc: str
+    amount_cents: int
+
+
+@dataclass
+class PlannedClaim:
+    cp: x835.ClaimPayment
+    claim: Claim | None
+    outcome: str
+    payer_sequence: int
+    unmatched_reason: str | None = None
+    lines: list[PlannedLine] = field(default_factory=list)
+    reverses: EraClaim | None = None
+    reverses_key: int | None = None  # index into the same file's plan when reversing it
+    previous_status: str | None = None
+    new_status: str | None = None
+    denials: list[PlannedDenial] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def equation(self) -> str:
+        """The claim's balancing equation: charge = paid + each group's adjustments."""
+        c = self.cp
+        by_group: dict[str, Decimal] = defaultdict(Decimal)
+        for a in c.all_adjustments():
+            by_group[a.group] += a.amount
+        parts = [f"paid {c.paid:.2f}"] + [f"{g} {v:.2f}" for g, v in sorted(by_group.items())]
+        ok = "balances" if c.charge == c.paid + c.adjusted else "DOES NOT BALANCE"
+        return f"charge {c.charge:.2f} = " + " + ".join(parts) + f" ({ok})"
+
+
+@dataclass
+class PlannedEra:
+    remit: x835.Remittance
+    payer: Payer | None
+    claims: list[PlannedClaim]
+    era: Era | None = None
+
+
+@dataclass
+class ImportResult:
+    file_name: str | None
+    dry_run: bool
+    eras: list[PlannedEra]
+    warnings: list[str]
+
+    @property
+    def unmatched(self) -> list[PlannedClaim]:
+        return [pc for pe in self.eras for pc in pe.claims if pc.outcome == "unmatched"]
+
+    def plan_lines(self) -> list[str]:
+        """The posting plan, one line per claim and one per payment."""
+        out: list[str] = []
+        for pe in self.eras:
+            r = pe.remit
+            paid = sum((c.paid for c in r.claims), Decimal(0))
+            out.append(f"ERA trace {r.trace_number or '(none)'} from {r.payer.name or r.payer_key}: "
+                       f"BPR02 {r.total:.2f} = claims paid {paid:.2f} - PLB {r.plb_total:.2f}")
+            for pc in pe.claims:
+                target = f"claim {pc.claim.id}" if pc.claim is not None else "no claim"
+                status = (f"{pc.previous_status} -> {pc.new_status}"
+                          if pc.new_status and pc.new_status != pc.previous_status else "unchanged")
+                what = pc.unmatched_reason if pc.outcome == "unmatched" else f"status {status}"
+                out.append(f"  {pc.cp.pcn} ({target}) CLP02 {pc.cp.status} -> {pc.outcome}, {what}: "
+                           f"{pc.equation()}")
+                for d in pc.denials:
+                    line = f"line {d.line_seq}" if d.line_seq else "claim"
+                    out.append(f"    denial ({line}): {d.group}-{d.carc}"
+                               f"{' ' + d.rarc if d.rarc else ''} {fmt(d.amount_cents)}")
+            for p in r.provider_adjustments:
+                out.append(f"  PLB {p.reason} {p.reference}: {p.amount:.2f}")
+        return out
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def _match_lines(pc: PlannedClaim, lines: list[tuple[ClaimLine, Charge]]) -> None:
+    """Pair each SVC with one of the claim's lines; each claim line is used once."""
+    free = list(lines)
+    pc.lines = []
+
+    def take(pred: Any) -> tuple[ClaimLine, Charge] | None:
+        for pair in free:
+            if pred(*pair):
+                free.remove(pair)
+                return pair
+        return None
+
+    for seq, svc in enumerate(pc.cp.lines, start=1):
+        pl = PlannedLine(seq, svc)
+        pc.lines.append(pl)
+        code = svc.original_code or svc.code
+        mods = " ".join(svc.modifiers)
+        try:
+            amount = abs(to_cents(svc.charge))
+        except AmountError:
+            amount = -1
+        ctl = svc.control_number
+        found = None
+        if ctl:
+            found = take(lambda cl, ch: ctl in (str(cl.id), str(cl.line_number), str(ch.id)))
+        found = found or take(lambda cl, ch: ch.code == code and ch.modifiers == mods
+                              and ch.amount_cents == amount)
+        found = found or take(lambda cl, ch: ch.code == code and ch.amount_cents == amount)
+        found = found or take(lambda cl, ch: ch.code in (code, svc.code))
+        if found is None:
+            pc.warnings.append(f"{pc.cp.pcn}: service line {seq} ({svc.code} {svc.charge:.2f}) "
+                               "matches none of the claim's lines; posted to the claim only")
+        else:
+            pl.claim_line_id, pl.charge_id = found[0].id, found[1].id
+
+
+def _denials(pc: PlannedClaim) -> list[PlannedDenial]:
+    """Denied claim: one item for the claim; processed claim: one per line paid nothing for a
+    reason other than a contractual reduction or the patient's share."""
+    c = pc.cp
+
+    def item(adjs: Sequence[x835.Adjustment], remarks: Sequence[str], line: PlannedLine | None,
+             any_reason: bool) -> PlannedDenial | None:
+        own = [a for a in adjs if a.group != "PR" and (any_reason or a.reason not in NOT_DENIAL_CARCS)]
+        total = sum((to_cents(a.amount) for a in adjs if a.group != "PR"), 0)
+        if not own or total <= 0:
+            return None
+        main = max(own, key=lambda a: a.amount)
+        return PlannedDenial(line.seq if line else None, line.charge_id if line else None,
+                             main.group, main.reason, " ".join(dict.fromkeys(remarks)), total)
+
+    if pc.outcome == "denied":
+        remarks = list(c.remarks) + [r for ln in c.lines for r in ln.remarks]
+        d = item(c.all_adjustments(), remarks, None, True)
+        return [d] if d else []
+    out: list[PlannedDenial] = []
+    if pc.outcome in ("paid", "partial"):
+        for pl in pc.lines:
+            if pl.svc.paid == 0 and pl.svc.charge > 0:
+                d = item(pl.svc.adjustments, list(pl.svc.remarks) + list(c.remarks), pl, False)
+                if d:
+                    out.append(d)
+        if not c.lines and c.paid == 0 and c.charge > 0:
+            d = item(c.adjustments, c.remarks, None, False)
+            if d:
+                out.append(d)
+    return out
+
+
+def _payer_for(session: Session, r: x835.Remittance) -> Payer | None:
+    keys = [k for k in (r.payer.ref("2U"), r.payer.id if r.payer.id_qualifier in ("XV", "PI", "") else "",
+                        r.originator) if k]
+    for k in keys:
+        p = session.exec(select(Payer).where(Payer.payer_id == k)).first()
+        if p is not None:
+            return p
+    return None
+
+
+def plan_import(*, session: Session, data: bytes, file_name: str | None = None) -> ImportResult:
+    """Read, check and match an 835 without writing: the plan that ``import_era`` posts.
+
+    Args:
+        session: a session (read only here).
+        data: the file's bytes.
+        file_name: shown in messages and stored with the ERA.
+
+    Returns:
+        The plan: one ``PlannedEra`` per transaction set.
+
+    Raises:
+        InputError: unreadable, not an 835, does not balance, or already posted.
+    """
+    name = file_name or "the file"
+    try:
+        ic = x835.parse_835(data)
+    except x835.EraParseError as exc:
+        raise InputError(f"Cannot read {name} as an 835: {exc}",
+                         "Nothing was posted; check that it is an 835 remittance file") from None
+    warnings: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for r in ic.transactions:
+        warnings.extend(r.warnings)
+        probs = x835.balance_problems(r)
+        if probs:
+            p = probs[0]
+            more = f" and {len(probs) - 1} more problem(s)" if len(probs) > 1 else ""
+            where = "" if p.where == "file" else f"claim {p.where}: "
+            raise InputError(f"{name} does not balance: {where}{p.message} at segment {p.segment}{more}",
+                             "Nothing was posted; ask the payer for a corrected 835")
+        # Every amount must be whole cents before anything is planned.
+        cents(r.total, "BPR02")
+        for c in r.claims:
+            cents(c.charge, f"{c.pcn} CLP03")
+            for a in c.all_adjustments():
+                cents(a.amount, f"{c.pcn} CAS {a.group}-{a.reason}")
+            for ln in c.lines:
+                cents(ln.charge, f"{c.pcn} SVC02")
+                cents(ln.paid, f"{c.pcn} SVC03")
+        for p in r.provider_adjustments:
+            cents(p.amount, "PLB")
+        if not r.trace_number:
+            raise InputError(f"{name} has no trace number (TRN02)",
+                             "Nothing was posted; a payment without a trace cannot be checked for duplicates")
+        key = (r.payer_key[:80], r.trace_number[:80])
+        if key in seen:
+            raise DuplicateError(f"{name} holds trace {r.trace_number} from payer {r.payer_key} twice",
+                                 "Nothing was posted; ask the payer for a corrected file")
+        seen.add(key)
+        prior = session.exec(select(Era).where(Era.payer_key == key[0], Era.trace_number == key[1])).first()
+        if prior is not None:
+            raise DuplicateError(
+                f"Trace {r.trace_number} from payer {r.payer_key} was already posted as ERA {prior.id} "
+                f"on {prior.posted_on.isoformat()}", "Nothing was posted; see medbill era show "
+                f"{prior.id}")
+
+    # Match claims in bulk.
+    pcns = sorted({c.pcn for r in ic.transactions for c in r.claims})
+    claims: dict[str, Claim] = {}
+    for chunk in _chunks(pcns):
+        for cl in session.exec(select(Claim).where(col(Claim.pcn).in_(chunk))):
+            claims[cl.pcn] = cl
+    ids = [cl.id for cl in claims.values()]
+    lines: dict[int, list[tuple[ClaimLine, Charge]]] = defaultdict(list)
+    last_posting: dict[int, EraClaim] = {}
+    for chunk in _chunks(ids):
+        q = (select(ClaimLine, Charge).join(Charge, col(Charge.id) == ClaimLine.charge_id)
+             .where(col(ClaimLine.claim_id).in_(chunk)).order_by(col(ClaimLine.claim_id), col(ClaimLine.line_number)))
+        for cl_line, ch in session.exec(q):
+            lines[cl_line.claim_id].append((cl_line, ch))
+        q2 = (select(EraClaim).where(col(EraClaim.claim_id).in_(chunk),
+                                     col(EraClaim.outcome).in_(("paid", "partial", "denied")),
+                                     col(EraClaim.reversed_by_id).is_(None))
+              .order_by(col(EraClaim.id)))
+        for ec in session.exec(q2):
+            assert ec.claim_id is not None
+            last_posting[ec.claim_id] = ec
+
+    status_now: dict[int, str] = {cl.id: cl.status for cl in claims.values()}  # type: ignore[misc]
+    in_file: dict[int, PlannedClaim] = {}  # claim id -> its latest planned posting in this file
+    result = ImportResult(file_name, False, [], warnings)
+    for r in ic.transactions:
+        pe = PlannedEra(r, _payer_for(session, r), [])
+        for c in r.claims:
+            claim = claims.get(c.pcn)
+            pc = PlannedClaim(c, claim, "", c.payer_sequence,
+                              lines=[PlannedLine(seq, svc) for seq, svc in enumerate(c.lines, start=1)])
+            pe.claims.append(pc)
+            if claim is None:
+                pc.outcome = "unmatched"
+                pc.unmatched_reason = "no claim has this control number (CLP01)"
+                continue
+            assert claim.id is not None
+            pc.previous_status = status_now[claim.id]
+            if c.is_reversal:
+                earlier = in_file.get(claim.id)
+                if earlier is not None and earlier.outcome in ("paid", "partial", "denied"):
+                    pc.reverses_key = id(earlier)
+                    pc.payer_sequence = earlier.payer_sequence
+                    pc.new_status = earlier.previous_status
+                    del in_file[claim.id]
+                elif claim.id in last_posting:
+                    prev = last_posting.pop(claim.id)
+                    pc.reverses = prev
+                    pc.payer_sequence = prev.payer_sequence
+                    pc.new_status = prev.previous_status or "submitted"
+                else:
+                    pc.outcome = "unmatched"
+                    pc.unmatched_reason = "reversal (CLP02 22) of a payment that was never posted here"
+                    continue
+                pc.outcome = "reversal"
+                _match_lines(pc, lines.get(claim.id, []))
+            elif c.is_denied:
+                pc.outcome = "denied"
+                pc.new_status = "denied"
+            elif c.payer_sequence:
+                pc.outcome = "paid"
+                pc.new_status = "paid"
+            else:
+                pc.outcome = "info"
+                pc.new_status = pc.previous_status
+            if pc.outcome != "reversal":
+                _match_lines(pc, lines.get(claim.id, []))
+                pc.denials = _denials(pc)
+                if pc.outcome == "paid" and pc.denials:
+                    pc.outcome = "partial"
+                if pc.outcome in ("paid", "partial", "denied"):
+                    in_file[claim.id] = pc
+            if pc.new_status:
+                status_now[claim.id] = pc.new_status
+            result.warnings.extend(pc.warnings)
+        result.eras.append(pe)
+    return result
+
+
+# --------------------------------------------------------------------------- posting
+
+
+def import_era(
+    *, session: Session, user: str, data: bytes, file_name: str | None = None, dry_run: bool = False,
+) -> ImportResult:
+    """Post an 835 file: payments, adjustments, PLBs, claim statuses and denials.
+
+    Args:
+        session: the command's one transaction (not committed here).
+        user: who posts, for the audit trail.
+        data: the 835's bytes.
+        file_name: stored with each ERA.
+        dry_run: plan and check only; write nothing.
+
+    Returns:
+        The plan, with ``PlannedEra.era`` set to the new rows when posted.
+    """
+    result = plan_import(session=session, data=data, file_name=file_name)
+    result.dry_run = dry_run
+    if dry_run:
+        return result
+    digest = hashlib.sha256(data).hexdigest()
+    posted_on = today()
+    entries: list[audit.AuditEntry] = []
+    by_key: dict[int, EraClaim] = {}
+    for pe in result.eras:
+        r = pe.remit
+        era = Era(payer_key=r.payer_key[:80], trace_number=r.trace_number[:80],
+                  payer_id=pe.payer.id if pe.payer else _most_common_payer(pe),
+                  payer_name=r.payer.name, handling=r.handling[:2], method=r.method[:3],
+                  total_cents=cents(r.total, "BPR02"), plb_cents=cents(r.plb_total, "PLB"),
+                  payment_date=r.payment_date, production_date=r.production_date,
+                  posted_on=posted_on, claim_count=len(r.claims),
+                  unmatched_count=sum(1 for pc in pe.claims if pc.outcome == "unmatched"),
+                  file_name=file_name, file_hash=digest, st_control=r.control_number[:9],
+                  created_by=user)
+        session.add(era)
+        session.flush()
+        assert era.id is not None
+        pe.era = era
+        rows: list[EraClaim] = []
+        for pc in pe.claims:
+            c = pc.cp
+            pat = c.patient or c.name("IL")
+            rows.append(EraClaim(
+                era_id=era.id, claim_id=pc.claim.id if pc.claim else None, pcn=c.pcn[:38],
+                status_code=c.status[:2], outcome=pc.outcome, payer_sequence=pc.payer_sequence,
+                charge_cents=cents(c.charge, "CLP03"), paid_cents=cents(c.paid, "CLP04"),
+                patient_resp_cents=sum(cents(a.amount, "CAS") for a in c.all_adjustments() if a.group == "PR"),
+                payer_claim_number=c.payer_claim_number[:50], member_id=(pat.id if pat else "")[:80],
+                service_date=c.date("232") or next((ln.service_date for ln in c.lines if ln.service_date), None),
+                remarks=" ".join(c.remarks)[:200], unmatched_reason=pc.unmatched_reason,
+                previous_status=pc.previous_status, reverses_id=pc.reverses.id if pc.reverses else None))
+        session.add_all(rows)
+        session.flush()
+        line_rows: list[tuple[PlannedClaim, EraClaim, PlannedLine, EraLine]] = []
+        for pc, ec in zip(pe.claims, rows, strict=True):
+            by_key[id(pc)] = ec
+            target = by_key[pc.reverses_key] if pc.reverses_key is not None else pc.reverses
+            if target is not None:
+                ec.reverses_id = target.id
+                target.reversed_by_id = ec.id
+                session.add(target)
+            for pl in pc.lines:
+                s = pl.svc
+                line_rows.append((pc, ec, pl, EraLine(
+                    era_claim_id=ec.id, seq=pl.seq, claim_line_id=pl.claim_line_id, charge_id=pl.charge_id,
+                    code=s.code[:48], modifiers=" ".join(s.modifiers)[:11], charge_cents=cents(s.charge, "SVC02"),
+                    paid_cents=cents(s.paid, "SVC03"),
+                    allowed_cents=cents(s.allowed, "AMT*B6") if s.allowed is not None and s.allowed == s.allowed.quantize(Decimal("0.01")) else None,
+                    units=str(s.units) if s.units is not None else None, service_date=s.service_date,
+                    remarks=" ".join(s.remarks)[:200])))
+        session.add_all([lr[3] for lr in line_rows])
+        session.flush()
+        line_id = {(id(pc), pl.seq): el.id for pc, _, pl, el in line_rows}
+        adjs: list[EraAdjustment] = []
+        denials: list[Denial] = []
+        for pc, ec in zip(pe.claims, rows, strict=True):
+            c = pc.cp
+            claim_rarc = " ".join(c.remarks)[:200]
+            for a in c.adjustments:
+                adjs.append(EraAdjustment(era_claim_id=ec.id, group_code=a.group, carc=a.reason[:5], rarc=claim_rarc,
+                                          amount_cents=cents(a.amount, "CAS"),
+                                          quantity=str(a.quantity) if a.quantity is not None else None))
+            for pl in pc.lines:
+                rarc = " ".join(pl.svc.remarks)[:200]
+                for a in pl.svc.adjustments:
+                    adjs.append(EraAdjustment(era_claim_id=ec.id, era_line_id=line_id[(id(pc), pl.seq)],
+                                              group_code=a.group, carc=a.reason[:5], rarc=rarc,
+                                              amount_cents=cents(a.amount, "CAS"),
+                                              quantity=str(a.quantity) if a.quantity is not None else None))
+            if pc.claim is None:
+                continue
+            for d in pc.denials:
+                denials.append(Denial(
+                    claim_id=pc.claim.id, era_claim_id=ec.id,  # type: ignore[arg-type]
+                    era_line_id=line_id.get((id(pc), d.line_seq)) if d.line_seq else None,
+                    charge_id=d.charge_id, payer_id=era.payer_id or pc.claim.payer_id, group_code=d.group,
+                    carc=d.carc, rarc=d.rarc[:200], amount_cents=d.amount_cents, opened_on=posted_on))
+            if pc.new_status and pc.new_status != pc.claim.status:
+                entries.append(("post", "claim", pc.claim.pcn, {"status": pc.claim.status},
+                                {"status": pc.new_status, "era": era.id, "outcome": pc.outcome,
+                                 "paid": fmt(ec.paid_cents)}))
+                pc.claim.status = pc.new_status
+                session.add(pc.claim)
+        session.add_all(adjs)
+        session.add_all([EraPlb(era_id=era.id, provider_id=p.provider_id[:50], fiscal_date=p.fiscal_date,
+                                reason=p.reason[:2], reference=p.reference[:50], amount_cents=cents(p.amount, "PLB"))
+                         for p in r.provider_adjustments])
+        session.add_all(denials)
+        session.flush()
+        # Reversals close the denials their reversed posting opened; a later payment closes
+        # the claim's earlier open denials.
+        _close_superseded_denials(session, pe, rows, entries, user)
+        entries.append(("post", "era", era.id, None, audit.snapshot(era)))
+        entries.extend(("create", "denial", d.id, None, audit.snapshot(d)) for d in denials)
+    if entries:
+        audit.record_many(session=session, user=user, entries=entries)
+    return result
+
+
+def _most_common_payer(pe: PlannedEra) -> int | None:
+    counts: dict[int, int] = defaultdict(int)
+    for pc in pe.claims:
+        if pc.claim is not None and pc.claim.payer_id is not None:
+            counts[pc.claim.payer_id] += 1
+    return max(counts, key=lambda k: counts[k]) if counts else None
+
+
+def _close_superseded_denials(session: Session, pe: PlannedEra, rows: list[EraClaim],
+                              entries: list[audit.AuditEntry], user: str) -> None:
+    from medbill_cli.db.models._base import utcnow
+
+    reversed_ids = [ec.reverses_id for ec in rows if ec.outcome == "reversal" and ec.reverses_id]
+    paid_claims = {ec.claim_id: ec.id for ec in rows if ec.outcome in ("paid", "partial") and ec.claim_id}
+    todo: list[tuple[Denial, str]] = []
+    for chunk in _chunks(reversed_ids):
+        for d in session.exec(select(Denial).where(col(Denial.era_claim_id).in_(chunk), Denial.status != "closed")):
+            todo.append((d, f"closed: the posting was reversed by ERA {pe.era.id if pe.era else ''}"))
+    claim_ids = list(paid_claims)
+    for chunk in _chunks(claim_ids):
+        q = select(Denial).where(col(Denial.claim_id).in_(chunk), Denial.status != "closed")
+        for d in session.exec(q):
+            if d.era_claim_id < paid_claims[d.claim_id]:
+                todo.append((d, f"closed: the claim was paid by ERA {pe.era.id if pe.era else ''}"))
+    for d, note in todo:
+        before = audit.snapshot(d)
+        d.status = "closed"
+        d.note = f"{d.note}; {note}" if d.note else note
+        d.worked_at = utcnow()
+        d.worked_by = user
+        session.add(d)
+        entries.append(("close", "denial", d.id, before, audit.snapshot(d)))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def list_eras(*, session: Session, limit: int | None = None) -> list[Era]:
+    q = select(Era).order_by(col(Era.id).desc())
+    if limit:
+        q = q.limit(limit)
+    return list(session.exec(q))
+
+
+@dataclass
+class EraDetail:
+    era: Era
+    claims: list[EraClaim]
+    accounts: dict[int, str]  # claim id -> patient account
+    adjustments: dict[int, list[EraAdjustment]]
+    plbs: list[EraPlb]
+
+
+def get_era(*, session: Session, era_id: int) -> EraDetail:
+    era = session.get(Era, era_id)
+    if era is None:
+        raise NotFoundError(f"No ERA {era_id}", "See medbill era list")
+    claims = list(session.exec(select(EraClaim).where(EraClaim.era_id == era_id).order_by(col(EraClaim.id))))
+    ids = [c.claim_id for c in claims if c.claim_id]
+    accounts: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        q = select(Claim.id, Patient.account).join(Patient, col(Patient.id) == Claim.patient_id).where(col(Claim.id).in_(chunk))
+        for cid, acct in session.exec(q):
+            accounts[cid] = acct  # type: ignore[index]
+    adjustments: dict[int, list[EraAdjustment]] = defaultdict(list)
+    ec_ids = [c.id for c in claims]
+    for chunk in _chunks(ec_ids):
+        for a in session.exec(select(EraAdjustment).where(col(EraAdjustment.era_claim_id).in_(chunk)).order_by(col(EraAdjustment.id))):
+            adjustments[a.era_claim_id].append(a)
+    plbs = list(session.exec(select(EraPlb).where(EraPlb.era_id == era_id).order_by(col(EraPlb.id))))
+    return EraDetail(era, claims, accounts, adjustments, plbs)
+
+
+def list_unmatched(*, session: Session) -> list[tuple[EraClaim, Era]]:
+    q = (select(EraClaim, Era).join(Era, col(Era.id) == EraClaim.era_id)
+         .where(EraClaim.outcome == "unmatched").order_by(col(EraClaim.id)))
+    return [(ec, e) for ec, e in session.exec(q)]
