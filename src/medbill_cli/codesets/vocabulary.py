@@ -21,9 +21,10 @@ def words(text: str) -> list[str]:
 def document_frequencies(texts: Iterable[tuple[str | None, str | None]]) -> Counter[str]:
     """How many (description, terms) pairs use each word of three or more letters."""
     df: Counter[str] = Counter()
+    find = WORD.findall
     for desc, terms in texts:
-        ws = set(words(desc or ""))
-        if terms:
-            ws.update(words(terms))
-        df.update(w for w in ws if len(w) >= 3 and not w.isdigit())
+        text = f"{desc or ''} {terms or ''}".lower() if terms else (desc or "").lower()
+        df.update(set(find(text)))
+    for w in [w for w in df if len(w) < 3 or w.isdigit()]:
+        del df[w]
     return df
