@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,7 +145,7 @@ class Reconciliation:
     by_method_cents: dict[str, int] = field(default_factory=dict)  # posted payments dated the day
     drawer_cents: dict[str, int] | None = None
     discrepancies: list[Discrepancy] = field(default_factory=list)
-    rows: list[list[Any]] = field(default_factory=list, repr=False)  # what the hash covers
+    rows: list[tuple[Any, ...]] = field(default_factory=list, repr=False)  # what the hash covers
 
     @property
     def balanced(self) -> bool:
@@ -167,11 +166,9 @@ class Reconciliation:
 
     def rows_hash(self) -> str:
         """SHA-256 over the day's encounter, charge and payment rows, in a fixed order."""
-        h = hashlib.sha256()
-        for row in sorted(self.rows, key=lambda r: (r[0], r[1])):
-            h.update(json.dumps(row, separators=(",", ":"), default=str).encode())
-            h.update(b"\n")
-        return h.hexdigest()
+        lines = ["\x1f".join("" if v is None else str(v) for v in row)
+                 for row in sorted(self.rows, key=lambda r: (r[0], r[1]))]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
     def snapshot(self) -> dict[str, Any]:
         """Counts and totals to keep with a close."""
@@ -250,32 +247,33 @@ def reconcile_day(
     r = Reconciliation(date=date, drawer_cents=drawer)
     day_enc_ids = select(Encounter.id).where(Encounter.date_of_service == date)
 
-    encs = session.execute(
+    conn = session.connection()  # Core rows: no ORM bookkeeping for thousands of rows
+    encs = conn.execute(
         select(Encounter.id, Encounter.patient_id, Patient.account, Encounter.source,
                Encounter.form_number, Encounter.form_charges_cents, Encounter.form_collected_cents)
         .join(Patient, Patient.id == Encounter.patient_id)  # type: ignore[arg-type]
         .where(Encounter.date_of_service == date)
         .order_by(Encounter.id)  # type: ignore[arg-type]
     ).all()
-    charges = session.execute(
+    charges = conn.execute(
         select(Charge.id, Charge.encounter_id, Charge.patient_id, Charge.date_of_service,
                Charge.code, Charge.modifiers, Charge.units, Charge.amount_cents, Charge.status)
         .where(or_(Charge.date_of_service == date,
                    Charge.encounter_id.in_(day_enc_ids)))  # type: ignore[attr-defined]
     ).all()
-    payments = session.execute(
+    payments = conn.execute(
         select(Payment.id, Payment.encounter_id, Payment.claim_id, Payment.patient_id,
                Payment.date, Payment.amount_cents, Payment.method, Payment.kind, Payment.status)
         .where(or_(Payment.date == date,
                    Payment.encounter_id.in_(day_enc_ids)))  # type: ignore[union-attr]
     ).all()
 
-    enc_by_id = {e.id: e for e in encs}
-    accounts = {e.patient_id: e.account for e in encs}
-    missing_accounts = {c.patient_id for c in charges} | {p.patient_id for p in payments}
+    enc_by_id = {e[0]: e for e in encs}
+    accounts = {e[1]: e[2] for e in encs}
+    missing_accounts = {c[2] for c in charges} | {p[3] for p in payments}
     missing_accounts -= set(accounts)
     if missing_accounts:
-        accounts.update(dict(session.execute(  # type: ignore[arg-type]
+        accounts.update(dict(conn.execute(  # type: ignore[arg-type]
             select(Patient.id, Patient.account).where(
                 Patient.id.in_(sorted(missing_accounts)))  # type: ignore[union-attr]
         ).all()))
@@ -284,76 +282,71 @@ def reconcile_day(
     live_count: dict[int, int] = defaultdict(int)
     stray_charges: dict[int, int] = defaultdict(int)  # dated the day, encounter on another day
     stray_patient: dict[int, int] = {}
-    for c in charges:
-        r.rows.append(["charge", c.id, c.encounter_id, c.patient_id, c.date_of_service.isoformat(),
-                       c.code, c.modifiers, c.units, c.amount_cents, c.status])
-        if c.status == "void":
+    r.rows.extend(("charge", *c) for c in charges)
+    for _cid, enc_id, pid, _dos, _code, _mods, _units, amount, status in charges:
+        if status == "void":
             r.voided_charges += 1
             continue
         r.charges += 1
-        r.entered_charges_cents += c.amount_cents
-        if c.encounter_id in enc_by_id:
-            live_total[c.encounter_id] += c.amount_cents
-            live_count[c.encounter_id] += 1
+        r.entered_charges_cents += amount
+        if enc_id in enc_by_id:
+            live_total[enc_id] += amount
+            live_count[enc_id] += 1
         else:
-            stray_charges[c.encounter_id] += c.amount_cents
-            stray_patient[c.encounter_id] = c.patient_id
+            stray_charges[enc_id] += amount
+            stray_patient[enc_id] = pid
 
     paid: dict[int, int] = defaultdict(int)
     by_method: dict[str, int] = defaultdict(int)
-    unlinked: list[Any] = []
-    for p in payments:
-        r.rows.append(["payment", p.id, p.encounter_id, p.claim_id, p.patient_id, p.date.isoformat(),
-                       p.amount_cents, p.method, p.kind, p.status])
-        if p.status != "posted":
+    unlinked: list[tuple[int, int, int]] = []  # payment id, patient id, cents
+    r.rows.extend(("payment", *p) for p in payments)
+    for pay_id, enc_id, claim_id, pid, pay_date, amount, method, kind, status in payments:
+        if status != "posted":
             continue
-        if p.date == date:
-            by_method[p.method] += p.amount_cents
-        if p.encounter_id in enc_by_id:
-            paid[p.encounter_id] += p.amount_cents
+        if pay_date == date:
+            by_method[method] += amount
+        if enc_id in enc_by_id:
+            paid[enc_id] += amount
             r.payments += 1
-            r.posted_payments_cents += p.amount_cents
-        elif (p.date == date and p.encounter_id is None and p.claim_id is None
-              and p.kind != "patient"):
-            unlinked.append(p)
+            r.posted_payments_cents += amount
+        elif pay_date == date and enc_id is None and claim_id is None and kind != "patient":
+            unlinked.append((pay_id, pid, amount))
             r.payments += 1
-            r.posted_payments_cents += p.amount_cents
+            r.posted_payments_cents += amount
     r.by_method_cents = {m: by_method[m] for m in METHODS if by_method.get(m)}
     r.by_method_cents.update({m: c for m, c in by_method.items() if m not in METHODS})
 
     found: list[Discrepancy] = []
-    for e in encs:
-        r.rows.append(["encounter", e.id, e.patient_id, e.source, e.form_number,
-                       e.form_charges_cents, e.form_collected_cents])
+    r.rows.extend(("encounter", *e) for e in encs)
+    live_get, count_get, paid_get = live_total.get, live_count.get, paid.get
+    for enc_id, _pid, account, source, _form, form_charges, collected in encs:
         r.encounters += 1
-        live, n_live, posted = live_total[e.id], live_count[e.id], paid[e.id]
-        if e.source != "form":
+        live, n_live, posted = live_get(enc_id, 0), count_get(enc_id, 0), paid_get(enc_id, 0)
+        if source != "form":
             if n_live:
-                found.append(Discrepancy("charge_without_encounter", e.id, e.account, 0, live))
+                found.append(Discrepancy("charge_without_encounter", enc_id, account, 0, live))
             if posted:
-                found.append(Discrepancy("payment_without_encounter", e.id, e.account, 0, posted))
+                found.append(Discrepancy("payment_without_encounter", enc_id, account, 0, posted))
             continue
         r.form_encounters += 1
-        r.form_charges_cents += e.form_charges_cents or 0
-        r.form_collected_cents += e.form_collected_cents or 0
+        r.form_charges_cents += form_charges or 0
+        r.form_collected_cents += collected or 0
         if n_live == 0:
-            if e.form_charges_cents != 0:
-                found.append(Discrepancy("missing_charge", e.id, e.account,
-                                         e.form_charges_cents or 0, 0))
-        elif e.form_charges_cents is not None and live != e.form_charges_cents:
-            found.append(Discrepancy("charge_mismatch", e.id, e.account, e.form_charges_cents, live))
-        collected = e.form_collected_cents
+            if form_charges != 0:
+                found.append(Discrepancy("missing_charge", enc_id, account, form_charges or 0, 0))
+        elif form_charges is not None and live != form_charges:
+            found.append(Discrepancy("charge_mismatch", enc_id, account, form_charges, live))
         if collected is not None:
             if collected > 0 and posted == 0:
-                found.append(Discrepancy("unposted_payment", e.id, e.account, collected, 0))
+                found.append(Discrepancy("unposted_payment", enc_id, account, collected, 0))
             elif posted != collected:
-                found.append(Discrepancy("payment_mismatch", e.id, e.account, collected, posted))
+                found.append(Discrepancy("payment_mismatch", enc_id, account, collected, posted))
     for enc_id, cents in stray_charges.items():
         found.append(Discrepancy("charge_without_encounter", enc_id,
                                  accounts.get(stray_patient[enc_id]), 0, cents))
-    for p in unlinked:
-        found.append(Discrepancy("payment_without_encounter", None, accounts.get(p.patient_id),
-                                 0, p.amount_cents, payment=p.id))
+    for pay_id, pid, amount in unlinked:
+        found.append(Discrepancy("payment_without_encounter", None, accounts.get(pid), 0, amount,
+                                 payment=pay_id))
     if drawer:
         for m in METHODS:
             if m in drawer and drawer[m] != r.by_method_cents.get(m, 0):
