@@ -330,3 +330,112 @@ def ar_aging(*, session: Session, as_of: dt.date | None = None, by: str = "payer
     totals = {bk: int(table[bk].sum()) for bk in BUCKETS}
     rows.append({by: "TOTAL", **totals, "total": int(table["total"].sum())})
     return rows
+
+
+# --------------------------------------------------------------------------- KPIs
+
+CONTRACTUAL_CARCS = ("45", "A2", "42", "253")
+
+
+def _pct(num: int, den: int) -> str:
+    from decimal import Decimal
+
+    if den == 0:
+        return "n/a"
+    return f"{(Decimal(num) * 100 / Decimal(den)).quantize(Decimal('0.1'))}%"
+
+
+def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Revenue-cycle KPIs for ``start``..``end`` (both included), each with its formula and the
+    numbers that went into it.
+
+    Returns:
+        Rows of ``kpi``, ``value``, ``formula``, ``numbers``.
+    """
+    from decimal import Decimal
+
+    from medbill_cli.db.models import ClaimFinding
+    from medbill_cli.money import fmt
+
+    if end < start:
+        raise InputError("--to is before --from", "Give --from DATE --to DATE with --from first")
+    days = (end - start).days + 1
+    t0 = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
+    t1 = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+
+    # Claims submitted in the period, and those that passed the scrub with no error and were
+    # not rejected.
+    submitted = list(session.exec(select(Claim.id, Claim.status).where(
+        col(Claim.submitted_at).is_not(None), Claim.submitted_at >= t0, Claim.submitted_at < t1)))
+    sub_ids = [cid for cid, _ in submitted]
+    held: set[int] = set()
+    for chunk in _chunks(sub_ids):
+        held.update(session.exec(select(ClaimFinding.claim_id).where(
+            col(ClaimFinding.claim_id).in_(chunk), ClaimFinding.severity == "error")))
+    clean = sum(1 for cid, st in submitted if cid not in held and st != "rejected")
+
+    # Claims adjudicated in the period: their first posting ever falls in it.
+    first = (select(EraClaim.claim_id, func.min(EraClaim.id))
+             .where(col(EraClaim.claim_id).is_not(None), col(EraClaim.outcome).in_(("paid", "partial", "denied")))
+             .group_by(EraClaim.claim_id))
+    firsts = {cid: pid for cid, pid in session.exec(first)}
+    adjudicated: list[tuple[int, str]] = []
+    for chunk in _chunks(list(firsts.values())):
+        q = (select(EraClaim.claim_id, EraClaim.outcome).join(Era, col(Era.id) == EraClaim.era_id)
+             .where(col(EraClaim.id).in_(chunk), Era.posted_on >= start, Era.posted_on <= end))
+        adjudicated += [(cid, oc) for cid, oc in session.exec(q)]  # type: ignore[misc]
+    first_pass = sum(1 for _, oc in adjudicated if oc == "paid")
+    posted_claims = set(session.exec(
+        select(EraClaim.claim_id).join(Era, col(Era.id) == EraClaim.era_id)
+        .where(col(EraClaim.outcome).in_(("paid", "partial", "denied")), Era.posted_on >= start,
+               Era.posted_on <= end).distinct()))
+    denied_claims = set(session.exec(
+        select(Denial.claim_id).where(Denial.opened_on >= start, Denial.opened_on <= end).distinct()))
+
+    # Money in the period.
+    charges = int(session.exec(select(func.coalesce(func.sum(Charge.amount_cents), 0)).where(
+        Charge.status != "void", Charge.date_of_service >= start, Charge.date_of_service <= end)).one())
+    ins_paid = int(session.exec(select(func.coalesce(func.sum(EraClaim.paid_cents), 0))
+                                .join(Era, col(Era.id) == EraClaim.era_id)
+                                .where(col(EraClaim.claim_id).is_not(None), col(EraClaim.outcome).in_(POSTED),
+                                       Era.posted_on >= start, Era.posted_on <= end)).one())
+    pat_paid = int(session.exec(select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+        Payment.status == "posted", Payment.date >= start, Payment.date <= end)).one())
+    contractual = int(session.exec(
+        select(func.coalesce(func.sum(EraAdjustment.amount_cents), 0))
+        .join(EraClaim, col(EraClaim.id) == EraAdjustment.era_claim_id)
+        .join(Era, col(Era.id) == EraClaim.era_id)
+        .where(col(EraClaim.claim_id).is_not(None), col(EraClaim.outcome).in_(POSTED),
+               EraAdjustment.group_code == "CO", col(EraAdjustment.carc).in_(CONTRACTUAL_CARCS),
+               Era.posted_on >= start, Era.posted_on <= end)).one())
+    ar_total = sum(b.balance_cents for b in compute_balances(session=session, as_of=end).claims)
+
+    # Charge lag: days from date of service to entry, over charges entered in the period.
+    lags = [((created.date() if isinstance(created, dt.datetime) else created) - dos).days
+            for dos, created in session.exec(select(Charge.date_of_service, Charge.created_at).where(
+                Charge.status != "void", Charge.created_at >= t0, Charge.created_at < t1))]
+
+    daily = Decimal(charges) / days if days else Decimal(0)
+    dar = "n/a" if daily == 0 else f"{(Decimal(ar_total) / daily).quantize(Decimal('0.1'))} days"
+    lag = "n/a" if not lags else f"{(Decimal(sum(lags)) / len(lags)).quantize(Decimal('0.1'))} days"
+    return [
+        {"kpi": "clean-claim rate", "value": _pct(clean, len(submitted)),
+         "formula": "claims submitted with no scrub error and not rejected / claims submitted",
+         "numbers": f"{clean} / {len(submitted)}"},
+        {"kpi": "first-pass resolution rate", "value": _pct(first_pass, len(adjudicated)),
+         "formula": "claims paid in full on their first remittance / claims first adjudicated in the period",
+         "numbers": f"{first_pass} / {len(adjudicated)}"},
+        {"kpi": "denial rate", "value": _pct(len(denied_claims & posted_claims) if posted_claims else len(denied_claims),
+                                            len(posted_claims)),
+         "formula": "claims with a denial opened in the period / claims with a remittance posted in the period",
+         "numbers": f"{len(denied_claims & posted_claims)} / {len(posted_claims)}"},
+        {"kpi": "days in A/R", "value": dar,
+         "formula": "A/R at the end of the period / (charges with service in the period / days in the period)",
+         "numbers": f"{fmt(ar_total)} / ({fmt(charges)} / {days})"},
+        {"kpi": "net collection rate", "value": _pct(ins_paid + pat_paid, charges - contractual),
+         "formula": "(insurance payments + patient payments) / (charges - contractual adjustments CO-45/A2/42/253)",
+         "numbers": f"({fmt(ins_paid)} + {fmt(pat_paid)}) / ({fmt(charges)} - {fmt(contractual)})"},
+        {"kpi": "charge lag", "value": lag,
+         "formula": "average of (date entered - date of service) over charges entered in the period",
+         "numbers": f"{sum(lags)} days / {len(lags)} charges"},
+    ]

@@ -1,0 +1,80 @@
+"""denial list / work and report denials over a posted 835."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from conftest import Cli
+from era_support import ClaimSpec, Line, build_835
+from remit_support import D8, aging_total, exported, first_835
+
+
+def posted(cli: Cli, tmp_path: Path) -> dict[str, str]:
+    p = exported(cli, tmp_path)
+    f = tmp_path / "first.835"
+    f.write_text(first_835(p))
+    cli.ok("era", "import", str(f))
+    return p
+
+
+def test_denial_list_filters(practice: Cli, tmp_path: Path) -> None:
+    posted(practice, tmp_path)
+    assert len(practice.json("denial", "list", "--status", "open")) == 1
+    assert practice.json("denial", "list", "--status", "closed") == []
+    assert len(practice.json("denial", "list", "--payer", "acme1")) == 1
+    assert practice.json("denial", "list", "--payer", "BCN02") == []
+    assert len(practice.json("denial", "list", "--reason", "50")) == 1
+    assert practice.json("denial", "list", "--reason", "16") == []
+    assert practice.json("denial", "list", "--older-than", "1") == []
+    practice.fails(3, "denial", "list", "--status", "pending")
+
+
+def test_denial_work_then_close_writes_off(practice: Cli, tmp_path: Path) -> None:
+    posted(practice, tmp_path)
+    d = practice.json("denial", "list")[0]
+    _, before = aging_total(practice)
+    rec = practice.json("denial", "work", str(d["id"]), "--note", "appealed with records")
+    assert rec["status"] == "worked" and "appealed with records" in rec["note"]
+    _, still = aging_total(practice)
+    assert still == before  # worked denials stay receivable
+    practice.ok("denial", "work", str(d["id"]), "--note", "appeal lost", "--status", "closed")
+    _, after = aging_total(practice)
+    assert before - after == Decimal("150.00")
+    assert practice.db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'denial' AND action = 'work'") == 2
+
+
+def test_denial_work_refused(practice: Cli, tmp_path: Path) -> None:
+    posted(practice, tmp_path)
+    practice.fails(3, "denial", "work", "999", "--note", "x")
+    practice.fails(3, "denial", "work", "1", "--note", "  ")
+    practice.fails(3, "denial", "work", "1", "--note", "x", "--status", "done")
+
+
+def test_denial_line_denied_on_paid_claim_and_closed_by_later_payment(practice: Cli, tmp_path: Path) -> None:
+    p = exported(practice, tmp_path)
+    # Alpha: the visit is paid, the lab line denied (CO-16 with a RARC).
+    f = tmp_path / "a.835"
+    f.write_text(build_835([ClaimSpec(p["Alpha"], "1", "150", "70", lines=[
+        Line("99213", "100", "70", [("CO", "45", "30")], date=D8),
+        Line("85025", "50", "0", [("CO", "16", "50")], remarks=["M51"], date=D8)])], trace="L1"))
+    practice.ok("era", "import", str(f))
+    d = practice.json("denial", "list")
+    assert [(x["carc"], x["rarc"], x["amount"]) for x in d] == [("16", "M51", "50.00")]
+    assert practice.json("era", "show", "1")["claim_payments"][0]["outcome"] == "partial"
+    # The corrected line is paid later: the denial closes.
+    g = tmp_path / "b.835"
+    g.write_text(build_835([ClaimSpec(p["Alpha"], "1", "50", "40", lines=[
+        Line("85025", "50", "40", [("CO", "45", "10")], date=D8)])], trace="L2"))
+    practice.ok("era", "import", str(g))
+    assert practice.json("denial", "list", "--status", "open") == []
+
+
+def test_report_denials_by_carc_and_payer(practice: Cli, tmp_path: Path) -> None:
+    posted(practice, tmp_path)
+    today = dt.date.today().isoformat()
+    rows = practice.json("report", "denials", "--from", today, "--to", today)
+    assert rows == [{"carc": "50", "payer": "ACME1", "count": 1, "amount": "150.00"}]
+    assert practice.json("report", "denials", "--from", "2000-01-01", "--to", "2000-12-31") == []
+    practice.fails(3, "report", "denials", "--from", today, "--to", "2000-01-01")
