@@ -34,6 +34,10 @@ def reconcile(
     Exit 0 when the day balances, 1 when it does not. With --close a balanced day is closed:
     charges, voids and payments dated that day are then refused until medbill day reopen.
 
+    Discrepancy kinds: missing_charge, charge_without_encounter, charge_mismatch,
+    unposted_payment, payment_mismatch, payment_without_encounter, drawer_mismatch;
+    difference = actual (entered or counted) - expected (on the form or posted).
+
     Example: medbill reconcile --date today --drawer cash=120.00,check=45.00,card=300.00 --close
     """
     from medbill_cli.cli._options import parse_date
