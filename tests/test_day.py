@@ -186,3 +186,43 @@ def test_day_list_empty_and_filters(cli: Cli) -> None:
     assert r.stdout.splitlines()[0].startswith("id,date,status,closed_at")
     r = cli.ok("day", "list")
     assert "2025-03-15" in r.stdout and "closed" in r.stdout
+
+
+def test_reconcile_close_and_a_concurrent_charge_cannot_interleave(rows: DayRows, db: Db) -> None:
+    """A charge checked while the day is being closed waits for the close, then is refused."""
+    import threading
+    import time
+
+    from medbill_cli.db.engine import make_engine, session_scope
+    from medbill_cli.errors import InputError
+    from medbill_cli.services.days import close_day, ensure_open
+    from medbill_cli.services.reconcile import reconcile_day
+
+    rows.visit()
+    eng = make_engine(db.url)
+    outcome: list[object] = []
+    started = threading.Event()
+
+    def biller() -> None:
+        started.set()
+        try:
+            with session_scope(eng) as s:
+                ensure_open(session=s, date=D, what="charge")
+                outcome.append("open")
+        except InputError as exc:
+            outcome.append(exc)
+
+    try:
+        with session_scope(eng) as s:
+            result = reconcile_day(session=s, date=D, lock=True)
+            t = threading.Thread(target=biller)
+            t.start()
+            started.wait()
+            time.sleep(0.5)
+            assert outcome == []  # the biller waits for the close
+            close_day(session=s, user="closer", result=result)
+        t.join(timeout=30)
+        assert len(outcome) == 1 and isinstance(outcome[0], InputError), outcome
+        assert "is closed" in str(outcome[0])
+    finally:
+        eng.dispose()
