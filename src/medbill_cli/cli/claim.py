@@ -16,6 +16,7 @@ app = typer.Typer(help="Claims: generate, scrub, export 837P, resubmit.", no_arg
 batch_app = typer.Typer(help="Exported batches: list, and re-create one byte for byte.", no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
 
+TABLE_LIMIT = 200  # rows a table shows; json and csv give everything
 LIST_COLUMNS = ["id", "pcn", "status", "patient", "payer", "first_dos", "total", "frequency", "batch"]
 
 
@@ -36,8 +37,11 @@ def generate(
     with _context.session() as s:
         result = generate_claims(session=s, user=_context.state.actor(), through=thru, account=patient)
         rows = claim_rows(session=s, claims=result.claims)
-    emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
+    shown = rows[:TABLE_LIMIT] if fmt is Format.table else rows
+    emit_rows(shown, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
               empty="No unbilled charges.")
+    if len(shown) < len(rows):
+        info(f"... and {len(rows) - len(shown)} more (medbill claim list --status draft lists them all).")
     info(f"Generated {len(rows)} claim(s).")
     if result.skipped_no_coverage:
         info(f"Left {result.skipped_no_coverage} charge(s) unbilled: the patient has no primary coverage "
@@ -60,19 +64,24 @@ def scrub(
         ids = [get_claim(session=s, claim_id=c).id for c in (claim_ids or [])]
         results = scrub_claims(session=s, user=_context.state.actor(),
                                claim_ids=[i for i in ids if i is not None] or None)
-        out = [{"claim": r.claim.id, "pcn": r.claim.pcn, "status": r.claim.status,
+        out = [{"claim": r.claim.id, "pcn": r.claim.pcn, "status": r.status,
                 "findings": [{"edit": f.edit, "severity": f.severity, "line": f.line, "message": f.message,
                               "fix": f.fix} for f in r.findings]} for r in results]
     held = [r for r in out if r["status"] == "held"]
     if fmt is Format.json:
         write_json(out)
     else:
+        # One row per finding; in a table, clean claims are only counted (a night's batch is large).
         rows = [{"claim": r["claim"], "pcn": r["pcn"], "status": r["status"], "line": f["line"],
                  "severity": f["severity"], "edit": f["edit"], "message": f["message"], "fix": f["fix"]}
-                for r in out for f in (r["findings"] or [{"line": None, "severity": "", "edit": "",
-                                                         "message": "", "fix": ""}])]
-        emit_rows(rows, fmt, columns=["claim", "pcn", "status", "line", "severity", "edit", "message", "fix"],
-                  empty="No claims to scrub.")
+                for r in out for f in (r["findings"] or ([] if fmt is Format.table else
+                                                         [{"line": None, "severity": "", "edit": "",
+                                                           "message": "", "fix": ""}]))]
+        shown = rows[:TABLE_LIMIT] if fmt is Format.table else rows
+        emit_rows(shown, fmt, columns=["claim", "pcn", "status", "line", "severity", "edit", "message", "fix"],
+                  empty="No findings." if out else "No claims to scrub.")
+        if len(shown) < len(rows):
+            info(f"... and {len(rows) - len(shown)} more findings (medbill claim scrub --format csv lists them all).")
     info(f"Scrubbed {len(out)} claim(s): {len(out) - len(held)} ready, {len(held)} held.")
     if held:
         raise typer.Exit(int(ExitCode.PROBLEMS))

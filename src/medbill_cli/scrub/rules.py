@@ -17,6 +17,7 @@ its dot) and what the code says about the patient. Sources:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 SEX_SOURCE = "CMS ICD-10 MCE edit 4 (sex conflict); ICD-10-CM Tabular List block titles"
 AGE_SOURCE = "ICD-10-CM Tabular List notes for Z38, Z05, P00-P04 (newborn, first 28 days)"
@@ -74,6 +75,7 @@ def _in_range(code: str, first: str, last: str) -> bool:
     return c[: len(lo)] >= lo and c[: len(hi)] <= hi
 
 
+@lru_cache(maxsize=4096)
 def sex_rule(code: str) -> SexRule | None:
     """The sex rule that covers ``code``, if any."""
     for rule in SEX_RULES:
@@ -82,6 +84,7 @@ def sex_rule(code: str) -> SexRule | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def age_rule(code: str) -> AgeRule | None:
     for rule in AGE_RULES:
         if _in_range(code, rule.first, rule.last):

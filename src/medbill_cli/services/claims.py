@@ -24,9 +24,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from medbill_cli.db.models import (
@@ -106,11 +107,11 @@ def _next_numbers(session: Session, key: str, n: int) -> int:
 
 @dataclass
 class GenerateResult:
-    claims: list[Claim] = field(default_factory=list)
+    claims: list[Any] = field(default_factory=list)  # claim-like rows: id, pcn, status, ...
     skipped_no_coverage: int = 0
 
 
-def _primary_coverage(covs: list[Coverage], dos: dt.date) -> Coverage | None:
+def _primary_coverage(covs: list[Any], dos: dt.date) -> Any | None:
     """The primary coverage on ``dos``; else the nearest one (so the scrubber can hold it)."""
     prim = [c for c in covs if c.priority == "primary"]
     active = [c for c in prim if (c.effective is None or c.effective <= dos)
@@ -141,7 +142,7 @@ def generate_claims(
         The new claims, and how many charges were left unbilled for lack of any coverage.
     """
     require_practice(session=session)
-    q = select(Charge).where(Charge.status == "unbilled")
+    q = select(Charge.__table__).where(Charge.status == "unbilled")  # type: ignore[call-overload]
     if through is not None:
         q = q.where(Charge.date_of_service <= through)
     if account is not None:
@@ -150,27 +151,30 @@ def generate_claims(
             raise NotFoundError(f"No patient with account {account}", "Find it with medbill patient search")
         q = q.where(Charge.patient_id == pat.id)
     q = q.order_by(col(Charge.patient_id), col(Charge.date_of_service), col(Charge.id))
-    charges = list(session.exec(q).all())
+    charges = list(session.execute(q))
     result = GenerateResult()
     if not charges:
         return result
 
     patient_ids = sorted({c.patient_id for c in charges})
     encounter_ids = sorted({c.encounter_id for c in charges})
-    covs: dict[int, list[Coverage]] = defaultdict(list)
+    covs: dict[int, list[Any]] = defaultdict(list)
     for ids in _chunks(patient_ids):
-        for cv in session.exec(select(Coverage).where(col(Coverage.patient_id).in_(ids))):
+        for cv in _rows(session, Coverage, col(Coverage.patient_id).in_(ids)):
             covs[cv.patient_id].append(cv)
     enc_provider: dict[int, int | None] = {}
     dx_by_enc: dict[int, dict[int, str]] = defaultdict(dict)
     for ids in _chunks(encounter_ids):
-        for enc in session.exec(select(Encounter).where(col(Encounter.id).in_(ids))):
-            assert enc.id is not None
-            enc_provider[enc.id] = enc.provider_id
-        for d in session.exec(select(EncounterDiagnosis).where(col(EncounterDiagnosis.encounter_id).in_(ids))):
-            dx_by_enc[d.encounter_id][d.seq] = d.code
+        for enc_id, prov_id in session.execute(select(Encounter.id, Encounter.provider_id)  # type: ignore[call-overload]
+                                               .where(col(Encounter.id).in_(ids))):
+            enc_provider[enc_id] = prov_id
+        for enc_id, seq, code in session.execute(
+            select(EncounterDiagnosis.encounter_id, EncounterDiagnosis.seq, EncounterDiagnosis.code)  # type: ignore[call-overload]
+            .where(col(EncounterDiagnosis.encounter_id).in_(ids))
+        ):
+            dx_by_enc[enc_id][seq] = code
 
-    def charge_dx(c: Charge) -> list[str]:
+    def charge_dx(c: Any) -> list[str]:
         codes = dx_by_enc.get(c.encounter_id, {})
         out = []
         for p in c.dx_pointers.split():
@@ -178,7 +182,7 @@ def generate_claims(
                 out.append(codes[int(p)])
         return out
 
-    groups: dict[tuple[int, int, int | None, str], list[Charge]] = defaultdict(list)
+    groups: dict[tuple[int, int, int | None, str], list[Any]] = defaultdict(list)
     for c in charges:
         cov = _primary_coverage(covs.get(c.patient_id, []), c.date_of_service)
         if cov is None:
@@ -189,9 +193,9 @@ def generate_claims(
         groups[(c.patient_id, cov.id, provider, c.pos)].append(c)
 
     # Split each group into claims of at most 50 lines and 12 diagnoses.
-    planned: list[tuple[tuple[int, int, int | None, str], list[Charge]]] = []
+    planned: list[tuple[tuple[int, int, int | None, str], list[Any]]] = []
     for key, items in groups.items():
-        cur: list[Charge] = []
+        cur: list[Any] = []
         cur_dx: set[str] = set()
         for c in items:
             dx = set(charge_dx(c))
@@ -205,8 +209,9 @@ def generate_claims(
 
     cov_by_id = {cv.id: cv for lst in covs.values() for cv in lst}
     first_pcn = _next_numbers(session, PCN_KEY, len(planned))
-    claims: list[Claim] = []
-    line_plan: list[list[tuple[Charge, str]]] = []
+    claims: list[dict[str, Any]] = []
+    line_plan: list[list[tuple[Any, str]]] = []
+    created_at = utcnow()
     for n, ((patient_id, cov_id, provider, pos), items) in enumerate(planned):
         dx_order: list[str] = []
         for c in items:
@@ -217,38 +222,43 @@ def generate_claims(
         for c in items:
             ptrs = " ".join(str(dx_order.index(code) + 1) for code in charge_dx(c))
             lines.append((c, ptrs))
-        claim = Claim(
+        # Plain rows, inserted in bulk: 10,000 ORM objects would cost seconds.
+        claims.append(dict(
             pcn=f"C{first_pcn + n:08d}", patient_id=patient_id, coverage_id=cov_id,
-            payer_id=cov_by_id[cov_id].payer_id, provider_id=provider, pos=pos, status="draft",
+            payer_id=cov_by_id[cov_id].payer_id, provider_id=provider, pos=pos, status="draft", frequency="1",
             total_cents=sum(c.amount_cents for c in items), diagnoses=" ".join(dx_order),
             first_dos=min(c.date_of_service for c in items),
-            last_dos=max(c.date_of_service for c in items), created_by=user,
-        )
-        claims.append(claim)
+            last_dos=max(c.date_of_service for c in items), created_at=created_at, created_by=user,
+        ))
         line_plan.append(lines)
-    session.add_all(claims)
-    session.flush()
+    conn = session.connection()
+    claim_table: Any = Claim.__table__
+    for chunk in _chunks(claims, 5000):
+        conn.execute(insert(claim_table), list(chunk))
+    ids_by_pcn: dict[str, int] = {}
+    for chunk in _chunks([c["pcn"] for c in claims], 2000):
+        ids_by_pcn.update({p: i for p, i in conn.execute(select(Claim.pcn, Claim.id)  # type: ignore[call-overload]
+                                                        .where(col(Claim.pcn).in_(chunk)))})
+    new_ids = [ids_by_pcn[c["pcn"]] for c in claims]
     entries: list[audit.AuditEntry] = []
-    claim_lines: list[ClaimLine] = []
-    for claim, lines in zip(claims, line_plan, strict=True):
-        assert claim.id is not None
+    line_rows: list[dict[str, Any]] = []
+    for claim, cid, lines in zip(claims, new_ids, line_plan, strict=True):
+        claim["id"] = cid
         for i, (c, ptrs) in enumerate(lines, start=1):
-            assert c.id is not None
-            claim_lines.append(ClaimLine(claim_id=claim.id, line_number=i, charge_id=c.id, dx_pointers=ptrs))
-        snap = audit.snapshot(claim) or {}
-        snap["charges"] = [c.id for c, _ in lines]
-        entries.append(("create", "claim", claim.pcn, None, snap))
-    session.add_all(claim_lines)
+            line_rows.append({"claim_id": cid, "line_number": i, "charge_id": c.id, "dx_pointers": ptrs})
+        snap = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in claim.items()}
+        # The claim's charges become billed with it: one entry records both.
+        snap["charges_billed"] = [c.id for c, _ in lines]
+        entries.append(("create", "claim", claim["pcn"], None, snap))
+    line_table: Any = ClaimLine.__table__
+    for chunk in _chunks(line_rows, 5000):
+        conn.execute(insert(line_table), list(chunk))
     billed_ids = [c.id for _, items in planned for c in items]
     for ids in _chunks(billed_ids, 2000):
-        session.execute(update(Charge).where(col(Charge.id).in_(ids)).values(status="billed"))
-    for _, items in planned:
-        for c in items:
-            entries.append(("bill", "charge", c.id, {"status": "unbilled"}, {"status": "billed"}))
-    session.flush()
-    audit.record_many(session=session, user=user, entries=entries)
-    session.expire_all()
-    result.claims = claims
+        session.execute(update(Charge).where(col(Charge.id).in_(ids)).values(status="billed"),
+                        execution_options={"synchronize_session": False})
+    audit.record_bulk(session=session, user=user, entries=entries)
+    result.claims = [SimpleNamespace(batch_id=None, **c) for c in claims]  # type: ignore[misc]
     return result
 
 
@@ -257,8 +267,9 @@ def generate_claims(
 
 @dataclass
 class ScrubResult:
-    claim: Claim
+    claim: Any  # the claim's row as it was before the scrub
     findings: list[Finding]
+    status: str = ""  # held or ready
 
 
 _CPT_RE = re.compile(r"^\d{4}[0-9FTU]$")
@@ -359,20 +370,30 @@ def _address_complete(p: Patient) -> bool:
     return bool(p.address and p.city and p.state and p.zip)
 
 
-def _claims_by_ids(session: Session, ids: Sequence[int]) -> list[Claim]:
-    out: list[Claim] = []
+def _rows(session: Session, model: Any, where: Any) -> list[Any]:
+    """Rows of a table as light read-only records (attribute access, no ORM objects)."""
+    return list(session.execute(select(model.__table__).where(where)))  # type: ignore[call-overload]
+
+
+def _claims_by_ids(session: Session, ids: Sequence[int]) -> list[Any]:
+    out: list[Any] = []
     for chunk in _chunks(list(ids)):
-        out.extend(session.exec(select(Claim).where(col(Claim.id).in_(chunk)).order_by(col(Claim.id))))
+        out.extend(_rows(session, Claim, col(Claim.id).in_(chunk)))
+    out.sort(key=lambda r: r.id)
     return out
 
 
-def _load_lines(session: Session, claim_ids: Sequence[int]) -> dict[int, list[tuple[ClaimLine, Charge]]]:
-    out: dict[int, list[tuple[ClaimLine, Charge]]] = defaultdict(list)
+def _load_lines(session: Session, claim_ids: Sequence[int]) -> dict[int, list[tuple[Any, Any]]]:
+    """Each claim's lines as (line, charge) pairs; both are the same light row (no ORM objects)."""
+    out: dict[int, list[tuple[Any, Any]]] = defaultdict(list)
+    cols = (ClaimLine.claim_id, ClaimLine.line_number, ClaimLine.charge_id, ClaimLine.dx_pointers,
+            col(Charge.id).label("id"), Charge.code, Charge.modifiers, Charge.units, Charge.amount_cents,
+            Charge.date_of_service, Charge.patient_id, Charge.pos, Charge.ndc, Charge.ndc_unit, Charge.ndc_quantity)
     for chunk in _chunks(list(claim_ids)):
-        q = (select(ClaimLine, Charge).join(Charge, col(Charge.id) == ClaimLine.charge_id)
+        q = (select(*cols).join(Charge, col(Charge.id) == ClaimLine.charge_id)  # type: ignore[call-overload]
              .where(col(ClaimLine.claim_id).in_(chunk)).order_by(col(ClaimLine.claim_id), col(ClaimLine.line_number)))
-        for cl, ch in session.exec(q):
-            out[cl.claim_id].append((cl, ch))
+        for row in session.execute(q):
+            out[row.claim_id].append((row, row))
     return out
 
 
@@ -380,7 +401,7 @@ def _by_id(session: Session, model: Any, ids: Iterable[int | None]) -> dict[int,
     wanted = sorted({i for i in ids if i is not None})
     out: dict[int, Any] = {}
     for chunk in _chunks(wanted):
-        for row in session.exec(select(model).where(col(model.id).in_(chunk))):
+        for row in _rows(session, model, col(model.id).in_(chunk)):
             out[row.id] = row
     return out
 
@@ -413,7 +434,7 @@ def scrub_claims(
             raise InputError(f"Claim {done[0].id} is {done[0].status}; only draft, held and ready claims are scrubbed",
                              "Use medbill claim resubmit to correct a submitted claim")
     else:
-        claims = list(session.exec(select(Claim).where(col(Claim.status).in_(SCRUBBABLE)).order_by(col(Claim.id))))
+        claims = sorted(_rows(session, Claim, col(Claim.status).in_(SCRUBBABLE)), key=lambda r: r.id)
     if not claims:
         return []
     practice = require_practice(session=session)
@@ -474,7 +495,7 @@ def scrub_claims(
     return results
 
 
-def _duplicates(session: Session, claims: list[Claim], lines: dict[int, list[tuple[ClaimLine, Charge]]]) -> dict[int, str]:
+def _duplicates(session: Session, claims: list[Any], lines: dict[int, list[tuple[Any, Any]]]) -> dict[int, str]:
     """charge id -> PCN of an earlier live claim with the same patient, code, date and modifiers."""
     patient_ids = sorted({c.patient_id for c in claims})
     this_claim = {ln.charge_id: ln.claim_id for lst in lines.values() for ln, _ in lst}
@@ -503,26 +524,33 @@ def _duplicates(session: Session, claims: list[Claim], lines: dict[int, list[tup
 
 
 def _save_findings(session: Session, user: str, results: list[ScrubResult]) -> None:
+    from sqlalchemy import delete
+
     ids = [r.claim.id for r in results]
     for chunk in _chunks(ids, 2000):
-        from sqlalchemy import delete
-
         session.execute(delete(ClaimFinding).where(col(ClaimFinding.claim_id).in_(chunk)))
-    rows: list[ClaimFinding] = []
+    rows: list[dict[str, Any]] = []
     entries: list[audit.AuditEntry] = []
+    by_status: dict[str, list[int]] = defaultdict(list)
+    now = utcnow()
     for r in results:
         assert r.claim.id is not None
         new = "held" if any(f.severity == checks.ERROR for f in r.findings) else "ready"
         for f in r.findings:
-            rows.append(ClaimFinding(claim_id=r.claim.id, edit=f.edit, severity=f.severity, line=f.line,
-                                     message=f.message, fix=f.fix))
+            rows.append({"claim_id": r.claim.id, "edit": f.edit, "severity": f.severity, "line": f.line,
+                         "message": f.message, "fix": f.fix, "created_at": now})
         entries.append(("scrub", "claim", r.claim.pcn, {"status": r.claim.status},
                         {"status": new, "findings": [f"{f.severity}:{f.edit}:{f.line or ''}" for f in r.findings]}))
-        r.claim.status = new
-        session.add(r.claim)
-    session.add_all(rows)
-    session.flush()
-    audit.record_many(session=session, user=user, entries=entries)
+        by_status[new].append(r.claim.id)
+        r.status = new
+    for status, claim_ids in by_status.items():
+        for chunk in _chunks(claim_ids, 2000):
+            session.execute(update(Claim).where(col(Claim.id).in_(chunk)).values(status=status),
+                            execution_options={"synchronize_session": False})
+    finding_table: Any = ClaimFinding.__table__
+    for chunk in _chunks(rows, 5000):
+        session.connection().execute(insert(finding_table), list(chunk))
+    audit.record_bulk(session=session, user=user, entries=entries)
 
 
 # ============================================================================ list, show
@@ -576,14 +604,14 @@ def claim_detail(*, session: Session, claim: Claim) -> dict[str, Any]:
     }
 
 
-def claim_row(claim: Claim, accounts: dict[int, str], payers: dict[int, str]) -> dict[str, Any]:
+def claim_row(claim: Any, accounts: dict[int, str], payers: dict[int, str]) -> dict[str, Any]:
     return {"id": claim.id, "pcn": claim.pcn, "status": claim.status,
             "patient": accounts.get(claim.patient_id), "payer": payers.get(claim.payer_id or 0),
             "first_dos": claim.first_dos, "total": fmt(claim.total_cents), "frequency": claim.frequency,
             "batch": claim.batch_id}
 
 
-def claim_rows(*, session: Session, claims: list[Claim]) -> list[dict[str, Any]]:
+def claim_rows(*, session: Session, claims: Sequence[Any]) -> list[dict[str, Any]]:
     pats = _by_id(session, Patient, (c.patient_id for c in claims))
     pays = _by_id(session, Payer, (c.payer_id for c in claims))
     accounts = {i: p.account for i, p in pats.items()}
@@ -843,14 +871,15 @@ def export_claims(
             submitted_at = utcnow()
             for chunk in _chunks(ids, 2000):
                 session.execute(update(Claim).where(col(Claim.id).in_(chunk))
-                                .values(status="submitted", batch_id=batch.id, submitted_at=submitted_at))
+                                .values(status="submitted", batch_id=batch.id, submitted_at=submitted_at),
+                                execution_options={"synchronize_session": False})
             pcns: list[tuple[int, str]] = []
             for chunk in _chunks(ids):
                 pcns.extend((i, p) for i, p in session.exec(select(Claim.id, Claim.pcn).where(col(Claim.id).in_(chunk))))
             entries: list[audit.AuditEntry] = [("create", "batch", batch.id, None, audit.snapshot(batch))]
             entries += [("submit", "claim", pcn, {"status": "ready"}, {"status": "submitted", "batch_id": batch.id})
                         for _, pcn in sorted(pcns)]
-            audit.record_many(session=session, user=user, entries=entries)
+            audit.record_bulk(session=session, user=user, entries=entries)
             result.batch = batch
         _fault("export:before-rename")
         if output is not None:

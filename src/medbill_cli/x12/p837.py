@@ -38,7 +38,6 @@ IMPLEMENTATION = "005010X222A1"
 MAX_LINES = 50  # service lines per claim (2400 loop repeat)
 MAX_DIAGNOSES = 12  # HI diagnosis codes per claim
 
-_BAD = re.compile(r"[*:^~\r\n\t]")
 _SPACES = re.compile(r" {2,}")
 
 # SBR02 / PAT01 individual relationship codes.
@@ -46,13 +45,20 @@ RELATIONSHIP_CODES = {"self": "18", "spouse": "01", "child": "19", "other": "G8"
 PRIORITY_CODES = {"primary": "P", "secondary": "S", "tertiary": "T"}
 
 
+_TRANS = str.maketrans({c: " " for c in "*:^~\r\n\t"})
+
+
 def clean(value: object) -> str:
     """Uppercase ASCII text with no delimiter characters and single spaces."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    text = _BAD.sub(" ", text).upper()
-    return _SPACES.sub(" ", text).strip()
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.translate(_TRANS).upper()
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def amount(cents: int) -> str:
@@ -197,10 +203,10 @@ class Stats:
 
 def segment(*elements: object) -> str:
     """One segment; trailing empty elements are dropped."""
-    parts = [e if isinstance(e, str) else ("" if e is None else str(e)) for e in elements]
-    while parts and parts[-1] == "":
+    parts = [e if e.__class__ is str else ("" if e is None else str(e)) for e in elements]
+    while parts and not parts[-1]:
         parts.pop()
-    return ELEMENT.join(parts) + SEGMENT + "\n"
+    return ELEMENT.join(parts) + SEGMENT + "\n"  # type: ignore[arg-type]
 
 
 def _composite(*parts: str) -> str:
