@@ -135,6 +135,41 @@ def record_many(*, session: Session, user: str, entries: list[AuditEntry]) -> li
     return rows
 
 
+def record_bulk(*, session: Session, user: str, entries: list[AuditEntry]) -> int:
+    """Like ``record_many``, for thousands of entries (a claim batch): one executemany, no ORM
+    objects, which cost about a millisecond each. Returns how many rows were written."""
+    from sqlalchemy import func, insert
+
+    if not entries:
+        return 0
+    prev = session.info.get("audit_head")
+    if prev is None:
+        _lock_chain(session)
+        last = session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(1)).first()
+        prev = last.hash if last else GENESIS
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+    for action, entity, entity_id, before, after in entries:
+        b, a = _dumps(before), _dumps(after)
+        h = row_hash(prev, at, user, action, entity, str(entity_id), b, a)
+        rows.append({"at": at, "user": user, "action": action, "entity": entity, "entity_id": str(entity_id),
+                     "before": b, "after": a, "prev_hash": prev, "hash": h})
+        prev = h
+    session.flush()
+    for i in range(0, len(rows), 5000):
+        session.connection().execute(insert(AuditLog.__table__), rows[i: i + 5000])  # type: ignore[arg-type]
+    # The chain is locked for this transaction, so the newest row is the last one just written.
+    last_id = session.exec(select(func.max(AuditLog.id))).one()
+    session.info["audit_head"] = prev
+    head = session.get(Setting, HEAD_KEY)
+    if head is None:
+        head = Setting(key=HEAD_KEY, value="")
+    head.value = f"{last_id}:{prev}"
+    session.add(head)
+    session.flush()
+    return len(rows)
+
+
 def list_audit(
     *, session: Session, entity: str | None = None, entity_id: str | None = None,
     user: str | None = None, limit: int | None = None,
