@@ -104,24 +104,6 @@ class Discrepancy:
                 "expected": fmt(self.expected_cents), "actual": fmt(self.actual_cents),
                 "difference": fmt_signed(self.difference_cents)}
 
-    def describe(self) -> str:
-        """One line for people: what is off, and which way."""
-        d = self.difference_cents
-        way = "over" if d > 0 else "short"
-        if self.kind == "drawer_mismatch":
-            return (f"{self.method} drawer counted {fmt(self.actual_cents)}, posted "
-                    f"{fmt(self.expected_cents)}: {way} {fmt(abs(d))}")
-        what = {
-            "missing_charge": "no charge entered",
-            "charge_without_encounter": "charges entered with no encounter form",
-            "charge_mismatch": "charges entered differ from the form",
-            "unposted_payment": "collected on the form, nothing posted",
-            "payment_mismatch": "posted differs from collected on the form",
-            "payment_without_encounter": (f"payment {self.payment} is linked to no encounter"
-                                          if self.payment else "payments on an encounter with no form"),
-        }[self.kind]
-        return f"{what}: expected {fmt(self.expected_cents)}, actual {fmt(self.actual_cents)} ({way} {fmt(abs(d))})"
-
 
 def fmt_signed(cents: int) -> str:
     """A signed amount: ``"-25.00"`` or ``"25.00"``."""
