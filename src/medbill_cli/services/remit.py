@@ -378,19 +378,35 @@ def plan_import(*, session: Session, data: bytes, file_name: str | None = None) 
 # --------------------------------------------------------------------------- posting
 
 
-def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]], *, ids: bool = True) -> list[int]:
     """Insert many rows in one executemany; returns their ids in order. Building thousands of
-    ORM objects costs about a millisecond each, which a 10,000-claim file cannot afford."""
-    from sqlalchemy import insert
+    ORM objects costs about a millisecond each, which a 10,000-claim file cannot afford.
+
+    On SQLite the write transaction holds the database lock, so ids are assigned here from the
+    table's maximum; PostgreSQL returns them from its sequence (batched RETURNING).
+    """
+    from sqlalchemy import func, insert
 
     if not rows:
         return []
     table = model.__table__
-    ids: list[int] = []
+    if not ids:
+        for chunk in _chunks(rows, 5000):
+            session.execute(insert(table), list(chunk))
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        start = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+        out = list(range(start, start + len(rows)))
+        for i, r in zip(out, rows, strict=True):
+            r["id"] = i
+        for chunk in _chunks(rows, 5000):
+            session.execute(insert(table), list(chunk))
+        return out
+    got: list[int] = []
     for chunk in _chunks(rows, 5000):
         res = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(chunk))
-        ids.extend(int(r[0]) for r in res)
-    return ids
+        got.extend(int(r[0]) for r in res)
+    return got
 
 
 def _qty(q: Decimal | None) -> str | None:
@@ -507,8 +523,8 @@ def import_era(
                                  "paid": f"{c.paid:.2f}"}))
                 statuses.append({"id": pc.claim.id, "status": pc.new_status})
                 pc.claim.status = pc.new_status
-        _insert(session, EraAdjustment, adjs)
-        _insert(session, EraPlb, [dict(era_id=era.id, provider_id=p.provider_id[:50], fiscal_date=p.fiscal_date,
+        _insert(session, EraAdjustment, adjs, ids=False)
+        _insert(session, EraPlb, ids=False, rows=[dict(era_id=era.id, provider_id=p.provider_id[:50], fiscal_date=p.fiscal_date,
                                        reason=p.reason[:2], reference=p.reference[:50],
                                        amount_cents=cents(p.amount, "PLB")) for p in r.provider_adjustments])
         denial_ids = _insert(session, Denial, denials)
