@@ -153,15 +153,14 @@ def add(
             raise typer.Exit(2)
         patient, date, code, mods, dxs = _prompt_missing(patient, date, code, mods, dxs)
     assert patient is not None and date is not None and code is not None
-    from medbill_cli.services.charges import ChargeRequest, add_charge, list_charges
+    from medbill_cli.services.charges import ChargeRequest, ChargeView, add_charge
 
     req = ChargeRequest(patient=patient, date=date, code=code, dx=dxs, modifiers=mods, units=units,
                         fee=fee, provider=provider, encounter=encounter, pos=pos, ndc=ndc,
                         ndc_quantity=ndc_quantity, ndc_unit=ndc_unit)
     with _context.session() as s:
         res = add_charge(session=s, user=_context.state.actor(), request=req)
-        assert res.charge.id is not None
-        rec = public(list_charges(session=s, ids=[res.charge.id])[0])
+        rec = public(ChargeView(res.charge, res.account, res.provider_npi, res.diagnoses, []))
     for w in res.warnings:
         warn(w)
     emit_created(rec, fmt)
