@@ -42,6 +42,14 @@ Discrepancy kinds (``expected`` is what the paper says, ``actual`` what was ente
     dated D by that method. Expected: posted; actual: counted (a negative difference is a
     short drawer). Methods not counted are not compared. ``encounter`` and ``patient`` are null.
 
+Totals (the JSON shape of ``reconcile --format json``)
+    ``encounters``: every encounter of the day (from forms and opened by charge entry).
+    ``form_charges`` / ``form_collected``: the totals stated on the day's forms (absent = 0).
+    ``entered_charges``: the day's live charges. ``posted_payments``: the day's point-of-service
+    payments as defined above. A payment dated D for a visit on another day counts for that
+    visit's day, and here only in the drawer (payments by method), as does a later payment on
+    account or on a claim.
+
 The day is balanced when there is no discrepancy. A day with no activity is balanced, with zeros.
 """
 
