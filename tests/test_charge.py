@@ -240,3 +240,33 @@ def test_charge_void_refuses_billed_and_unknown(charging: Cli) -> None:
     assert "No charge 999" in r.stderr
     r = charging.fails(3, "charge", "void", str(cid), "--reason", "  ")
     assert "needs a reason" in r.stderr
+
+
+# ------------------------------------------------------------------ acceptance on the shipped codes
+
+def test_charge_add_done_when_with_shipped_codes(coded: Cli) -> None:
+    """The issue's acceptance list, on a fresh install with the bundled code sets and sample fees."""
+    from pathlib import Path
+
+    import medbill_cli
+
+    fees = Path(medbill_cli.__file__).parent / "data" / "sample_fees.csv"
+    coded.ok("fee", "import", str(fees))
+    coded.ok("patient", "add", "--first-name", "Jane", "--last-name", "Doe", "--dob", "1980-04-02", "--sex", "F")
+    r = coded.ok("charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213",
+                 "--dx", "E11.9", "--dx", "I10")
+    cid = int(r.stdout.strip())
+    rows = coded.json("charge", "list", "--date", "today")
+    assert isinstance(rows, list) and rows[0]["id"] == cid
+    assert rows[0]["fee"] == "95.00" and rows[0]["diagnoses"] == ["E11.9", "I10"] and rows[0]["pointers"] == [1, 2]
+    base = ("charge", "add", "--patient", "P000001", "--date", "today")
+    assert "Unknown procedure code" in coded.fails(3, *base, "--code", "99999", "--dx", "I10").stderr
+    assert "header" in coded.fails(3, *base, "--code", "99213", "--dx", "E11").stderr
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    coded.fails(3, "charge", "add", "--patient", "P000001", "--date", tomorrow, "--code", "99213", "--dx", "I10")
+    coded.fails(3, "charge", "add", "--patient", "P000002", "--date", "today", "--code", "99213", "--dx", "I10")
+    coded.ok("charge", "void", str(cid), "--reason", "test")
+    pid = coded.ok("payment", "add", "--patient", "P000001", "--amount", "$1,250.00", "--method", "check",
+                   "--reference", "1001").stdout.strip()
+    pay = coded.json("payment", "list")[0]  # type: ignore[index]
+    assert pay["id"] == int(pid) and pay["amount"] == "1250.00" and pay["encounter"] == rows[0]["encounter"]
