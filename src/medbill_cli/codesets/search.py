@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rapidfuzz import fuzz, process
+
 from medbill_cli.codesets.vocabulary import STOPWORDS, words
 
 class Runner(Protocol):
@@ -178,18 +180,30 @@ def _by_code(session: Runner, q: str, where: str, params: dict[str, Any], limit:
     variants = code_variants(q)
     names = {f"v{i}": v for i, v in enumerate(variants)}
     inlist = ", ".join(f":{k}" for k in names)
+    # Name the systems so that SQLite walks the (system, code) index once per system.
+    systems = {f"s{i}": s for i, s in enumerate(SYSTEMS)}
+    sysin = "c.system IN (" + ", ".join(f":{k}" for k in systems) + ")"
     exact = session.all(
         f"SELECT c.system, c.code, c.long_description, c.billable FROM code c "
-        f"WHERE c.code IN ({inlist}){where} ORDER BY c.system, c.effective DESC",
-        {**params, **names},
+        f"WHERE {sysin} AND c.code IN ({inlist}){where} ORDER BY c.system, c.effective DESC",
+        {**params, **names, **systems},
     )
-    prefixes = {f"p{i}": v.replace("%", "") + "%" for i, v in enumerate(variants)}
-    likes = " OR ".join(f"c.code LIKE :{k}" for k in prefixes)
+    if session.dialect == "postgresql":
+        prefixes = {f"p{i}": v.replace("%", "").replace("_", "") + "%" for i, v in enumerate(variants)}
+        cond = " OR ".join(f"c.code LIKE :{k}" for k in prefixes)
+    else:
+        # A range, not LIKE: SQLite's LIKE is case-insensitive and cannot use the index.
+        prefixes = {}
+        conds = []
+        for i, v in enumerate(variants):
+            prefixes[f"lo{i}"], prefixes[f"hi{i}"] = v, v + "\uffff"
+            conds.append(f"(c.code >= :lo{i} AND c.code < :hi{i})")
+        cond = " OR ".join(conds)
     pref = session.all(
         f"SELECT c.system, c.code, c.long_description, c.billable FROM code c "
-        f"WHERE ({likes}) AND c.code NOT IN ({inlist}){where} "
+        f"WHERE {sysin} AND ({cond}) AND c.code NOT IN ({inlist}){where} "
         f"ORDER BY c.code, c.system, c.effective DESC LIMIT :lim",
-        {**params, **names, **prefixes, "lim": limit * 2},
+        {**params, **names, **prefixes, **systems, "lim": limit * 2},
     )
     return _hits(exact) + _hits(pref)
 
@@ -208,8 +222,6 @@ def _known(session: Runner, ws: list[str]) -> dict[str, int]:
 
 def _corrections(session: Runner, w: str) -> list[str]:
     """Vocabulary words the user probably meant by ``w`` (best first), or []."""
-    from rapidfuzz import fuzz, process
-
     n = len(w)
     cutoff = 75 if n >= 6 else 70
     for first_only in (True, False):
