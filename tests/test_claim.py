@@ -237,3 +237,26 @@ def test_claim_list_by_status(practice: Cli) -> None:
     assert practice.json("claim", "list", "--status", "ready") == []
     practice.fails(3, "claim", "list", "--status", "bogus")
     practice.fails(3, "claim", "show", "999")
+
+
+def test_claim_scrub_duplicate_of_submitted_claim(practice: Cli, tmp_path: Path) -> None:
+    a = add_patient(practice, "John", "Doe")
+    add_coverage(practice, a)
+    add_visit(practice, a, ["I10"], [Svc("99213")])
+    practice.ok("claim", "generate")
+    practice.ok("claim", "scrub")
+    practice.ok("claim", "export", "--output", str(tmp_path / "b.x12"))
+    add_visit(practice, a, ["I10"], [Svc("99213")])  # the same visit entered again
+    practice.ok("claim", "generate")
+    r = practice("claim", "scrub", "--format", "json")
+    assert r.exit_code == 1
+    assert [f["edit"] for f in json.loads(r.stdout)[0]["findings"]] == ["duplicate-claim"]
+
+
+def test_claim_audit_chain_intact_after_batch(practice: Cli, tmp_path: Path) -> None:
+    day(practice)
+    practice.ok("claim", "generate")
+    practice.ok("claim", "scrub")
+    practice.ok("claim", "export", "--output", str(tmp_path / "b.x12"))
+    practice.ok("audit", "verify")
+    assert practice.db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'claim' AND action = 'submit'") == 3

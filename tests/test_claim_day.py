@@ -97,3 +97,22 @@ def test_claim_day_planted_problems_held(coded: Cli) -> None:
     assert got[acct["expired"]] == ("held", ["coverage-inactive"])
     table = cli("claim", "scrub").stdout
     assert "dx-sex-conflict" in table and "Check the diagnosis" in table
+
+
+def test_claim_day_code_order_and_age_edits(coded: Cli) -> None:
+    cli = coded
+    cases = {"manifestation": (["G63", "E11.42"], "dx-manifestation-first"),
+             "external": (["W19.XXXA", "S52.501A"], "dx-external-cause-first"),
+             "newborn": (["Z38.00"], "dx-age-conflict")}
+    acct = {}
+    for name, (dx, _edit) in cases.items():
+        acct[name] = add_patient(cli, "Order", name.title())
+        add_coverage(cli, acct[name])
+        charge(cli, acct[name], "99213", "125", dx)
+    cli.ok("claim", "generate")
+    r = cli("claim", "scrub", "--format", "json")
+    assert r.exit_code == 1
+    got = {cli.json("claim", "show", str(row["claim"]))["patient"]: {f["edit"] for f in row["findings"]}
+           for row in json.loads(r.stdout)}
+    for name, (_dx, edit) in cases.items():
+        assert edit in got[acct[name]], (name, got[acct[name]])
