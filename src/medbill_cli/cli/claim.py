@@ -169,6 +169,10 @@ def export(
             sys.stdout.flush()
         finally:
             result.temp.unlink(missing_ok=True)
+    from medbill_cli.cli._output import warn
+
+    for w in result.warnings:
+        warn(w)
     if result.claim_count == 0:
         info("No ready claims to export.")
         return

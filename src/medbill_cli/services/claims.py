@@ -630,6 +630,7 @@ class ExportResult:
     path: Path | None  # the file written (None for stdout)
     temp: Path | None = None  # for stdout: the finished file to copy out after the commit
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def reserve_control_number(*, session: Session) -> int:
@@ -859,6 +860,9 @@ def export_claims(
             fh.flush()
             os.fsync(fh.fileno())
         result = ExportResult(None, counters[0], counters[1], output, dry_run=dry_run)
+        if fmt_ == "x12" and not (practice.submitter_id and practice.receiver_id):
+            result.warnings.append("The clearinghouse ids are not set; ISA06/ISA08 use the EIN and RECEIVER. "
+                                   "Set them with medbill practice set --submitter-id .. --receiver-id ..")
         if not dry_run:
             batch = Batch(format=fmt_, isa_control=control if fmt_ == "x12" else None,
                           gs_control=control if fmt_ == "x12" else None,
