@@ -17,11 +17,21 @@ from medbill_cli.db.migrations import HERE, alembic_config
 target = HERE / "versions" / "0001_initial.py"
 if target.exists():
     target.unlink()
+# Later revisions point at 0001: set them aside while 0001 is generated.
+later = [p for p in (HERE / "versions").glob("*.py") if not p.name.startswith("0001")]
 with tempfile.TemporaryDirectory() as tmp:
-    engine = create_engine(f"sqlite:///{Path(tmp) / 'empty.db'}")
-    command.revision(
-        alembic_config(engine), message="initial schema", autogenerate=True, rev_id="0001"
-    )
+    aside = Path(tmp) / "aside"
+    aside.mkdir()
+    for p in later:
+        p.rename(aside / p.name)
+    try:
+        engine = create_engine(f"sqlite:///{Path(tmp) / 'empty.db'}")
+        command.revision(
+            alembic_config(engine), message="initial schema", autogenerate=True, rev_id="0001"
+        )
+    finally:
+        for p in later:
+            (aside / p.name).rename(p)
 generated = next((HERE / "versions").glob("0001_*.py"))
 if generated != target:
     generated.rename(target)
