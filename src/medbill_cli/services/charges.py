@@ -204,8 +204,7 @@ class ChargeEntry:
     def preload(self, requests: Sequence[ChargeRequest]) -> None:
         """Load the patients, encounters, diagnoses and existing lines an import refers to."""
         self.refs.preload_patients(r.patient for r in requests)
-        pids: set[int] = set()
-        dates: set[dt.date] = set()
+        pairs: set[tuple[int, dt.date]] = set()
         for r in requests:
             p = self.refs.patients.get((r.patient or "").strip().upper())
             try:
@@ -213,16 +212,18 @@ class ChargeEntry:
             except InputError:
                 continue
             if p is not None and p.id is not None:
-                pids.add(p.id)
-                dates.add(d)
-        if pids and dates:
-            self._load_days(sorted(pids), sorted(dates))
+                pairs.add((p.id, d))
+        if pairs:
+            self._load_days(pairs)
 
-    def _load_days(self, pids: list[int], dates: list[dt.date]) -> None:
-        for pid in pids:
-            for d in dates:
-                self._days.setdefault((pid, d), [])
-                self._lines.setdefault((pid, d), {})
+    def _load_days(self, pairs: set[tuple[int, dt.date]]) -> None:
+        """Encounters, their diagnoses and live lines for (patient, date) pairs, in a few queries
+        (rows of other pairs that the IN filters also match are skipped)."""
+        for key in pairs:
+            self._days.setdefault(key, [])
+            self._lines.setdefault(key, {})
+        pids = sorted({k[0] for k in pairs})
+        dates = sorted({k[1] for k in pairs})
         encs: list[Encounter] = []
         for i in range(0, len(pids), 500):
             chunk = pids[i:i + 500]
@@ -235,21 +236,24 @@ class ChargeEntry:
                                      col(Charge.date_of_service).in_(dates), Charge.status != "void")
             ):
                 assert c.id is not None
-                self._lines[(c.patient_id, c.date_of_service)].setdefault((c.code, c.modifiers), c.id)
+                key = (c.patient_id, c.date_of_service)
+                if key in pairs:
+                    self._lines[key].setdefault((c.code, c.modifiers), c.id)
         from medbill_cli.services.encounters import diagnoses_of
 
         dx = diagnoses_of(session=self.session, encounter_ids=[e.id for e in encs if e.id is not None])
         for e in encs:
             assert e.id is not None
-            if e.id in self._by_id:
+            key = (e.patient_id, e.date_of_service)
+            if e.id in self._by_id or key not in pairs:
                 continue
             state = _Enc(e, list(dx.get(e.id, [])), len(dx.get(e.id, [])))
             self._by_id[e.id] = state
-            self._days[(e.patient_id, e.date_of_service)].append(state)
+            self._days[key].append(state)
 
     def _day(self, pid: int, dos: dt.date) -> list[_Enc]:
         if (pid, dos) not in self._days:
-            self._load_days([pid], [dos])
+            self._load_days({(pid, dos)})
         return self._days[(pid, dos)]
 
     def _encounter_by_id(self, value: int | str, patient: Patient, dos: dt.date) -> _Enc:
@@ -262,7 +266,9 @@ class ChargeEntry:
             if enc is None:
                 raise NotFoundError(f"No encounter {eid}", "See medbill encounter list --date DATE")
             self._day(enc.patient_id, enc.date_of_service)
-        st = self._by_id[eid]
+        st = self._by_id.get(eid)
+        if st is None:  # its day was loaded before this encounter was made (not in one command)
+            raise NotFoundError(f"No encounter {eid}", "See medbill encounter list --date DATE")
         if st.enc.patient_id != patient.id or st.enc.date_of_service != dos:
             raise InputError(f"Encounter {eid} is not {patient.account}'s visit on {dos.isoformat()}",
                              "Check --encounter, or leave it out to use the patient's encounter that day")
