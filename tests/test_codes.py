@@ -349,3 +349,46 @@ def test_search_service_matches_cli(coded: Cli) -> None:
 def test_codes_search_json_is_valid_for_modifiers(coded: Cli) -> None:
     got = json.loads(coded.ok("codes", "search", "XS", "--format", "json").stdout)
     assert got[0]["code"] == "XS" and got[0]["system"] == "modifier"
+
+
+def test_codes_import_icd10cm_order_file(coded: Cli, tmp_path: Path) -> None:
+    # CMS's icd10cm_order file: order, code, header flag, 60-character short title, long title.
+    def line(n: int, code: str, flag: str, title: str) -> str:
+        return f"{n:05d} {code:<7} {flag} {title[:60]:<60} {title}"
+
+    f = tmp_path / "icd10cm_order_2027.txt"
+    f.write_text("\n".join([
+        line(1, "E11", "0", "Type 2 diabetes mellitus"),
+        line(2, "E119", "1", "Type 2 diabetes mellitus without complications"),
+        line(3, "E11A1", "1", "Type 2 diabetes mellitus in a new test subcategory"),
+    ]) + "\n", encoding="utf-8")
+    out = coded.json("codes", "import", str(f), "--system", "icd10cm", "--version", "FY2027")
+    assert out["inserted"] == 0 or out["inserted"] == 1
+    rec = coded.json("codes", "show", "E11.A1")
+    assert rec["billable"] is True and rec["parent"] == "E11"
+    bad = tmp_path / "bad_order.txt"
+    bad.write_text(line(1, "E11", "0", "Fine") + "\nnot a code line\n", encoding="utf-8")
+    r = coded.fails(3, "codes", "import", str(bad), "--system", "icd10cm")
+    assert "line 2" in r.stderr
+
+
+def test_sample_codes_live_in_the_package_and_at_the_root() -> None:
+    # data/sample_codes at the repository root links to the package folder, so that a
+    # non-editable install (pip install .) ships the same files (package-data "data/**/*").
+    root = Path(__file__).resolve().parents[1]
+    pkg = root / "src" / "medbill_cli" / "data" / "sample_codes"
+    assert (root / "data" / "sample_codes").resolve() == pkg.resolve()
+    from medbill_cli.services.codes import SAMPLES, sample_dir
+
+    assert sample_dir().resolve() == pkg.resolve()
+    for _system, name in SAMPLES:
+        assert (pkg / name).is_file()
+    assert "not the AMA" in (pkg / "README.md").read_text() or "NOT the AMA" in (pkg / "README.md").read_text()
+
+
+def test_codes_import_order_file_keeps_tabular_notes(coded: Cli, tmp_path: Path) -> None:
+    f = tmp_path / "icd10cm_order_2026.txt"
+    f.write_text(f"{1:05d} {'E11':<7} 0 {'Type 2 diabetes mellitus':<60} Type 2 diabetes mellitus\n",
+                 encoding="utf-8")
+    coded.ok("codes", "import", str(f), "--system", "icd10cm", "--version", "FY2026-order")
+    assert "excludes1" in coded.json("codes", "show", "E11")["notes"]

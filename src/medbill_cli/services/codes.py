@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,7 +143,10 @@ def write_codes(
     Returns:
         How many rows were inserted, updated and removed.
     """
-    incoming = [_norm_row(r, system, version) for r in rows]
+    raw_rows = list(rows)
+    incoming = [_norm_row(r, system, version) for r in raw_rows]
+    # Fields a file does not carry (an order file has no tabular notes) keep their values.
+    provided = [set(r) | {"long_description"} for r in raw_rows]
     res = WriteResult()
     existing: dict[tuple[str, dt.date], tuple[Any, ...]] = {}
     cols = [Code.id, Code.code, Code.effective, Code.version] + [getattr(Code, f) for f in CODE_FIELDS]
@@ -160,7 +163,7 @@ def write_codes(
     new: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
     seen: set[tuple[str, dt.date]] = set()
-    for r in incoming:
+    for r, has in zip(incoming, provided, strict=True):
         key = (r["code"], r["effective"])
         if key in seen:
             continue
@@ -169,8 +172,9 @@ def write_codes(
         if old is None:
             new.append(r)
             continue
-        if tuple(old[4:]) != tuple(r[f] for f in CODE_FIELDS):
-            changed.append({"_id": old[0], **{f: r[f] for f in CODE_FIELDS}})
+        merged = {f: (r[f] if f in has else old[4 + i]) for i, f in enumerate(CODE_FIELDS)}
+        if tuple(old[4:]) != tuple(merged.values()):
+            changed.append({"_id": old[0], **merged})
     if new:
         bulk_insert(session, Code.__table__, new)  # type: ignore[attr-defined]
     if changed:
