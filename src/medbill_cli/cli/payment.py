@@ -30,7 +30,7 @@ def add(
     patient: Annotated[str, typer.Option("--patient", help="Account number.")],
     amount: Annotated[str, typer.Option("--amount", help="e.g. 25, 25.00 or $1,250.00.")],
     method: Annotated[str, typer.Option("--method", help="cash, check, card or eft.")],
-    reference: Annotated[str | None, typer.Option("--reference", help="Check number, card authorization or EFT trace.")] = None,
+    reference: Annotated[str | None, typer.Option("--reference", help="Check number (required for a check), card authorization or EFT trace.")] = None,
     date: OptDateOpt = None,
     encounter: Annotated[int | None, typer.Option("--encounter", help="Encounter id (default: the patient's visit that day).")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="copay, coinsurance, prepayment or patient (default copay).")] = None,
