@@ -96,3 +96,29 @@ def test_claim_export_sigkill_at_any_time(practice: Cli, tmp_path: Path, delay: 
     p.communicate(timeout=120)
     assert p.returncode == 0
     _assert_exactly_once(practice, tmp_path)
+
+
+def _run(cli: Cli, *args: str) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDBILL_")}
+    env.update({"MEDBILL_DB": cli.db.url, "MEDBILL_USER": "biller"})
+    return subprocess.Popen([sys.executable, "-m", "medbill_cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_claim_generate_and_export_concurrently_exactly_once(practice: Cli, tmp_path: Path) -> None:
+    for i in range(6):
+        a = add_patient(practice, "John", f"Doe{chr(65 + i)}")
+        add_coverage(practice, a)
+        add_visit(practice, a, ["I10"], [Svc("99213", 12500), Svc("36415", 1500)])
+    procs = [_run(practice, "claim", "generate") for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    assert practice.db.scalar("SELECT count(*) FROM claim_line") == 12
+    assert practice.db.scalar("SELECT count(DISTINCT charge_id) FROM claim_line") == 12
+    practice.ok("claim", "scrub")
+    procs = [_run(practice, "claim", "export", "--output", str(tmp_path / f"b{i}.x12")) for i in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    _assert_exactly_once(practice, tmp_path)

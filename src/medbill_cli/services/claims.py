@@ -151,6 +151,9 @@ def generate_claims(
             raise NotFoundError(f"No patient with account {account}", "Find it with medbill patient search")
         q = q.where(Charge.patient_id == pat.id)
     q = q.order_by(col(Charge.patient_id), col(Charge.date_of_service), col(Charge.id))
+    if session.get_bind().dialect.name == "postgresql":
+        # Two billers generating at once: the second waits, then sees these charges billed.
+        q = q.with_for_update()
     charges = list(session.execute(q))
     result = GenerateResult()
     if not charges:
@@ -822,6 +825,9 @@ def export_claims(
     if fmt_ not in EXPORT_FORMATS:
         raise InputError(f"Unknown export format '{fmt_}'", "Use x12, json or csv")
     practice = require_practice(session=session)
+    if fmt_ == "x12" and not (practice.contact_phone or practice.phone or practice.contact_email):
+        raise InputError("The submitter contact (1000A PER) needs a phone or email",
+                         "Set it with medbill practice set --contact-phone .. or --phone ..")
     ids = _ready_ids(session, payer, lock=not dry_run)
     if not ids:
         return ExportResult(None, 0, 0, None, dry_run=dry_run)

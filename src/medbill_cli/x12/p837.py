@@ -274,7 +274,7 @@ class Writer837P:
         if s.email:
             per += ["EM", clean(s.email)]
         if len(per) == 3:
-            per += ["TE", _phone(None) or "0000000000"]
+            raise ValueError("the submitter contact needs a phone or an email (1000A PER04)")
         self._seg(*per)
         r = self.receiver
         self._seg("NM1", "40", "2", clean(r.name), "", "", "", "", "46", clean(r.id))
