@@ -33,7 +33,7 @@ def populate(env: dict[str, str], claims: int) -> None:
 
     medbill(["practice", "set", "--name", "Bench Family Medicine", "--npi", "1234567893", "--tin", "12-3456789",
              "--address", "100 Main St", "--city", "Albany", "--state", "NY", "--zip", "12207-1234",
-             "--taxonomy", "207Q00000X", "--submitter-id", "BENCHSUB", "--receiver-id", "CLEARHOUSE"], env)
+             "--taxonomy", "207Q00000X", "--phone", "518-555-0100", "--submitter-id", "BENCHSUB", "--receiver-id", "CLEARHOUSE"], env)
     medbill(["provider", "add", "--npi", "1987654328", "--first-name", "Ana", "--last-name", "Ruiz"], env)
     medbill(["payer", "add", "--name", "Acme Health", "--payer-id", "ACME1"], env)
     medbill(["payer", "add", "--name", "Beacon Medicare", "--payer-id", "BCN02", "--filing-indicator", "MB"], env)
