@@ -87,3 +87,36 @@ def test_payment_list_empty_and_csv(charging: Cli) -> None:
     charging.ok("payment", "add", "--patient", "P000001", "--amount", "25", "--method", "cash")
     lines = charging.ok("payment", "list", "--format", "csv").stdout.splitlines()
     assert lines[0].startswith("id,patient,account,date,amount") and ",25.00,cash," in lines[1]
+
+
+def test_payment_reverse_keeps_row_and_fixes_an_overpayment(charging: Cli) -> None:
+    eid = _visit(charging)
+    pid = int(charging.ok("payment", "add", "--patient", "P000001", "--amount", "40", "--method",
+                          "cash").stdout)
+    charging.fails(3, "payment", "reverse", str(pid), "--reason", "  ")
+    charging.fails(3, "payment", "reverse", "9999", "--reason", "typo")
+    rec = charging.json("payment", "reverse", str(pid), "--reason", "entered 40 for 25")
+    assert rec["status"] == "reversed"
+    assert charging.db.count("payment") == 1  # nothing deleted
+    charging.fails(3, "payment", "reverse", str(pid), "--reason", "again")
+    charging.ok("payment", "add", "--patient", "P000001", "--amount", "25", "--method", "cash",
+                "--encounter", str(eid))
+    entries = charging.json("audit", "list", "--entity", "payment", "--id", str(pid))
+    assert [e["action"] for e in entries] == ["create", "reverse"]
+    assert entries[1]["before"]["status"] == "posted"
+    assert entries[1]["after"]["reversed_reason"] == "entered 40 for 25"
+    # Reversed money no longer counts at close of day.
+    import json
+
+    r = charging("reconcile", "--date", "today", "--format", "json")
+    assert r.exit_code == 1  # the visit has no charge yet
+    assert json.loads(r.stdout)["posted_payments"] == "25.00"
+
+
+def test_payment_reverse_refused_on_closed_day(charging: Cli) -> None:
+    _visit(charging)
+    pid = charging.ok("payment", "add", "--patient", "P000001", "--amount", "40", "--method",
+                      "cash").stdout.strip()
+    close_day(charging, dt.date.today())
+    r = charging.fails(3, "payment", "reverse", pid, "--reason", "typo")
+    assert "closed" in r.stderr

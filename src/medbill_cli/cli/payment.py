@@ -86,3 +86,23 @@ def receipt(payment_id: Annotated[int, typer.Argument(help="The payment id.")]) 
     with _context.session(write=False) as s:
         text = receipt_text(session=s, payment_id=payment_id)
     emit_text(text)
+
+
+@app.command("reverse")
+def reverse(
+    payment_id: Annotated[int, typer.Argument(help="The payment id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why: entered in error, bounced check, refunded ...")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Reverse a posted payment; the payment stays on record, marked reversed.
+
+    Post the right amount again with payment add. Example: medbill payment reverse 7 --reason "entered twice"
+    """
+    from medbill_cli.services.payments import get_payment, reverse_payment
+
+    with _context.session() as s:
+        pay = reverse_payment(session=s, user=_context.state.actor(), payment_id=payment_id,
+                              reason=reason)
+        assert pay.id is not None
+        rec = public(get_payment(session=s, payment_id=pay.id))
+    emit_created(rec, fmt)

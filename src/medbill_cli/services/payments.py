@@ -166,3 +166,38 @@ def receipt_text(*, session: Session, payment_id: int) -> str:
     lines += ["-" * width, f"{'Amount paid':<14}{'$' + format(from_cents(pay.amount_cents), ',.2f'):>{width - 14}}",
               "=" * width, "Thank you.", ""]
     return "\n".join(lines)
+
+
+def reverse_payment(*, session: Session, user: str, payment_id: int, reason: str) -> Payment:
+    """Reverse a posted payment (entered in error, bounced check, refunded): the row stays,
+    marked reversed with who, when and why, and stops counting in balances and close of day.
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        payment_id: the payment.
+        reason: why (kept on the payment and in the audit trail).
+
+    Returns:
+        The reversed payment.
+    """
+    from medbill_cli.db.models._base import utcnow
+
+    why = (reason or "").strip()
+    if not why:
+        raise InputError("A reversal needs a reason", "Give --reason TEXT")
+    why = v.text(why, field="Reason", max_len=200)
+    pay = get_payment(session=session, payment_id=payment_id).payment
+    if pay.status == "reversed":
+        raise InputError(f"Payment {payment_id} is already reversed ({pay.reversed_reason})")
+    days.ensure_open(session=session, date=pay.date, what="payment reversal")
+    before = audit.snapshot(pay)
+    pay.status = "reversed"
+    pay.reversed_reason = why
+    pay.reversed_by = user
+    pay.reversed_at = utcnow()
+    session.add(pay)
+    session.flush()
+    audit.record(session=session, user=user, action="reverse", entity="payment",
+                 entity_id=pay.id, before=before, after=audit.snapshot(pay))
+    return pay
