@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -29,7 +28,14 @@ def populate(env: dict[str, str], claims: int) -> None:
     from sqlmodel import Session
 
     from medbill_cli.db.engine import make_engine
-    from medbill_cli.db.models import Charge, Coverage, Encounter, EncounterDiagnosis, Patient, Provider
+    from medbill_cli.db.models import (
+        Charge,
+        Coverage,
+        Encounter,
+        EncounterDiagnosis,
+        Patient,
+        Provider,
+    )
 
     medbill(["practice", "set", "--name", "Bench Family Medicine", "--npi", "1234567893", "--tin", "12-3456789",
              "--address", "100 Main St", "--city", "Albany", "--state", "NY", "--zip", "12207-1234",

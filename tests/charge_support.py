@@ -11,7 +11,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from conftest import Cli, Db, _PgTemplates, make_db, migrate, register_template, setup_practice
 
 CODES: list[tuple[str, str, str, bool, str | None]] = [

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from charge_support import MORE_DX, charging, charging_sqlite, close_day  # noqa: F401
-
 from conftest import Cli
 
 TODAY = dt.date.today().isoformat()

@@ -11,7 +11,6 @@ import textwrap
 from pathlib import Path
 
 from charge_support import charging  # noqa: F401
-
 from conftest import Cli
 
 WORKERS = 4

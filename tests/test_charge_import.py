@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 from charge_support import MORE_DX, charging  # noqa: F401
-
 from conftest import Cli
 
 TODAY = dt.date.today().isoformat()

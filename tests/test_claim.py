@@ -8,7 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from claim_support import DOS, Svc, add_coverage, add_dependent_coverage, add_patient, add_visit, load_codes
+from claim_support import (
+    DOS,
+    Svc,
+    add_coverage,
+    add_dependent_coverage,
+    add_patient,
+    add_visit,
+    load_codes,
+)
 from conftest import Cli
 from test_x12_837p import x12check_tool
 from x12_support import assert_valid_837, segments

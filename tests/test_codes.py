@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import Cli, shared_path
 
 HCPCS_CSV = ("codesets", "hcpcs", "terminology__hcpcs_level_2.csv")

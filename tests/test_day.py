@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 import pytest
-
 from conftest import Cli, Db
 from test_reconcile import D, DayRows
 

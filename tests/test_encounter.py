@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 from charge_support import charging  # noqa: F401
-
 from conftest import Cli
 
 NPI = "1987654328"

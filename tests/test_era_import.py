@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import Cli, shared_path
 from remit_support import aging_total, exported, first_835, reversal_835, status
 from x12_support import pyx12_errors

@@ -8,9 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
 from conftest import shared_path
 from era_support import ClaimSpec, Line, Plb, build_835
+
 from medbill_cli.x12.era import (
     EraParseError,
     balance_problems,

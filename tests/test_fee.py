@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from charge_support import charging  # noqa: F401
-
 from conftest import Cli
 
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 from charge_support import charging, charging_sqlite  # noqa: F401
+from conftest import Cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Cli
 from medbill_cli.money import D, fmt, from_cents, parse_amount, to_cents
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from medbill_cli.money import D, AmountError, fmt, from_cents, parse_amount, to_cents
+from medbill_cli.money import AmountError, D, fmt, from_cents, parse_amount, to_cents
 
 
 @pytest.mark.parametrize(("text", "value"), [

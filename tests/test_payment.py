@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from charge_support import charging, close_day  # noqa: F401
-
 from conftest import Cli
 
 NPI = "1987654328"

@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from conftest import Cli, Db
 
 D = dt.date(2025, 3, 14)

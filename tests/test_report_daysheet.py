@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
 from conftest import NPI_PROVIDER, Cli, Db
 from test_reconcile import D, DayRows
 

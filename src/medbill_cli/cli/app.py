@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 import sys
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
-
-import importlib
-import os
 
 from medbill_cli import __version__
 from medbill_cli.cli._context import state

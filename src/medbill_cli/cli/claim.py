@@ -134,7 +134,11 @@ def export(
 
     Example: medbill claim export --format x12 --output batch.x12
     """
-    from medbill_cli.services.claims import export_claims, peek_control_number, reserve_control_number
+    from medbill_cli.services.claims import (
+        export_claims,
+        peek_control_number,
+        reserve_control_number,
+    )
 
     f = fmt_.strip().lower()
     if f not in ("x12", "json", "csv"):

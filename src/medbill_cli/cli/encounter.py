@@ -9,7 +9,15 @@ import typer
 
 from medbill_cli.cli import _context
 from medbill_cli.cli._options import FormatOpt, OptDateOpt
-from medbill_cli.cli._output import Format, emit_created, emit_rows, info, progress, warn, write_json
+from medbill_cli.cli._output import (
+    Format,
+    emit_created,
+    emit_rows,
+    info,
+    progress,
+    warn,
+    write_json,
+)
 
 app = typer.Typer(help="Encounters (visits) and their encounter forms.", no_args_is_help=True)
 

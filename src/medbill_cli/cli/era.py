@@ -9,7 +9,15 @@ import typer
 
 from medbill_cli.cli import _context
 from medbill_cli.cli._options import FormatOpt
-from medbill_cli.cli._output import Format, emit_record, emit_rows, emit_text, info, warn, write_json
+from medbill_cli.cli._output import (
+    Format,
+    emit_record,
+    emit_rows,
+    emit_text,
+    info,
+    warn,
+    write_json,
+)
 
 app = typer.Typer(help="835 remittances: import and post.", no_args_is_help=True)
 

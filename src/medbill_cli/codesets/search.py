@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from medbill_cli.codesets.vocabulary import STOPWORDS, words
 
+
 class Runner(Protocol):
     dialect: str
 

@@ -104,6 +104,9 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         engine: from ``make_engine``.
         write: whether the command writes (SQLite takes the write lock up front).
     """
+    from medbill_cli.db.models import resolve_references
+
+    resolve_references()  # every table a loaded model points at, before the first flush
     conn_opts = {"sqlite_begin": "IMMEDIATE" if write else "DEFERRED"}
     with engine.connect().execution_options(**conn_opts) as conn:
         with Session(bind=conn, expire_on_commit=False) as session:

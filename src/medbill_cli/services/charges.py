@@ -11,9 +11,9 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
-from decimal import Decimal
 
 from sqlmodel import Session, col, select
 

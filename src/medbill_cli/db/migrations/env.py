@@ -3,8 +3,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import medbill_cli.db.models  # noqa: F401  (registers every table)
+from medbill_cli.db.models import load_all
 
+load_all()  # registers every table
 config = context.config
 target_metadata = SQLModel.metadata
 
