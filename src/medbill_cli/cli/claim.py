@@ -224,7 +224,9 @@ def batch_show(
         sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode())
         return
     assert output is not None
-    Path(output).write_bytes(data)
+    from medbill_cli.privfile import write_private
+
+    write_private(Path(output), data)
     info(f"Wrote batch {batch_id} to {output} ({len(data)} bytes, sha256 {rec['sha256']}).")
 
 

@@ -226,5 +226,7 @@ def statement(
     if output is None:
         emit_text(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        from medbill_cli.privfile import write_private
+
+        write_private(output, text)
         info(f"Wrote the statement of {account.strip().upper()} to {output}.")

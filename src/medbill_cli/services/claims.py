@@ -51,6 +51,7 @@ from medbill_cli.db.models import (
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.money import fmt
+from medbill_cli.privfile import open_private
 from medbill_cli.scrub import checks
 from medbill_cli.scrub.view import ClaimView, DxInfo, Finding, LineView, ProcInfo, PtpInfo
 from medbill_cli.services import audit
@@ -846,7 +847,7 @@ def export_claims(
         return pats[pid]
 
     try:
-        with open(tmp, "wb") as fh:
+        with open_private(tmp) as fh:
             sink = _Sink(fh)
             if fmt_ == "x12":
                 def counted() -> Iterator[p837.ClaimOut]:
