@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import Cli, shared_path
+from conftest import Cli, shared_path
 
 HCPCS_CSV = ("codesets", "hcpcs", "terminology__hcpcs_level_2.csv")
 MUE_CSV = ("codesets", "ncci_mue", "MCR_MUE_PractitionerServices_Eff_04-01-2026.csv")
@@ -135,7 +135,7 @@ def test_codes_search_table_and_csv(coded: Cli) -> None:
 
 
 def test_codes_search_needs_a_database(tmp_path: Path) -> None:
-    from tests.conftest import Db
+    from conftest import Db
 
     r = Cli(Db("sqlite", str(tmp_path / "none.db")))("codes", "search", "knee")
     assert r.exit_code == 4 and "medbill init" in r.stderr
