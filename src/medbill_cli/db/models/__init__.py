@@ -12,10 +12,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers and editors; names load lazily below
-    from medbill_cli.db.models.charges import Charge, Encounter, EncounterDiagnosis, Fee, Payment
+    from medbill_cli.db.models.charges import Charge, Encounter, EncounterDiagnosis, Fee
     from medbill_cli.db.models.claims import Batch, Claim, ClaimFinding, ClaimLine
     from medbill_cli.db.models.codes import Code, CodeSet, CodeWord, MueEdit, PtpEdit
     from medbill_cli.db.models.days import DayClose
+    from medbill_cli.db.models.payments import Payment
     from medbill_cli.db.models.registration import (
         AuditLog,
         Coverage,
@@ -33,7 +34,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "registration": ("AuditLog", "Coverage", "Facility", "HistoryEntry", "Patient", "Payer",
                      "Practice", "Provider", "Setting"),
     "codes": ("Code", "CodeSet", "CodeWord", "MueEdit", "PtpEdit"),
-    "charges": ("Charge", "Encounter", "EncounterDiagnosis", "Fee", "Payment"),
+    "charges": ("Charge", "Encounter", "EncounterDiagnosis", "Fee"),
+    "payments": ("Payment",),
     "claims": ("Batch", "Claim", "ClaimFinding", "ClaimLine"),
     "days": ("DayClose",),
     "remit": ("Denial", "Era", "EraAdjustment", "EraClaim", "EraLine", "EraPlb"),
@@ -43,7 +45,7 @@ _MODULE_OF = {name: mod for mod, names in _MODULES.items() for name in names}
 _TABLE_MODULE = {
     "patient": "registration", "payer": "registration", "provider": "registration",
     "facility": "registration", "coverage": "registration", "encounter": "charges",
-    "charge": "charges", "claim": "claims", "claim_line": "claims", "batch": "claims",
+    "charge": "charges", "payment": "payments", "claim": "claims", "claim_line": "claims", "batch": "claims",
     "era": "remit", "era_claim": "remit", "era_line": "remit",
 }
 
