@@ -100,7 +100,7 @@ def test_claim_export_sigkill_at_any_time(practice: Cli, tmp_path: Path, delay: 
 
 def _run(cli: Cli, *args: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDBILL_")}
-    env.update({"MEDBILL_DB": cli.db.url, "MEDBILL_USER": "biller"})
+    env.update({"MEDBILL_DB": cli.db.url, "MEDBILL_USER": "biller", "MEDBILL_DEBUG": "1"})
     return subprocess.Popen([sys.executable, "-m", "medbill_cli", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

@@ -84,6 +84,12 @@ def _fault(point: str) -> None:
 def _lock_setting(session: Session, key: str) -> Setting:
     q = select(Setting).where(Setting.key == key)
     if session.get_bind().dialect.name == "postgresql":
+        # Two exports at once on a new database: both would insert the counter. Create it
+        # if missing without conflict, then lock it. (SQLite writers are serialized already.)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(Setting).values(key=key, value="0")
+                        .on_conflict_do_nothing(index_elements=["key"]))
         q = q.with_for_update()
     row = session.exec(q).first()
     if row is None:
