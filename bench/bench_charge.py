@@ -58,6 +58,11 @@ def main() -> int:
                        check=True, capture_output=True)
         times.append(time.perf_counter() - t)
     ok &= report("charge add, cold process (median)", statistics.median(times), 0.7)
+    # This machine's speed varies with its neighbours: show the floor every command pays.
+    from _util import cold_python
+
+    floor = cold_python("import sqlalchemy.orm, sqlmodel, typer")
+    print(f"      (floor: importing SQLAlchemy, SQLModel and Typer takes {floor:.3f} s here now)")
 
     csv = d / "charges.csv"
     codes = ("99213", "99214", "36415")
