@@ -48,3 +48,17 @@ def test_cents_round_trip(cents: int) -> None:
 @given(st.lists(st.integers(min_value=0, max_value=10**9), max_size=50))
 def test_sum_in_cents_equals_sum_in_decimal(values: list[int]) -> None:
     assert to_cents(sum((from_cents(v) for v in values), Decimal("0"))) == sum(values)
+
+
+def test_amount_cents_names_the_field() -> None:
+    from medbill_cli.errors import InputError
+    from medbill_cli.money import amount_cents
+
+    assert amount_cents("$1,250.00", "Copay") == 125000
+    assert amount_cents(Decimal("7.50")) == 750
+    with pytest.raises(InputError, match="^Copay: '1e3' is not an amount"):
+        amount_cents("1e3", "Copay")
+    with pytest.raises(InputError, match="^Amount: the amount must be more than 0.00"):
+        amount_cents("0", allow_zero=False)
+    with pytest.raises(InputError, match="more than 0.00"):
+        amount_cents(Decimal("0.00"), allow_zero=False)

@@ -68,6 +68,32 @@ def parse_amount(text: str, *, allow_zero: bool = True) -> Decimal:
     return dec
 
 
+def amount_cents(value: str | Decimal, what: str = "Amount", *, allow_zero: bool = True) -> int:
+    """A typed amount (or a Decimal already parsed) as integer cents, for a named field.
+
+    Args:
+        value: what the user typed, or a Decimal.
+        what: the field's name, which starts the message of a refused amount ("Copay: ...").
+        allow_zero: whether 0.00 is acceptable.
+
+    Returns:
+        The amount in cents.
+
+    Raises:
+        InputError: the amount is not acceptable (exit 3 at the command line).
+    """
+    from medbill_cli.errors import InputError
+
+    try:
+        dec = value if isinstance(value, Decimal) else parse_amount(value, allow_zero=allow_zero)
+        cents = to_cents(dec)
+    except AmountError as exc:
+        raise InputError(f"{what}: {exc}") from None
+    if not allow_zero and cents <= 0:
+        raise InputError(f"{what}: the amount must be more than 0.00")
+    return cents
+
+
 def to_cents(amount: Decimal) -> int:
     """Decimal dollars to integer cents; refuses fractions of a cent."""
     if not amount.is_finite():

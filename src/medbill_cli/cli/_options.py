@@ -22,13 +22,3 @@ def parse_date(text: str, what: str = "date"):  # type: ignore[no-untyped-def]
 
     return _parse(text, what=what)
 
-
-def parse_amount(text: str, what: str = "Amount", *, allow_zero: bool = True):  # type: ignore[no-untyped-def]
-    from medbill_cli.errors import InputError
-    from medbill_cli.money import AmountError
-    from medbill_cli.money import parse_amount as _parse
-
-    try:
-        return _parse(text, allow_zero=allow_zero)
-    except AmountError as exc:
-        raise InputError(f"{what}: {exc}") from None

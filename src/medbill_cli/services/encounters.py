@@ -14,11 +14,11 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from medbill_cli import money
 from medbill_cli import validate as v
 from medbill_cli.dates import parse_date, today
 from medbill_cli.db.models import Code, Encounter, EncounterDiagnosis, Facility, Patient, Provider
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError, RowError
-from medbill_cli.money import AmountError, parse_amount, to_cents
 from medbill_cli.services import audit, days
 
 IMPORT_REQUIRED = ("patient", "date", "provider_npi")
@@ -45,10 +45,7 @@ def check_service_date(dos: dt.date, patient: Patient) -> dt.date:
 def amount_cents(text: str | Decimal | None, what: str) -> int | None:
     if text is None or (isinstance(text, str) and not text.strip()):
         return None
-    try:
-        return to_cents(text if isinstance(text, Decimal) else parse_amount(text))
-    except AmountError as exc:
-        raise InputError(f"{what}: {exc}") from None
+    return money.amount_cents(text, what)
 
 
 class Refs:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from medbill_cli.dates import parse_date
 from medbill_cli.db.models import Fee
 from medbill_cli.errors import InputError, RowError
-from medbill_cli.money import AmountError, parse_amount, to_cents
+from medbill_cli.money import amount_cents
 from medbill_cli.services import audit
 
 FOREVER = dt.date(1900, 1, 1)
@@ -37,14 +37,6 @@ def clean_modifier(modifier: str | None) -> str:
     return m
 
 
-def _amount_cents(amount: str | Decimal, what: str = "Fee") -> int:
-    try:
-        dec = amount if isinstance(amount, Decimal) else parse_amount(amount)
-        return to_cents(dec)
-    except AmountError as exc:
-        raise InputError(f"{what}: {exc}") from None
-
-
 def set_fee(
     *, session: Session, user: str, code: str, amount: str | Decimal, modifier: str | None = None,
     effective: dt.date | None = None,
@@ -65,7 +57,7 @@ def set_fee(
         The fee row.
     """
     c, m = clean_code(code), clean_modifier(modifier)
-    cents = _amount_cents(amount)
+    cents = amount_cents(amount, "Fee")
     eff = effective or FOREVER
     row = session.exec(
         select(Fee).where(Fee.code == c, Fee.modifier == m, Fee.effective == eff)
@@ -108,7 +100,7 @@ def import_fees(
         try:
             c = clean_code(row.get("code", ""))
             m = clean_modifier(row.get("modifier"))
-            cents = _amount_cents(row.get("amount", ""), "amount")
+            cents = amount_cents(row.get("amount", ""), "amount")
             eff_text = (row.get("effective") or "").strip()
             eff = parse_date(eff_text, what="effective date") if eff_text else FOREVER
             key = (c, m, eff)

@@ -15,7 +15,7 @@ from medbill_cli.dates import parse_date
 from medbill_cli.db.models import Coverage, HistoryEntry, Patient, Payer
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
-from medbill_cli.money import AmountError, parse_amount, to_cents
+from medbill_cli.money import amount_cents
 from medbill_cli.services import audit
 from medbill_cli.services.registration import get_payer
 
@@ -257,10 +257,7 @@ def add_coverage(
         }
     copay_cents = None
     if copay is not None:
-        try:
-            copay_cents = to_cents(parse_amount(copay))
-        except AmountError as exc:
-            raise InputError(f"Copay: {exc}") from None
+        copay_cents = amount_cents(copay, "Copay")
     existing = session.exec(
         select(Coverage).where(Coverage.patient_id == patient.id, Coverage.priority == prio)
     ).all()

@@ -12,7 +12,7 @@ from medbill_cli import validate as v
 from medbill_cli.dates import today
 from medbill_cli.db.models import Encounter, Patient, Payment
 from medbill_cli.errors import InputError, NotFoundError
-from medbill_cli.money import AmountError, from_cents, parse_amount, to_cents
+from medbill_cli.money import amount_cents, from_cents
 from medbill_cli.services import audit, days
 from medbill_cli.services.patients import get_patient
 
@@ -54,13 +54,7 @@ def add_payment(
     """
     p = get_patient(session=session, account=patient)
     assert p.id is not None
-    try:
-        dec = amount if isinstance(amount, Decimal) else parse_amount(amount, allow_zero=False)
-        cents = to_cents(dec)
-    except AmountError as exc:
-        raise InputError(f"Amount: {exc}") from None
-    if cents <= 0:
-        raise InputError("The amount must be more than 0.00")
+    cents = amount_cents(amount, "Amount", allow_zero=False)
     m = (method or "").strip().lower()
     if m not in METHODS:
         raise InputError(f"Method '{method}' must be one of {', '.join(METHODS)}")
