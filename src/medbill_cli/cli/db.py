@@ -24,7 +24,7 @@ def init(
     Example: medbill init
     """
     from medbill_cli.db.migrations import upgrade
-    from medbill_cli.services.setup import load_bundled_codes
+    from medbill_cli.services.codes import load_bundled
 
     eng = _context.engine(create=True, check=False)
     try:
@@ -33,7 +33,7 @@ def init(
 
         if not no_codes:
             with session_scope(eng) as session:
-                summary = load_bundled_codes(session=session, user=_context.state.actor())
+                summary = load_bundled(session=session, user=_context.state.actor())
             for line in summary:
                 info(line)
     finally:
