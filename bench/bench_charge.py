@@ -58,11 +58,14 @@ def main() -> int:
                        check=True, capture_output=True)
         times.append(time.perf_counter() - t)
     ok &= report("charge add, cold process (median)", statistics.median(times), 0.7)
-    # This machine's speed varies with its neighbours: show the floor every command pays.
+    # This machine's speed varies with its neighbours: show the floor `charge add` pays (it runs
+    # on SQLAlchemy Core, without SQLModel), and what the ORM stack alone would cost.
     from _util import cold_python
 
-    floor = cold_python("import sqlalchemy.orm, sqlmodel, typer")
-    print(f"      (floor: importing SQLAlchemy, SQLModel and Typer takes {floor:.3f} s here now)")
+    floor = cold_python("import sqlalchemy, typer")
+    orm = cold_python("import sqlalchemy.orm, sqlmodel, typer")
+    print(f"      (floor: importing SQLAlchemy Core and Typer takes {floor:.3f} s here now; "
+          f"SQLModel and the ORM would add {orm - floor:.3f} s)")
 
     csv = d / "charges.csv"
     codes = ("99213", "99214", "36415")

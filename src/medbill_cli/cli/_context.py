@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
 
@@ -56,5 +56,18 @@ def session(*, write: bool = True) -> Iterator[Session]:
     try:
         with session_scope(eng, write=write) as s:
             yield s
+    finally:
+        eng.dispose()
+
+
+@contextmanager
+def connection(*, write: bool = True) -> Iterator[Connection]:
+    """The command's one transaction as a Core connection (hot paths that skip the ORM)."""
+    from medbill_cli.db.engine import connection_scope
+
+    eng = engine()
+    try:
+        with connection_scope(eng, write=write) as c:
+            yield c
     finally:
         eng.dispose()

@@ -22,7 +22,7 @@ from medbill_cli.cli._output import (
 )
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection
 
 app = typer.Typer(help="Charges: enter, import, list, void.", no_args_is_help=True)
 
@@ -53,7 +53,7 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _ask(s: Session, label: str, check: Any, default: str | None = None) -> str:
+def _ask(s: Connection, label: str, check: Any, default: str | None = None) -> str:
     """Prompt until ``check(value)`` accepts; it returns the text to show (a description)."""
     from medbill_cli.errors import InputError
 
@@ -76,16 +76,16 @@ def _prompt_missing(
     from medbill_cli.cli._options import parse_date
     from medbill_cli.errors import InputError
     from medbill_cli.services.charges import MAX_MODIFIERS, MAX_POINTERS, describe
-    from medbill_cli.services.encounters import check_service_date
-    from medbill_cli.services.patients import get_patient
+    from medbill_cli.services.refs import Refs, check_service_date
 
-    with _context.session(write=False) as s:
+    with _context.connection(write=False) as s:
+        refs = Refs(s)
         if patient is None:
             def _patient(v: str) -> str:
-                p = get_patient(session=s, account=v)
+                p = refs.patient(v)
                 return f"{p.account}, born {p.dob.isoformat()}"
             patient = _ask(s, "Patient account", _patient)
-        pat = get_patient(session=s, account=patient)
+        pat = refs.patient(patient)
         if date is None:
             date = _ask(s, "Date of service", lambda v: check_service_date(parse_date(v), pat) and "",
                         default="today")
@@ -158,7 +158,7 @@ def add(
     req = ChargeRequest(patient=patient, date=date, code=code, dx=dxs, modifiers=mods, units=units,
                         fee=fee, provider=provider, encounter=encounter, pos=pos, ndc=ndc,
                         ndc_quantity=ndc_quantity, ndc_unit=ndc_unit)
-    with _context.session() as s:
+    with _context.connection() as s:  # Core: a cold process never loads SQLModel
         res = add_charge(session=s, user=_context.state.actor(), request=req)
         rec = public(ChargeView(res.charge, res.account, res.provider_npi, res.diagnoses, []))
     for w in res.warnings:

@@ -2,17 +2,28 @@
 
 Every check is by date of service: a code is valid on a date when ``effective <= dos`` and
 (``termination`` is unset or ``dos <= termination``).
+
+Written with SQLAlchemy Core over ``db.tables``: each function takes an ORM session or a bare
+Core connection (charge entry's hot path) and returns read-only rows with the columns as
+attributes (``row.code``, ``row.billable``, ``row.mue``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlalchemy import or_, select
 
-from medbill_cli.db.models import Code, MueEdit, PtpEdit
+from medbill_cli.db.tables import code as code_t
+from medbill_cli.db.tables import mue_edit, ptp_edit
 from medbill_cli.errors import InputError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
+    from sqlmodel import Session
+
+    Executor = Session | Connection
 
 PROCEDURE_SYSTEMS = ("cpt", "hcpcs")
 
@@ -26,14 +37,14 @@ def normalize_icd(code: str) -> str:
 def _valid_on(q, dos: dt.date | None):  # type: ignore[no-untyped-def]
     if dos is None:
         return q
-    return q.where(Code.effective <= dos).where(
-        or_(col(Code.termination).is_(None), col(Code.termination) >= dos)
+    return q.where(code_t.c.effective <= dos).where(
+        or_(code_t.c.termination.is_(None), code_t.c.termination >= dos)
     )
 
 
 def get_code(
-    *, session: Session, system: str | tuple[str, ...], code: str, dos: dt.date | None = None
-) -> Code | None:
+    *, session: Executor, system: str | tuple[str, ...], code: str, dos: dt.date | None = None
+) -> Row[Any] | None:
     """The code row valid on ``dos`` (latest effective first), or None.
 
     Args:
@@ -44,18 +55,19 @@ def get_code(
     """
     systems = (system,) if isinstance(system, str) else system
     c = normalize_icd(code) if systems == ("icd10cm",) else code.strip().upper()
-    q = select(Code).where(col(Code.system).in_(systems), Code.code == c)
-    q = _valid_on(q, dos).order_by(col(Code.effective).desc()).limit(1)
-    return session.exec(q).first()
+    q = select(code_t).where(code_t.c.system.in_(systems), code_t.c.code == c)
+    q = _valid_on(q, dos).order_by(code_t.c.effective.desc()).limit(1)
+    return session.execute(q).first()
 
 
-def children(*, session: Session, code: str, limit: int = 20) -> list[Code]:
+def children(*, session: Executor, code: str, limit: int = 20) -> list[Row[Any]]:
     c = normalize_icd(code)
-    q = select(Code).where(Code.system == "icd10cm", Code.parent == c).order_by(col(Code.code)).limit(limit)
-    return list(session.exec(q).all())
+    q = (select(code_t).where(code_t.c.system == "icd10cm", code_t.c.parent == c)
+         .order_by(code_t.c.code).limit(limit))
+    return list(session.execute(q).all())
 
 
-def check_diagnosis(*, session: Session, code: str, dos: dt.date | None) -> Code:
+def check_diagnosis(*, session: Executor, code: str, dos: dt.date | None) -> Row[Any]:
     """A billable ICD-10-CM code valid on ``dos``, or InputError saying why not."""
     from medbill_cli.validate import icd10_format
 
@@ -75,7 +87,7 @@ def check_diagnosis(*, session: Session, code: str, dos: dt.date | None) -> Code
     return row
 
 
-def check_procedure(*, session: Session, code: str, dos: dt.date | None) -> Code:
+def check_procedure(*, session: Executor, code: str, dos: dt.date | None) -> Row[Any]:
     """A CPT or HCPCS code valid on ``dos``, or InputError."""
     c = code.strip().upper()
     row = get_code(session=session, system=PROCEDURE_SYSTEMS, code=c, dos=dos)
@@ -86,7 +98,7 @@ def check_procedure(*, session: Session, code: str, dos: dt.date | None) -> Code
     return row
 
 
-def check_modifier(*, session: Session, modifier: str, dos: dt.date | None) -> Code:
+def check_modifier(*, session: Executor, modifier: str, dos: dt.date | None) -> Row[Any]:
     m = modifier.strip().upper()
     row = get_code(session=session, system="modifier", code=m, dos=dos)
     if row is None:
@@ -94,7 +106,7 @@ def check_modifier(*, session: Session, modifier: str, dos: dt.date | None) -> C
     return row
 
 
-def check_pos(*, session: Session, pos: str) -> Code:
+def check_pos(*, session: Executor, pos: str) -> Row[Any]:
     p = pos.strip().zfill(2)
     row = get_code(session=session, system="pos", code=p)
     if row is None:
@@ -102,32 +114,32 @@ def check_pos(*, session: Session, pos: str) -> Code:
     return row
 
 
-def mue_for(*, session: Session, code: str, dos: dt.date | None = None) -> MueEdit | None:
+def mue_for(*, session: Executor, code: str, dos: dt.date | None = None) -> Row[Any] | None:
     """The MUE of a procedure code (the latest loaded version in force on ``dos``)."""
-    q = select(MueEdit).where(MueEdit.code == code.strip().upper())
+    m = mue_edit.c
+    q = select(mue_edit).where(m.code == code.strip().upper())
     if dos is not None:
-        q = q.where(or_(col(MueEdit.effective).is_(None), col(MueEdit.effective) <= dos))
-    q = q.order_by(col(MueEdit.effective).desc(), col(MueEdit.id).desc()).limit(1)
-    return session.exec(q).first()
+        q = q.where(or_(m.effective.is_(None), m.effective <= dos))
+    q = q.order_by(m.effective.desc(), m.id.desc()).limit(1)
+    return session.execute(q).first()
 
 
-def ptp_pairs(*, session: Session, codes: list[str], dos: dt.date) -> list[PtpEdit]:
+def ptp_pairs(*, session: Executor, codes: list[str], dos: dt.date) -> list[Row[Any]]:
     """NCCI PTP edits in force on ``dos`` between any two of ``codes`` (column 1 first)."""
     cs = sorted({c.strip().upper() for c in codes})
     if len(cs) < 2:
         return []
-    q = select(PtpEdit).where(col(PtpEdit.column1).in_(cs), col(PtpEdit.column2).in_(cs))
-    q = q.where(PtpEdit.effective <= dos).where(
-        or_(col(PtpEdit.deletion).is_(None), col(PtpEdit.deletion) >= dos)
-    )
-    return [e for e in session.exec(q).all() if e.column1 != e.column2]
+    p = ptp_edit.c
+    q = select(ptp_edit).where(p.column1.in_(cs), p.column2.in_(cs))
+    q = q.where(p.effective <= dos).where(or_(p.deletion.is_(None), p.deletion >= dos))
+    return [e for e in session.execute(q).all() if e.column1 != e.column2]
 
 
-def history_code_check(session: Session, code: str) -> str:
+def history_code_check(session: Executor, code: str) -> str:
     """For medical history: a known ICD-10-CM code (any date, header allowed when nothing is loaded)."""
     row = get_code(session=session, system="icd10cm", code=code)
     if row is None:
-        loaded = session.exec(select(Code.id).where(Code.system == "icd10cm").limit(1)).first()
+        loaded = session.execute(select(code_t.c.id).where(code_t.c.system == "icd10cm").limit(1)).first()
         if loaded is not None:
             raise InputError(f"Unknown diagnosis {normalize_icd(code)}", f"Look it up with medbill codes search {code}")
         return normalize_icd(code)

@@ -11,13 +11,15 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from medbill_cli.errors import EnvironmentProblem, SchemaBehindError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -104,6 +106,8 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
         engine: from ``make_engine``.
         write: whether the command writes (SQLite takes the write lock up front).
     """
+    from sqlmodel import Session
+
     from medbill_cli.db.models import resolve_references
 
     resolve_references()  # every table a loaded model points at, before the first flush
@@ -116,6 +120,15 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
             except BaseException:
                 session.rollback()
                 raise
+
+
+@contextmanager
+def connection_scope(engine: Engine, *, write: bool = True) -> Iterator[Connection]:
+    """Like ``session_scope``, with a Core connection: for hot paths that use ``db.tables`` and
+    need neither SQLModel nor the ORM (``charge add``)."""
+    conn_opts = {"sqlite_begin": "IMMEDIATE" if write else "DEFERRED"}
+    with engine.connect().execution_options(**conn_opts) as conn, conn.begin():
+        yield conn
 
 
 def current_revision(engine: Engine) -> str | None:

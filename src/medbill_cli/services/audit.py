@@ -13,13 +13,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import func, insert, select, text, update
 
-from medbill_cli.db.models import AuditLog, Setting
+from medbill_cli.db import tables as t
 from medbill_cli.db.models._base import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
+
+    from medbill_cli.db.models import AuditLog
+
+    Executor = Session | Connection  # the trail is written with Core: either will do
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit.head"  # "<id>:<hash>" of the newest row: a removed last row shows too
@@ -38,11 +45,17 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: SQLModel | None) -> dict[str, Any] | None:
-    """The column values of a row as JSON-ready data (for before/after)."""
+def snapshot(obj: Any) -> dict[str, Any] | None:
+    """The column values of a row (a model, a Core row or a mapping) as JSON-ready data."""
     if obj is None:
         return None
-    return {k: _jsonable(v) for k, v in obj.model_dump().items()}
+    if hasattr(obj, "model_dump"):
+        data = obj.model_dump()
+    elif hasattr(obj, "_mapping"):
+        data = dict(obj._mapping)
+    else:
+        data = dict(obj)
+    return {k: _jsonable(v) for k, v in data.items()}
 
 
 def _dumps(data: dict[str, Any] | None) -> str | None:
@@ -70,83 +83,61 @@ def row_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+def _dialect_name(session: Executor) -> str:
+    bind = session.get_bind() if hasattr(session, "get_bind") else session
+    return str(bind.dialect.name)
+
+
+def _lock_chain(session: Executor) -> None:
+    if _dialect_name(session) == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     # SQLite: write sessions hold the database write lock (BEGIN IMMEDIATE) already.
 
 
 def record(
     *,
-    session: Session,
+    session: Executor,
     user: str,
     action: str,
     entity: str,
     entity_id: object,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditLog:
+) -> None:
     """Append one audit row in the caller's transaction.
 
     Args:
-        session: the command's session (not committed here).
+        session: the command's session or Core connection (not committed here).
         user: who acted.
         action: what was done (create, update, void, ...).
         entity: the table or domain object name.
         entity_id: the record's id (account number, charge id, ...).
         before: the values before the change, or None for a new record.
         after: the values after the change, or None for a removal.
-
-    Returns:
-        The new audit row.
     """
-    return record_many(session=session, user=user,
-                       entries=[(action, entity, entity_id, before, after)])[0]
+    record_many(session=session, user=user, entries=[(action, entity, entity_id, before, after)])
 
 
 AuditEntry = tuple[str, str, object, "dict[str, Any] | None", "dict[str, Any] | None"]
 
 
-def record_many(*, session: Session, user: str, entries: list[AuditEntry]) -> list[AuditLog]:
-    """Append several audit rows (action, entity, entity_id, before, after) in one flush."""
-    prev = session.info.get("audit_head")
-    if prev is None:
-        _lock_chain(session)
-        last = session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(1)).first()
-        prev = last.hash if last else GENESIS
-    at = utcnow()
-    rows: list[AuditLog] = []
-    for action, entity, entity_id, before, after in entries:
-        b, a = _dumps(before), _dumps(after)
-        h = row_hash(prev, at, user, action, entity, str(entity_id), b, a)
-        rows.append(AuditLog(at=at, user=user, action=action, entity=entity,
-                             entity_id=str(entity_id), before=b, after=a, prev_hash=prev, hash=h))
-        prev = h
-    session.add_all(rows)
-    session.flush()
-    # The chain is locked for the rest of this transaction; remember its head.
-    session.info["audit_head"] = prev
-    head = session.get(Setting, HEAD_KEY)
-    if head is None:
-        head = Setting(key=HEAD_KEY, value="")
-    head.value = f"{rows[-1].id}:{prev}"
-    session.add(head)
-    return rows
+def record_many(*, session: Executor, user: str, entries: list[AuditEntry]) -> int:
+    """Append audit rows (action, entity, entity_id, before, after) with one executemany.
 
-
-def record_bulk(*, session: Session, user: str, entries: list[AuditEntry]) -> int:
-    """Like ``record_many``, for thousands of entries (a claim batch): one executemany, no ORM
-    objects, which cost about a millisecond each. Returns how many rows were written."""
-    from sqlalchemy import func, insert
-
+    Rows are written with Core whatever the caller holds (thousands of ORM objects would cost
+    about a millisecond each). The first call in a transaction takes the chain's lock and reads
+    its head; the head is kept in ``session.info`` for later calls. Returns how many rows.
+    """
     if not entries:
         return 0
+    if hasattr(session, "flush"):
+        session.flush()  # the caller's pending rows first: the trail describes them
     prev = session.info.get("audit_head")
     if prev is None:
         _lock_chain(session)
-        last = session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(1)).first()
-        prev = last.hash if last else GENESIS
+        last = session.execute(
+            select(t.audit_log.c.hash).order_by(t.audit_log.c.id.desc()).limit(1)).first()
+        prev = last[0] if last else GENESIS
     at = utcnow()
     rows: list[dict[str, Any]] = []
     for action, entity, entity_id, before, after in entries:
@@ -155,25 +146,29 @@ def record_bulk(*, session: Session, user: str, entries: list[AuditEntry]) -> in
         rows.append({"at": at, "user": user, "action": action, "entity": entity, "entity_id": str(entity_id),
                      "before": b, "after": a, "prev_hash": prev, "hash": h})
         prev = h
-    session.flush()
     for i in range(0, len(rows), 5000):
-        session.connection().execute(insert(AuditLog.__table__), rows[i: i + 5000])  # type: ignore[arg-type]
+        session.execute(insert(t.audit_log), rows[i: i + 5000])
     # The chain is locked for this transaction, so the newest row is the last one just written.
-    last_id = session.exec(select(func.max(AuditLog.id))).one()
+    last_id = session.execute(select(func.max(t.audit_log.c.id))).scalar_one()
     session.info["audit_head"] = prev
-    head = session.get(Setting, HEAD_KEY)
-    if head is None:
-        head = Setting(key=HEAD_KEY, value="")
-    head.value = f"{last_id}:{prev}"
-    session.add(head)
-    session.flush()
+    value = f"{last_id}:{prev}"
+    moved = session.execute(update(t.setting).where(t.setting.c.key == HEAD_KEY).values(value=value))
+    if moved.rowcount == 0:
+        session.execute(insert(t.setting).values(key=HEAD_KEY, value=value))
     return len(rows)
+
+
+record_bulk = record_many  # the name claim batches and imports call it by
 
 
 def list_audit(
     *, session: Session, entity: str | None = None, entity_id: str | None = None,
     user: str | None = None, limit: int | None = None,
 ) -> list[AuditLog]:
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import AuditLog
+
     q = select(AuditLog)
     if entity:
         q = q.where(AuditLog.entity == entity)
@@ -197,6 +192,10 @@ class VerifyResult:
 
 def verify_audit(*, session: Session) -> VerifyResult:
     """Walk the chain from the first row; report the first row that does not fit."""
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import AuditLog, Setting
+
     prev = GENESIS
     n = 0
     last_id = 0

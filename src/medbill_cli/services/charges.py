@@ -3,6 +3,11 @@ the patient's encounter on that date (or open one), and keep voids traceable.
 
 A charge line points to at most 4 of its encounter's diagnoses; an encounter holds at most 12
 (837P HI / CMS-1500 box 21 A-L), in the order they were first entered.
+
+Entry (``ChargeEntry``, ``add_charge``, ``import_charges``) is written with SQLAlchemy Core over
+``db.tables``: it runs on an ORM session or on a bare Core connection, which is what ``charge
+add`` opens so that a biller's cold process never imports SQLModel or builds a model class.
+Listing and voiding use the models.
 """
 
 from __future__ import annotations
@@ -13,17 +18,25 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import insert, select
 
 from medbill_cli.codesets import lookup
-from medbill_cli.db.models import Charge, Code, Encounter, EncounterDiagnosis, Patient, Provider
+from medbill_cli.db import tables as t
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import InputError, NotFoundError, RowError
 from medbill_cli.services import audit
-from medbill_cli.services.encounters import Refs, amount_cents, as_date, check_service_date
 from medbill_cli.services.fees import FeeSchedule
+from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
+    from sqlmodel import Session
+
+    from medbill_cli.db.models import Charge
+
+    Executor = Session | Connection
 
 MAX_DIAGNOSES = 12
 MAX_POINTERS = 4
@@ -62,7 +75,7 @@ class ChargeRequest:
 class _Enc:
     """An encounter as it stands during the command: its diagnoses and which of them are new."""
 
-    enc: Encounter
+    enc: SimpleNamespace  # the encounter's columns; ``id`` is None until it is written
     dx: list[str]
     saved_dx: int  # how many of ``dx`` are already in the database
     new: bool = False
@@ -78,12 +91,12 @@ class Planned:
     fields: dict[str, object]
     diagnoses: list[str]
     warnings: list[str] = field(default_factory=list)
-    charge: Charge | None = None
+    charge: Row[Any] | None = None
 
 
 @dataclass
 class ChargeResult:
-    charge: Any  # the Charge row (a light record with the same fields after a bulk import)
+    charge: Any  # the charge row as written (read-only; the columns as attributes)
     account: str
     diagnoses: list[str]
     warnings: list[str]
@@ -138,7 +151,7 @@ def clean_ndc(ndc: str | None, quantity: str | None, unit: str | None) -> tuple[
     return n.replace("-", ""), q, u
 
 
-def lock_entry(session: Session) -> None:
+def lock_entry(session: Executor) -> None:
     """Serialize charge entry on PostgreSQL before reading encounters (two billers, one visit).
 
     It is the audit chain's own lock, which every write takes anyway, so taking it early costs
@@ -154,15 +167,14 @@ class ChargeEntry:
     their diagnoses are kept in memory so that lines of the same file see each other.
     """
 
-    def __init__(self, session: Session, user: str) -> None:
+    def __init__(self, session: Executor, user: str) -> None:
         self.session = session
         self.user = user
         lock_entry(session)
         self.refs = Refs(session)
         self.fees = FeeSchedule(session)
-        self._codes: dict[tuple[str, str, dt.date], Code | InputError] = {}
+        self._codes: dict[tuple[str, str, dt.date], Row[Any] | InputError] = {}
         self._mue: dict[tuple[str, dt.date], int | None] = {}
-        self._coverage: dict[tuple[int, dt.date], bool] = {}
         self._days: dict[tuple[int, dt.date], list[_Enc]] = {}
         self._by_id: dict[int, _Enc] = {}
         self._lines: dict[tuple[int, dt.date], dict[tuple[str, str], int]] = {}
@@ -170,7 +182,7 @@ class ChargeEntry:
 
     # ------------------------------------------------------------ cached look-ups
 
-    def _code(self, kind: str, code: str, dos: dt.date) -> Code:
+    def _code(self, kind: str, code: str, dos: dt.date) -> Row[Any]:
         key = (kind, code, dos)
         if key not in self._codes:
             try:
@@ -192,14 +204,6 @@ class ChargeEntry:
             m = lookup.mue_for(session=self.session, code=code, dos=dos)
             self._mue[(code, dos)] = m.mue if m is not None else None
         return self._mue[(code, dos)]
-
-    def _covered(self, patient_id: int, dos: dt.date) -> bool:
-        if (patient_id, dos) not in self._coverage:
-            from medbill_cli.services.patients import active_coverage
-
-            self._coverage[(patient_id, dos)] = active_coverage(
-                session=self.session, patient_id=patient_id, on=dos) is not None
-        return self._coverage[(patient_id, dos)]
 
     def preload(self, requests: Sequence[ChargeRequest]) -> None:
         """Load the patients, encounters, diagnoses and existing lines an import refers to."""
@@ -224,31 +228,28 @@ class ChargeEntry:
             self._lines.setdefault(key, {})
         pids = sorted({k[0] for k in pairs})
         dates = sorted({k[1] for k in pairs})
-        encs: list[Encounter] = []
+        e, c = t.encounter.c, t.charge.c
+        encs: list[SimpleNamespace] = []
         for i in range(0, len(pids), 500):
             chunk = pids[i:i + 500]
-            encs += list(self.session.exec(
-                select(Encounter).where(col(Encounter.patient_id).in_(chunk),
-                                        col(Encounter.date_of_service).in_(dates))
-                .order_by(col(Encounter.id))).all())
-            for c in self.session.exec(
-                select(Charge).where(col(Charge.patient_id).in_(chunk),
-                                     col(Charge.date_of_service).in_(dates), Charge.status != "void")
+            encs += [SimpleNamespace(**r._mapping) for r in self.session.execute(
+                select(t.encounter).where(e.patient_id.in_(chunk), e.date_of_service.in_(dates))
+                .order_by(e.id))]
+            for ch in self.session.execute(
+                select(c.id, c.patient_id, c.date_of_service, c.code, c.modifiers)
+                .where(c.patient_id.in_(chunk), c.date_of_service.in_(dates), c.status != "void")
+                .order_by(c.id)
             ):
-                assert c.id is not None
-                key = (c.patient_id, c.date_of_service)
+                key = (ch.patient_id, ch.date_of_service)
                 if key in pairs:
-                    self._lines[key].setdefault((c.code, c.modifiers), c.id)
-        from medbill_cli.services.encounters import diagnoses_of
-
+                    self._lines[key].setdefault((ch.code, ch.modifiers), ch.id)
         dx = diagnoses_of(session=self.session, encounter_ids=[e.id for e in encs if e.id is not None])
-        for e in encs:
-            assert e.id is not None
-            key = (e.patient_id, e.date_of_service)
-            if e.id in self._by_id or key not in pairs:
+        for enc in encs:
+            key = (enc.patient_id, enc.date_of_service)
+            if enc.id in self._by_id or key not in pairs:
                 continue
-            state = _Enc(e, list(dx.get(e.id, [])), len(dx.get(e.id, [])))
-            self._by_id[e.id] = state
+            state = _Enc(enc, list(dx.get(enc.id, [])), len(dx.get(enc.id, [])))
+            self._by_id[enc.id] = state
             self._days[key].append(state)
 
     def _day(self, pid: int, dos: dt.date) -> list[_Enc]:
@@ -256,13 +257,15 @@ class ChargeEntry:
             self._load_days({(pid, dos)})
         return self._days[(pid, dos)]
 
-    def _encounter_by_id(self, value: int | str, patient: Patient, dos: dt.date) -> _Enc:
+    def _encounter_by_id(self, value: int | str, patient: Any, dos: dt.date) -> _Enc:
         try:
             eid = int(value)
         except ValueError:
             raise InputError(f"Encounter '{value}' is not an encounter id") from None
         if eid not in self._by_id:
-            enc = self.session.get(Encounter, eid)
+            enc = self.session.execute(
+                select(t.encounter.c.patient_id, t.encounter.c.date_of_service)
+                .where(t.encounter.c.id == eid)).first()
             if enc is None:
                 raise NotFoundError(f"No encounter {eid}", "See medbill encounter list --date DATE")
             self._day(enc.patient_id, enc.date_of_service)
@@ -306,7 +309,7 @@ class ChargeEntry:
         if len(set(dx)) != len(dx):
             raise InputError("A diagnosis is given twice")
         dx = [self._code("dx", d, dos).code for d in dx]
-        prov: Provider | None = self.refs.provider(req.provider) if req.provider else None
+        prov = self.refs.provider(req.provider) if req.provider else None
         place = self.refs.pos(req.pos) if req.pos else None
         ndc, qty, unit = clean_ndc(req.ndc, req.ndc_quantity, req.ndc_unit)
 
@@ -322,9 +325,9 @@ class ChargeEntry:
                 st = same_day[0]
             elif not same_day:
                 default = prov or self.refs.sole_provider()
-                st = _Enc(Encounter(patient_id=p.id, date_of_service=dos,
-                                    provider_id=default.id if default else None, pos=place or "11",
-                                    source="charge", created_by=self.user), [], 0, new=True)
+                st = _Enc(SimpleNamespace(id=None, patient_id=p.id, date_of_service=dos,
+                                          provider_id=default.id if default else None, pos=place or "11",
+                                          source="charge", created_by=self.user), [], 0, new=True)
             else:
                 ids = ", ".join(str(e.enc.id) for e in same_day)
                 raise InputError(f"{p.account} has {len(same_day)} encounters on {dos.isoformat()} ({ids})",
@@ -363,7 +366,7 @@ class ChargeEntry:
         mue = self._mue_of(code, dos)
         if mue is not None and units > mue:
             warnings.append(f"{units} units of {code} exceed its MUE of {mue} per day")
-        if not self._covered(p.id, dos):
+        if not self.refs.covered(p.id, dos):
             warnings.append(f"{p.account} has no active coverage on {dos.isoformat()}; the charge is self-pay")
 
         # Accepted: record it in the command's view of the day.
@@ -387,12 +390,11 @@ class ChargeEntry:
 
     # ------------------------------------------------------------ writing
 
-    def write(self, *, bulk: bool = False) -> list[Planned]:
+    def write(self) -> list[Planned]:
         """Write every pending charge, the encounters they open and their new diagnoses.
 
-        Args:
-            bulk: insert the charges with one multi-row INSERT (imports) instead of as ORM
-                objects; ``Planned.charge`` is then a light record with the same fields.
+        Rows go in with multi-row INSERT ... RETURNING (ORM objects cost about a millisecond
+        each in an import); ``Planned.charge`` is the charge row as written.
         """
         plans, self.pending = self.pending, []
         if not plans:
@@ -405,68 +407,41 @@ class ChargeEntry:
                 new_encs.setdefault(id(pl.enc), pl.enc)
             touched.setdefault(id(pl.enc), pl.enc)
         if new_encs:
-            self.session.add_all([e.enc for e in new_encs.values()])
-            self.session.flush()
-            for e in new_encs.values():
-                assert e.enc.id is not None
-                self._by_id[e.enc.id] = e
-                entries.append(("create", "encounter", e.enc.id, None, audit.snapshot(e.enc)))
-        dx_rows: list[EncounterDiagnosis] = []
+            states = list(new_encs.values())
+            rows = self._insert(t.encounter, [{k: v for k, v in vars(e.enc).items() if k != "id"}
+                                              for e in states])
+            for e, row in zip(states, rows, strict=True):
+                e.enc = SimpleNamespace(**row._mapping)
+                self._by_id[row.id] = e
+                entries.append(("create", "encounter", row.id, None, audit.snapshot(row)))
+        dx_rows: list[dict[str, Any]] = []
         for e in touched.values():
-            assert e.enc.id is not None
             for seq in range(e.saved_dx + 1, len(e.dx) + 1):
-                dx_rows.append(EncounterDiagnosis(encounter_id=e.enc.id, seq=seq, code=e.dx[seq - 1]))
+                dx_rows.append({"encounter_id": e.enc.id, "seq": seq, "code": e.dx[seq - 1]})
             e.saved_dx = len(e.dx)
-        self.session.add_all(dx_rows)
-        self.session.flush()
-        for d in dx_rows:
+        for d in self._insert(t.encounter_diagnosis, dx_rows):
             entries.append(("add_diagnosis", "encounter", d.encounter_id, None, audit.snapshot(d)))
-        if bulk:
-            entries += self._insert_bulk(plans)
-        else:
-            for pl in plans:
-                assert pl.enc.enc.id is not None
-                pl.charge = Charge(encounter_id=pl.enc.enc.id, **pl.fields)  # type: ignore[arg-type]
-            self.session.add_all([pl.charge for pl in plans])
-            self.session.flush()
-            entries += [("create", "charge", pl.charge.id, None, audit.snapshot(pl.charge)) for pl in plans]
-        if bulk and hasattr(audit, "record_bulk"):
-            audit.record_bulk(session=self.session, user=self.user, entries=entries)
-        else:
-            audit.record_many(session=self.session, user=self.user, entries=entries)
+        charges = self._insert(t.charge, [{**pl.fields, "encounter_id": pl.enc.enc.id} for pl in plans])
+        for pl, row in zip(plans, charges, strict=True):
+            pl.charge = row
+            entries.append(("create", "charge", row.id, None, audit.snapshot(row)))
+        audit.record_many(session=self.session, user=self.user, entries=entries)
         for pl in plans:
-            assert pl.charge is not None and pl.charge.id is not None
+            assert pl.charge is not None
             lines = self._lines[(pl.charge.patient_id, pl.charge.date_of_service)]
             k = (pl.charge.code, pl.charge.modifiers)
             if lines.get(k, 0) <= 0:
                 lines[k] = pl.charge.id
         return plans
 
-    def _insert_bulk(self, plans: list[Planned]) -> list[audit.AuditEntry]:
-        """One multi-row INSERT ... RETURNING id for many charges (ORM objects cost ~1 ms each)."""
-        from sqlalchemy import insert
-
-        now = utcnow()
-        columns = list(Charge.model_fields)
-        params = []
-        for pl in plans:
-            row: dict[str, Any] = {c: None for c in columns if c != "id"}
-            row.update(pl.fields, encounter_id=pl.enc.enc.id, created_at=now)
-            params.append(row)
-        entries: list[audit.AuditEntry] = []
-        for i in range(0, len(params), 1000):
-            chunk = params[i:i + 1000]
-            ids = self.session.execute(
-                insert(Charge).returning(col(Charge.id), sort_by_parameter_order=True), chunk
-            ).scalars().all()
-            for row, cid, pl in zip(chunk, ids, plans[i:i + 1000], strict=True):
-                rec = {"id": cid, **row}
-                pl.charge = SimpleNamespace(**rec)
-                snap = {c: rec[c] for c in columns}
-                snap["date_of_service"] = rec["date_of_service"].isoformat()
-                snap["created_at"] = now.isoformat()
-                entries.append(("create", "charge", cid, None, snap))
-        return entries
+    def _insert(self, table: Any, rows: list[dict[str, Any]]) -> list[Row[Any]]:
+        """Insert rows (the table's Python-side defaults fill the rest); the rows as written, in order."""
+        out: list[Row[Any]] = []
+        for i in range(0, len(rows), 1000):
+            out += self.session.execute(
+                insert(table).returning(*table.c, sort_by_parameter_order=True), rows[i:i + 1000]
+            ).all()
+        return out
 
 
 def _result(entry: ChargeEntry, pl: Planned) -> ChargeResult:
@@ -474,11 +449,11 @@ def _result(entry: ChargeEntry, pl: Planned) -> ChargeResult:
     return ChargeResult(pl.charge, pl.account, pl.diagnoses, pl.warnings, pl.enc.new)
 
 
-def add_charge(*, session: Session, user: str, request: ChargeRequest) -> ChargeResult:
+def add_charge(*, session: Executor, user: str, request: ChargeRequest) -> ChargeResult:
     """Enter one charge.
 
     Args:
-        session: the command's session.
+        session: the command's session, or a Core connection.
         user: who acts.
         request: the charge as typed.
 
@@ -490,13 +465,13 @@ def add_charge(*, session: Session, user: str, request: ChargeRequest) -> Charge
     entry.write()
     res = _result(entry, pl)
     if res.charge.provider_id is not None:
-        prov = session.get(Provider, res.charge.provider_id)  # already loaded: no query
-        res.provider_npi = prov.npi if prov else None
+        res.provider_npi = session.execute(
+            select(t.provider.c.npi).where(t.provider.c.id == res.charge.provider_id)).scalar()
     return res
 
 
 def import_charges(
-    *, session: Session, user: str, rows: Iterable[tuple[int, dict[str, str]]],
+    *, session: Executor, user: str, rows: Iterable[tuple[int, dict[str, str]]],
     progress: Callable[[int], None] | None = None,
 ) -> list[ChargeResult]:
     """Enter many charges from CSV rows; all-or-nothing, every bad row reported by line.
@@ -533,7 +508,7 @@ def import_charges(
             progress(1)
     if bad:
         raise RowError(f"{len(bad)} bad row(s); nothing was imported", bad, "Fix them and import again")
-    entry.write(bulk=True)
+    entry.write()
     return [_result(entry, pl) for pl in plans]
 
 
@@ -553,6 +528,10 @@ def list_charges(
     status: str | None = None, encounter_id: int | None = None, ids: Sequence[int] | None = None,
 ) -> list[ChargeView]:
     """Charges with their patient's account, provider NPI and diagnoses (by pointer)."""
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import Charge, Patient, Provider
+
     q = (select(Charge, Patient.account, Provider.npi)
          .join(Patient, col(Patient.id) == Charge.patient_id)
          .join(Provider, col(Provider.id) == Charge.provider_id, isouter=True))
@@ -570,8 +549,6 @@ def list_charges(
     if ids is not None:
         q = q.where(col(Charge.id).in_(list(ids)))
     rows = session.exec(q.order_by(col(Charge.date_of_service), col(Charge.id))).all()
-    from medbill_cli.services.encounters import diagnoses_of
-
     dx = diagnoses_of(session=session, encounter_ids=[c.encounter_id for c, _, _ in rows])
     out = []
     for c, acct, npi in rows:
@@ -582,6 +559,8 @@ def list_charges(
 
 
 def get_charge(*, session: Session, charge_id: int) -> Charge:
+    from medbill_cli.db.models import Charge
+
     c = session.get(Charge, charge_id)
     if c is None:
         raise NotFoundError(f"No charge {charge_id}", "See medbill charge list")
@@ -627,7 +606,7 @@ def void_charge(*, session: Session, user: str, charge_id: int, reason: str) -> 
     return c
 
 
-def describe(*, session: Session, system: str, code: str, dos: dt.date | None) -> str:
+def describe(*, session: Executor, system: str, code: str, dos: dt.date | None) -> str:
     """A code's description, for showing it as it is accepted at the terminal."""
     if system == "proc":
         row = lookup.check_procedure(session=session, code=code, dos=dos)

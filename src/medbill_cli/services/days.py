@@ -13,19 +13,20 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, col, select
-
-from medbill_cli.db.models import DayClose
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import InputError
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
+
+    from medbill_cli.db.models import DayClose
     from medbill_cli.services.reconcile import Reconciliation
 
 REASON_MAX = 500
 
 
-def lock_days(session: Session) -> None:
+def lock_days(session: Session | Connection) -> None:
     """Serialize closing against writes dated a day (PostgreSQL; SQLite already is)."""
     from medbill_cli.services import audit
 
@@ -34,6 +35,10 @@ def lock_days(session: Session) -> None:
 
 def closing(*, session: Session, date: dt.date) -> DayClose | None:
     """The close in force for a date (its latest close, unless reopened), or None."""
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import DayClose
+
     row = session.exec(
         select(DayClose).where(DayClose.date == date).order_by(col(DayClose.id).desc()).limit(1)
     ).first()
@@ -42,7 +47,20 @@ def closing(*, session: Session, date: dt.date) -> DayClose | None:
     return row
 
 
-def ensure_open(*, session: Session, date: dt.date, what: str = "change") -> None:
+def is_closed(*, session: Session | Connection, date: dt.date) -> bool:
+    """Whether a day is closed now (Core: usable on the charge entry hot path)."""
+    from sqlalchemy import select
+
+    from medbill_cli.db.tables import day_close
+
+    row = session.execute(
+        select(day_close.c.reopened_at).where(day_close.c.date == date)
+        .order_by(day_close.c.id.desc()).limit(1)
+    ).first()
+    return row is not None and row[0] is None
+
+
+def ensure_open(*, session: Session | Connection, date: dt.date, what: str = "change") -> None:
     """Refuse a change dated a closed day.
 
     Args:
@@ -51,7 +69,7 @@ def ensure_open(*, session: Session, date: dt.date, what: str = "change") -> Non
         what: what was attempted, for the message ("charge", "void", "payment").
     """
     lock_days(session)
-    if closing(session=session, date=date) is not None:
+    if is_closed(session=session, date=date):
         raise InputError(
             f"The day {date.isoformat()} is closed; no {what} can be dated that day",
             f"Reopen it with medbill day reopen {date.isoformat()} --reason TEXT",
@@ -85,6 +103,7 @@ def close_day(
     Returns:
         The new close.
     """
+    from medbill_cli.db.models import DayClose
     from medbill_cli.services import audit
 
     date = result.date
@@ -162,6 +181,10 @@ def list_closes(
     Returns:
         The closes.
     """
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import DayClose
+
     q = select(DayClose)
     if since:
         q = q.where(DayClose.date >= since)

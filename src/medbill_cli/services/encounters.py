@@ -14,119 +14,17 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from medbill_cli import money
 from medbill_cli import validate as v
-from medbill_cli.dates import parse_date, today
-from medbill_cli.db.models import Code, Encounter, EncounterDiagnosis, Facility, Patient, Provider
+from medbill_cli.db.models import Encounter, Patient
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError, RowError
-from medbill_cli.services import audit, days
+from medbill_cli.services import audit
+from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
+
+__all__ = ["IMPORT_OPTIONAL", "IMPORT_REQUIRED", "Refs", "add_encounter", "amount_cents", "as_date",
+           "check_service_date", "diagnoses_of", "get_encounter", "import_encounters", "list_encounters"]
 
 IMPORT_REQUIRED = ("patient", "date", "provider_npi")
 IMPORT_OPTIONAL = ("form", "form_charges", "form_collected", "facility", "pos")
-
-
-# ---------------------------------------------------------------- shared checks
-
-def as_date(value: dt.date | str, what: str = "date of service") -> dt.date:
-    return value if isinstance(value, dt.date) else parse_date(value, what=what)
-
-
-def check_service_date(dos: dt.date, patient: Patient) -> dt.date:
-    """A date of service is neither in the future nor before the patient's birth."""
-    if dos > today():
-        raise InputError(f"The date of service {dos.isoformat()} is in the future",
-                         "Enter charges on or after the day of the visit")
-    if dos < patient.dob:
-        raise InputError(f"The date of service {dos.isoformat()} is before {patient.account}'s birth",
-                         "Check the date and the patient")
-    return dos
-
-
-def amount_cents(text: str | Decimal | None, what: str) -> int | None:
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return None
-    return money.amount_cents(text, what)
-
-
-class Refs:
-    """Cached look-ups of patients, providers, facilities and POS codes for one command."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.patients: dict[str, Patient] = {}
-        self.providers: dict[str, Provider] = {}
-        self.facilities: dict[int, Facility] = {}
-        self.pos_codes: dict[str, str] = {}
-        self._pos_loaded: bool | None = None
-        self._sole_provider: Provider | None | bool = False
-        self.open_days: dict[dt.date, bool] = {}
-
-    def preload_patients(self, accounts: Iterable[str]) -> None:
-        accts = sorted({a.strip().upper() for a in accounts if a and a.strip()} - set(self.patients))
-        for i in range(0, len(accts), 500):
-            for p in self.session.exec(select(Patient).where(col(Patient.account).in_(accts[i:i + 500]))):
-                assert p.account is not None
-                self.patients[p.account] = p
-
-    def patient(self, account: str) -> Patient:
-        acct = (account or "").strip().upper()
-        if not acct:
-            raise InputError("No patient given", "Give the patient's account number, e.g. P000001")
-        if acct not in self.patients:
-            p = self.session.exec(select(Patient).where(Patient.account == acct)).first()
-            if p is None:
-                raise NotFoundError(f"No patient with account {acct}", "Find it with medbill patient search")
-            self.patients[acct] = p
-        return self.patients[acct]
-
-    def provider(self, npi: str) -> Provider:
-        n = npi.strip()
-        if n not in self.providers:
-            prov = self.session.exec(select(Provider).where(Provider.npi == n)).first()
-            if prov is None:
-                raise NotFoundError(f"No provider with NPI {n}", "See medbill provider list")
-            self.providers[n] = prov
-        return self.providers[n]
-
-    def sole_provider(self) -> Provider | None:
-        """The practice's only provider, when it has exactly one (a default rendering provider)."""
-        if self._sole_provider is False:
-            rows = self.session.exec(select(Provider).where(col(Provider.active).is_(True)).limit(2)).all()
-            self._sole_provider = rows[0] if len(rows) == 1 else None
-        assert not isinstance(self._sole_provider, bool)
-        return self._sole_provider
-
-    def facility(self, facility_id: int | str) -> Facility:
-        try:
-            fid = int(facility_id)
-        except ValueError:
-            raise InputError(f"Facility '{facility_id}' is not a facility id", "See medbill facility list") from None
-        if fid not in self.facilities:
-            fac = self.session.get(Facility, fid)
-            if fac is None:
-                raise NotFoundError(f"No facility {fid}", "See medbill facility list")
-            self.facilities[fid] = fac
-        return self.facilities[fid]
-
-    def pos(self, value: str) -> str:
-        """A place of service: two digits, and a known code when the POS code set is loaded."""
-        p = v.pos(value)
-        if p not in self.pos_codes:
-            if self._pos_loaded is None:
-                self._pos_loaded = self.session.exec(
-                    select(Code.id).where(Code.system == "pos").limit(1)).first() is not None
-            if self._pos_loaded:
-                from medbill_cli.codesets.lookup import check_pos
-
-                self.pos_codes[p] = check_pos(session=self.session, pos=p).long_description
-            else:
-                self.pos_codes[p] = ""
-        return p
-
-    def ensure_open(self, date: dt.date, what: str) -> None:
-        if date not in self.open_days:
-            days.ensure_open(session=self.session, date=date, what=what)
-            self.open_days[date] = True
 
 
 # ---------------------------------------------------------------- encounters
@@ -190,7 +88,7 @@ def add_encounter(
     f = _clean(r, patient=patient, date=date, provider=provider, facility=facility, pos=pos, form=form,
                form_charges=form_charges, form_collected=form_collected)
     p = f.pop("patient")
-    assert isinstance(p, Patient) and p.id is not None
+    assert p is not None and p.id is not None
     dos = f.pop("dos")
     assert isinstance(dos, dt.date)
     r.ensure_open(dos, "encounter")
@@ -284,17 +182,6 @@ def list_encounters(
     rows = session.exec(q.order_by(col(Encounter.date_of_service), col(Encounter.id))).all()
     dx = diagnoses_of(session=session, encounter_ids=[e.id for e, _ in rows if e.id is not None])
     return [(e, acct or "", dx.get(e.id or 0, [])) for e, acct in rows]
-
-
-def diagnoses_of(*, session: Session, encounter_ids: list[int]) -> dict[int, list[str]]:
-    """encounter id -> its diagnosis codes in order (seq 1..12)."""
-    out: dict[int, list[str]] = {}
-    ids = sorted(set(encounter_ids))
-    for i in range(0, len(ids), 500):
-        q = select(EncounterDiagnosis).where(col(EncounterDiagnosis.encounter_id).in_(ids[i:i + 500]))
-        for d in session.exec(q.order_by(col(EncounterDiagnosis.encounter_id), col(EncounterDiagnosis.seq))):
-            out.setdefault(d.encounter_id, []).append(d.code)
-    return out
 
 
 def get_encounter(*, session: Session, encounter_id: int) -> Encounter:

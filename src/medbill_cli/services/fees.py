@@ -6,14 +6,18 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
 
 from medbill_cli.dates import parse_date
-from medbill_cli.db.models import Fee
 from medbill_cli.errors import InputError, RowError
 from medbill_cli.money import amount_cents
 from medbill_cli.services import audit
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
+
+    from medbill_cli.db.models import Fee
 
 FOREVER = dt.date(1900, 1, 1)
 _CODE_RE = re.compile(r"^[A-Z0-9]{5}$")
@@ -56,6 +60,10 @@ def set_fee(
     Returns:
         The fee row.
     """
+    from sqlmodel import select
+
+    from medbill_cli.db.models import Fee
+
     c, m = clean_code(code), clean_modifier(modifier)
     cents = amount_cents(amount, "Fee")
     eff = effective or FOREVER
@@ -119,6 +127,10 @@ def import_fees(
 
 
 def list_fees(*, session: Session, code: str | None = None) -> list[Fee]:
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import Fee
+
     q = select(Fee)
     if code:
         q = q.where(Fee.code == code.strip().upper())
@@ -126,16 +138,24 @@ def list_fees(*, session: Session, code: str | None = None) -> list[Fee]:
 
 
 class FeeSchedule:
-    """Fee look-ups for many charges, cached: the fee in force for a code on a date of service."""
+    """Fee look-ups for many charges, cached: the fee in force for a code on a date of service.
 
-    def __init__(self, session: Session) -> None:
+    Core over ``db.tables``: it runs on a session or on charge entry's bare connection.
+    """
+
+    def __init__(self, session: Session | Connection) -> None:
         self.session = session
-        self._rows: dict[str, list[Fee]] = {}
+        self._rows: dict[str, list[Any]] = {}
 
-    def _for_code(self, code: str) -> list[Fee]:
+    def _for_code(self, code: str) -> list[Any]:
         if code not in self._rows:
-            self._rows[code] = list(self.session.exec(
-                select(Fee).where(Fee.code == code).order_by(col(Fee.effective).desc())
+            from sqlalchemy import select
+
+            from medbill_cli.db.tables import fee
+
+            self._rows[code] = list(self.session.execute(
+                select(fee.c.modifier, fee.c.effective, fee.c.amount_cents)
+                .where(fee.c.code == code).order_by(fee.c.effective.desc())
             ).all())
         return self._rows[code]
 
@@ -153,6 +173,6 @@ class FeeSchedule:
         return None
 
 
-def fee_for(*, session: Session, code: str, modifiers: Sequence[str] = (), dos: dt.date) -> int | None:
+def fee_for(*, session: Session | Connection, code: str, modifiers: Sequence[str] = (), dos: dt.date) -> int | None:
     """The scheduled fee per unit in cents for a code on a date of service, or None."""
     return FeeSchedule(session).fee_cents(code.strip().upper(), [m.upper() for m in modifiers], dos)

@@ -181,11 +181,9 @@ def update_patient(*, session: Session, user: str, account: str, **raw: Any) -> 
 
 def _covers(c: Coverage, start: dt.date | None, end: dt.date | None) -> bool:
     """Whether coverage c overlaps [start, end] (None = open)."""
-    c_start = c.effective or dt.date.min
-    c_end = c.termination or dt.date.max
-    s = start or dt.date.min
-    e = end or dt.date.max
-    return c_start <= e and s <= c_end
+    from medbill_cli.services.refs import covers
+
+    return covers(c.effective, c.termination, start, end)
 
 
 def add_coverage(

@@ -1,0 +1,164 @@
+"""Cached look-ups for data entry: patients, providers, facilities, places of service, open days,
+active coverage and encounter diagnoses, for one command.
+
+Written with SQLAlchemy Core over ``db.tables``, so they run on an ORM session (encounter entry,
+imports) or on a bare Core connection (``charge add``, which must start fast). Rows come back
+as read-only records with the column names as attributes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from medbill_cli import money
+from medbill_cli import validate as v
+from medbill_cli.dates import parse_date, today
+from medbill_cli.db import tables as t
+from medbill_cli.errors import InputError, NotFoundError
+from medbill_cli.services import days
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
+    from sqlmodel import Session
+
+    Executor = Session | Connection
+
+
+def as_date(value: dt.date | str, what: str = "date of service") -> dt.date:
+    return value if isinstance(value, dt.date) else parse_date(value, what=what)
+
+
+def check_service_date(dos: dt.date, patient: Any) -> dt.date:
+    """A date of service is neither in the future nor before the patient's birth."""
+    if dos > today():
+        raise InputError(f"The date of service {dos.isoformat()} is in the future",
+                         "Enter charges on or after the day of the visit")
+    if dos < patient.dob:
+        raise InputError(f"The date of service {dos.isoformat()} is before {patient.account}'s birth",
+                         "Check the date and the patient")
+    return dos
+
+
+def amount_cents(text: str | Decimal | None, what: str) -> int | None:
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    return money.amount_cents(text, what)
+
+
+def covers(effective: dt.date | None, termination: dt.date | None,
+           start: dt.date | None, end: dt.date | None) -> bool:
+    """Whether coverage from ``effective`` to ``termination`` overlaps [start, end] (None = open)."""
+    c_start = effective or dt.date.min
+    c_end = termination or dt.date.max
+    return c_start <= (end or dt.date.max) and (start or dt.date.min) <= c_end
+
+
+def diagnoses_of(*, session: Executor, encounter_ids: list[int]) -> dict[int, list[str]]:
+    """encounter id -> its diagnosis codes in order (seq 1..12)."""
+    d = t.encounter_diagnosis
+    out: dict[int, list[str]] = {}
+    ids = sorted(set(encounter_ids))
+    for i in range(0, len(ids), 500):
+        q = (select(d.c.encounter_id, d.c.code).where(d.c.encounter_id.in_(ids[i:i + 500]))
+             .order_by(d.c.encounter_id, d.c.seq))
+        for eid, code in session.execute(q):
+            out.setdefault(eid, []).append(code)
+    return out
+
+
+class Refs:
+    """Cached look-ups of patients, providers, facilities and POS codes for one command."""
+
+    def __init__(self, session: Executor) -> None:
+        self.session = session
+        self.patients: dict[str, Row[Any]] = {}
+        self.providers: dict[str, Row[Any]] = {}
+        self.facilities: dict[int, Row[Any]] = {}
+        self.pos_codes: dict[str, str] = {}
+        self._pos_loaded: bool | None = None
+        self._sole_provider: Row[Any] | None | bool = False
+        self.open_days: dict[dt.date, bool] = {}
+        self._coverage: dict[tuple[int, dt.date], bool] = {}
+
+    def preload_patients(self, accounts: Iterable[str]) -> None:
+        accts = sorted({a.strip().upper() for a in accounts if a and a.strip()} - set(self.patients))
+        for i in range(0, len(accts), 500):
+            for p in self.session.execute(select(t.patient).where(t.patient.c.account.in_(accts[i:i + 500]))):
+                self.patients[p.account] = p
+
+    def patient(self, account: str) -> Row[Any]:
+        acct = (account or "").strip().upper()
+        if not acct:
+            raise InputError("No patient given", "Give the patient's account number, e.g. P000001")
+        if acct not in self.patients:
+            p = self.session.execute(select(t.patient).where(t.patient.c.account == acct)).first()
+            if p is None:
+                raise NotFoundError(f"No patient with account {acct}", "Find it with medbill patient search")
+            self.patients[acct] = p
+        return self.patients[acct]
+
+    def provider(self, npi: str) -> Row[Any]:
+        n = npi.strip()
+        if n not in self.providers:
+            prov = self.session.execute(select(t.provider).where(t.provider.c.npi == n)).first()
+            if prov is None:
+                raise NotFoundError(f"No provider with NPI {n}", "See medbill provider list")
+            self.providers[n] = prov
+        return self.providers[n]
+
+    def sole_provider(self) -> Row[Any] | None:
+        """The practice's only provider, when it has exactly one (a default rendering provider)."""
+        if self._sole_provider is False:
+            rows = self.session.execute(
+                select(t.provider).where(t.provider.c.active.is_(True)).limit(2)).all()
+            self._sole_provider = rows[0] if len(rows) == 1 else None
+        assert not isinstance(self._sole_provider, bool)
+        return self._sole_provider
+
+    def facility(self, facility_id: int | str) -> Row[Any]:
+        try:
+            fid = int(facility_id)
+        except ValueError:
+            raise InputError(f"Facility '{facility_id}' is not a facility id", "See medbill facility list") from None
+        if fid not in self.facilities:
+            fac = self.session.execute(select(t.facility).where(t.facility.c.id == fid)).first()
+            if fac is None:
+                raise NotFoundError(f"No facility {fid}", "See medbill facility list")
+            self.facilities[fid] = fac
+        return self.facilities[fid]
+
+    def pos(self, value: str) -> str:
+        """A place of service: two digits, and a known code when the POS code set is loaded."""
+        p = v.pos(value)
+        if p not in self.pos_codes:
+            if self._pos_loaded is None:
+                self._pos_loaded = self.session.execute(
+                    select(t.code.c.id).where(t.code.c.system == "pos").limit(1)).first() is not None
+            if self._pos_loaded:
+                from medbill_cli.codesets.lookup import check_pos
+
+                self.pos_codes[p] = check_pos(session=self.session, pos=p).long_description
+            else:
+                self.pos_codes[p] = ""
+        return p
+
+    def ensure_open(self, date: dt.date, what: str) -> None:
+        if date not in self.open_days:
+            days.ensure_open(session=self.session, date=date, what=what)
+            self.open_days[date] = True
+
+    def covered(self, patient_id: int, on: dt.date) -> bool:
+        """Whether the patient has primary coverage in force on a date of service."""
+        key = (patient_id, on)
+        if key not in self._coverage:
+            c = t.coverage
+            rows = self.session.execute(
+                select(c.c.effective, c.c.termination)
+                .where(c.c.patient_id == patient_id, c.c.priority == "primary")).all()
+            self._coverage[key] = any(covers(eff, term, on, on) for eff, term in rows)
+        return self._coverage[key]
