@@ -44,7 +44,7 @@ def test_tables_mirror_every_model_column() -> None:
     from medbill_cli.db.types import UTCDateTime
 
     models.load_all()
-    assert set(tables.metadata.tables) == set(SQLModel.metadata.tables)
+    assert set(tables.load_all().tables) == set(SQLModel.metadata.tables)
     for name, table in SQLModel.metadata.tables.items():
         core = tables.metadata.tables[name]
         assert [c.name for c in core.columns] == [c.name for c in table.columns], name
@@ -71,6 +71,18 @@ def test_tables_defaults_fill_a_row_as_the_model_does() -> None:
                 assert col.default is not None and col.default.is_callable, name
             elif f.default is not None and not f.is_required():
                 assert col.default is not None and col.default.arg == f.default, name
+
+
+def test_tables_are_built_on_first_use() -> None:
+    from medbill_cli.db import tables
+
+    assert tables.charge is tables.charge and tables.charge.name == "charge"
+    assert tables.metadata.tables["charge"] is tables.charge
+    try:
+        tables.no_such_table  # noqa: B018
+        raise AssertionError("an unknown table name must raise AttributeError")
+    except AttributeError:
+        pass
 
 
 def test_utc_datetime_matches_sqlmodel() -> None:

@@ -29,6 +29,8 @@ and the models disagree. Hot paths (``charge add``) work on these with SQLAlchem
 spares a cold process the import of SQLModel and pydantic and the building of every model class.
 Columns carry the models' Python-side defaults, so a Core insert fills a row as the ORM would.
 Foreign keys, indexes and constraints live in the models and the migrations, not here.
+Each table is built on first use (``tables.charge``), as building all of them costs a cold
+process more than the few a command touches; ``load_all()`` builds every one.
 """
 
 # ruff: noqa: E501
@@ -36,6 +38,8 @@ Foreign keys, indexes and constraints live in the models and the migrations, not
 from __future__ import annotations
 
 import datetime
+import sys
+from collections.abc import Callable
 
 from sqlalchemy import Boolean, Column, Date, Integer, LargeBinary, MetaData, String, Table
 
@@ -43,6 +47,27 @@ from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.types import UTCDateTime
 
 metadata = MetaData()
+'''
+
+
+FOOTER = '''
+NAMES = tuple(_BUILD)
+
+
+def __getattr__(name: str) -> Table:
+    build = _BUILD.get(name)
+    if build is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    table = globals()[name] = build()
+    return table
+
+
+def load_all() -> MetaData:
+    """Build every table; returns the metadata holding them."""
+    module = sys.modules[__name__]
+    for name in NAMES:
+        getattr(module, name)
+    return metadata
 '''
 
 
@@ -90,7 +115,12 @@ def render() -> str:
             if d is not None:
                 args.append(f"default={d}")
             cols.append(f"    Column({', '.join(args)}),")
-        out.append(f"\n{name} = Table(\n    {name!r}, metadata,\n" + "\n".join(cols) + "\n)\n")
+        out.append(f"\n\ndef _{name}() -> Table:\n    return Table(\n        {name!r}, metadata,\n"
+                   + "\n".join("    " + c for c in cols) + "\n    )\n")
+    names = sorted(SQLModel.metadata.tables)
+    out.append("\n\n_BUILD: dict[str, Callable[[], Table]] = {\n"
+               + "".join(f"    {n!r}: _{n},\n" for n in names) + "}\n")
+    out.append(FOOTER)
     return "".join(out)
 
 

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
-from medbill_cli.db.tables import code as code_t
-from medbill_cli.db.tables import mue_edit, ptp_edit
+from medbill_cli.db import tables as t
 from medbill_cli.errors import InputError
 
 if TYPE_CHECKING:
@@ -37,8 +36,8 @@ def normalize_icd(code: str) -> str:
 def _valid_on(q, dos: dt.date | None):  # type: ignore[no-untyped-def]
     if dos is None:
         return q
-    return q.where(code_t.c.effective <= dos).where(
-        or_(code_t.c.termination.is_(None), code_t.c.termination >= dos)
+    return q.where(t.code.c.effective <= dos).where(
+        or_(t.code.c.termination.is_(None), t.code.c.termination >= dos)
     )
 
 
@@ -55,15 +54,15 @@ def get_code(
     """
     systems = (system,) if isinstance(system, str) else system
     c = normalize_icd(code) if systems == ("icd10cm",) else code.strip().upper()
-    q = select(code_t).where(code_t.c.system.in_(systems), code_t.c.code == c)
-    q = _valid_on(q, dos).order_by(code_t.c.effective.desc()).limit(1)
+    q = select(t.code).where(t.code.c.system.in_(systems), t.code.c.code == c)
+    q = _valid_on(q, dos).order_by(t.code.c.effective.desc()).limit(1)
     return session.execute(q).first()
 
 
 def children(*, session: Executor, code: str, limit: int = 20) -> list[Row[Any]]:
     c = normalize_icd(code)
-    q = (select(code_t).where(code_t.c.system == "icd10cm", code_t.c.parent == c)
-         .order_by(code_t.c.code).limit(limit))
+    q = (select(t.code).where(t.code.c.system == "icd10cm", t.code.c.parent == c)
+         .order_by(t.code.c.code).limit(limit))
     return list(session.execute(q).all())
 
 
@@ -116,8 +115,8 @@ def check_pos(*, session: Executor, pos: str) -> Row[Any]:
 
 def mue_for(*, session: Executor, code: str, dos: dt.date | None = None) -> Row[Any] | None:
     """The MUE of a procedure code (the latest loaded version in force on ``dos``)."""
-    m = mue_edit.c
-    q = select(mue_edit).where(m.code == code.strip().upper())
+    m = t.mue_edit.c
+    q = select(t.mue_edit).where(m.code == code.strip().upper())
     if dos is not None:
         q = q.where(or_(m.effective.is_(None), m.effective <= dos))
     q = q.order_by(m.effective.desc(), m.id.desc()).limit(1)
@@ -129,8 +128,8 @@ def ptp_pairs(*, session: Executor, codes: list[str], dos: dt.date) -> list[Row[
     cs = sorted({c.strip().upper() for c in codes})
     if len(cs) < 2:
         return []
-    p = ptp_edit.c
-    q = select(ptp_edit).where(p.column1.in_(cs), p.column2.in_(cs))
+    p = t.ptp_edit.c
+    q = select(t.ptp_edit).where(p.column1.in_(cs), p.column2.in_(cs))
     q = q.where(p.effective <= dos).where(or_(p.deletion.is_(None), p.deletion >= dos))
     return [e for e in session.execute(q).all() if e.column1 != e.column2]
 
@@ -139,7 +138,7 @@ def history_code_check(session: Executor, code: str) -> str:
     """For medical history: a known ICD-10-CM code (any date, header allowed when nothing is loaded)."""
     row = get_code(session=session, system="icd10cm", code=code)
     if row is None:
-        loaded = session.execute(select(code_t.c.id).where(code_t.c.system == "icd10cm").limit(1)).first()
+        loaded = session.execute(select(t.code.c.id).where(t.code.c.system == "icd10cm").limit(1)).first()
         if loaded is not None:
             raise InputError(f"Unknown diagnosis {normalize_icd(code)}", f"Look it up with medbill codes search {code}")
         return normalize_icd(code)

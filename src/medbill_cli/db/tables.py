@@ -5,6 +5,8 @@ and the models disagree. Hot paths (``charge add``) work on these with SQLAlchem
 spares a cold process the import of SQLModel and pydantic and the building of every model class.
 Columns carry the models' Python-side defaults, so a Core insert fills a row as the ORM would.
 Foreign keys, indexes and constraints live in the models and the migrations, not here.
+Each table is built on first use (``tables.charge``), as building all of them costs a cold
+process more than the few a command touches; ``load_all()`` builds every one.
 """
 
 # ruff: noqa: E501
@@ -12,6 +14,8 @@ Foreign keys, indexes and constraints live in the models and the migrations, not
 from __future__ import annotations
 
 import datetime
+import sys
+from collections.abc import Callable
 
 from sqlalchemy import Boolean, Column, Date, Integer, LargeBinary, MetaData, String, Table
 
@@ -20,459 +24,571 @@ from medbill_cli.db.types import UTCDateTime
 
 metadata = MetaData()
 
-audit_log = Table(
-    'audit_log', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('user', String(100), nullable=False),
-    Column('action', String(40), nullable=False),
-    Column('entity', String(40), nullable=False),
-    Column('entity_id', String(40), nullable=False),
-    Column('before', String()),
-    Column('after', String()),
-    Column('prev_hash', String(64), nullable=False),
-    Column('hash', String(64), nullable=False),
-)
 
-batch = Table(
-    'batch', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('format', String(5), nullable=False),
-    Column('isa_control', Integer()),
-    Column('gs_control', Integer()),
-    Column('st_control', Integer()),
-    Column('file_hash', String(64), nullable=False),
-    Column('content', LargeBinary()),
-    Column('content_encoding', String(10), nullable=False, default='zlib'),
-    Column('size', Integer(), nullable=False, default=0),
-    Column('file_name', String()),
-    Column('claim_count', Integer(), nullable=False, default=0),
-    Column('total_cents', Integer(), nullable=False, default=0),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('created_by', String()),
-)
+def _audit_log() -> Table:
+    return Table(
+        'audit_log', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('user', String(100), nullable=False),
+        Column('action', String(40), nullable=False),
+        Column('entity', String(40), nullable=False),
+        Column('entity_id', String(40), nullable=False),
+        Column('before', String()),
+        Column('after', String()),
+        Column('prev_hash', String(64), nullable=False),
+        Column('hash', String(64), nullable=False),
+    )
 
-charge = Table(
-    'charge', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('encounter_id', Integer(), nullable=False),
-    Column('patient_id', Integer(), nullable=False),
-    Column('date_of_service', Date(), nullable=False),
-    Column('code', String(5), nullable=False),
-    Column('modifiers', String(11), nullable=False, default=''),
-    Column('units', Integer(), nullable=False, default=1),
-    Column('fee_cents', Integer(), nullable=False),
-    Column('amount_cents', Integer(), nullable=False),
-    Column('dx_pointers', String(11), nullable=False),
-    Column('provider_id', Integer()),
-    Column('pos', String(2), nullable=False, default='11'),
-    Column('ndc', String(11)),
-    Column('ndc_unit', String(2)),
-    Column('ndc_quantity', String(15)),
-    Column('status', String(10), nullable=False, default='unbilled'),
-    Column('void_reason', String()),
-    Column('voided_by', String()),
-    Column('voided_at', UTCDateTime()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('created_by', String()),
-)
 
-claim = Table(
-    'claim', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('pcn', String(20), nullable=False),
-    Column('patient_id', Integer(), nullable=False),
-    Column('coverage_id', Integer()),
-    Column('payer_id', Integer()),
-    Column('provider_id', Integer()),
-    Column('facility_id', Integer()),
-    Column('pos', String(2), nullable=False, default='11'),
-    Column('status', String(10), nullable=False, default='draft'),
-    Column('frequency', String(1), nullable=False, default='1'),
-    Column('original_claim_id', Integer()),
-    Column('payer_claim_number', String(50)),
-    Column('total_cents', Integer(), nullable=False, default=0),
-    Column('diagnoses', String(120), nullable=False, default=''),
-    Column('first_dos', Date()),
-    Column('last_dos', Date()),
-    Column('batch_id', Integer()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('created_by', String()),
-    Column('submitted_at', UTCDateTime()),
-)
+def _batch() -> Table:
+    return Table(
+        'batch', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('format', String(5), nullable=False),
+        Column('isa_control', Integer()),
+        Column('gs_control', Integer()),
+        Column('st_control', Integer()),
+        Column('file_hash', String(64), nullable=False),
+        Column('content', LargeBinary()),
+        Column('content_encoding', String(10), nullable=False, default='zlib'),
+        Column('size', Integer(), nullable=False, default=0),
+        Column('file_name', String()),
+        Column('claim_count', Integer(), nullable=False, default=0),
+        Column('total_cents', Integer(), nullable=False, default=0),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
 
-claim_finding = Table(
-    'claim_finding', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('claim_id', Integer(), nullable=False),
-    Column('edit', String(40), nullable=False),
-    Column('severity', String(7), nullable=False),
-    Column('line', Integer()),
-    Column('message', String(), nullable=False),
-    Column('fix', String()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
 
-claim_line = Table(
-    'claim_line', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('claim_id', Integer(), nullable=False),
-    Column('line_number', Integer(), nullable=False),
-    Column('charge_id', Integer(), nullable=False),
-    Column('dx_pointers', String(11), nullable=False, default=''),
-)
+def _charge() -> Table:
+    return Table(
+        'charge', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('encounter_id', Integer(), nullable=False),
+        Column('patient_id', Integer(), nullable=False),
+        Column('date_of_service', Date(), nullable=False),
+        Column('code', String(5), nullable=False),
+        Column('modifiers', String(11), nullable=False, default=''),
+        Column('units', Integer(), nullable=False, default=1),
+        Column('fee_cents', Integer(), nullable=False),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('dx_pointers', String(11), nullable=False),
+        Column('provider_id', Integer()),
+        Column('pos', String(2), nullable=False, default='11'),
+        Column('ndc', String(11)),
+        Column('ndc_unit', String(2)),
+        Column('ndc_quantity', String(15)),
+        Column('status', String(10), nullable=False, default='unbilled'),
+        Column('void_reason', String()),
+        Column('voided_by', String()),
+        Column('voided_at', UTCDateTime()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
 
-code = Table(
-    'code', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('system', String(12), nullable=False),
-    Column('code', String(10), nullable=False),
-    Column('short_description', String()),
-    Column('long_description', String(), nullable=False),
-    Column('billable', Boolean(), nullable=False, default=True),
-    Column('parent', String(10)),
-    Column('effective', Date(), nullable=False, default=datetime.date(1900, 1, 1)),
-    Column('termination', Date()),
-    Column('version', String(40), nullable=False),
-    Column('notes', String()),
-    Column('terms', String()),
-)
 
-code_set = Table(
-    'code_set', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('system', String(12), nullable=False),
-    Column('version', String(40), nullable=False),
-    Column('source', String()),
-    Column('file_hash', String(64)),
-    Column('row_count', Integer(), nullable=False, default=0),
-    Column('loaded_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('loaded_by', String()),
-)
+def _claim() -> Table:
+    return Table(
+        'claim', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('pcn', String(20), nullable=False),
+        Column('patient_id', Integer(), nullable=False),
+        Column('coverage_id', Integer()),
+        Column('payer_id', Integer()),
+        Column('provider_id', Integer()),
+        Column('facility_id', Integer()),
+        Column('pos', String(2), nullable=False, default='11'),
+        Column('status', String(10), nullable=False, default='draft'),
+        Column('frequency', String(1), nullable=False, default='1'),
+        Column('original_claim_id', Integer()),
+        Column('payer_claim_number', String(50)),
+        Column('total_cents', Integer(), nullable=False, default=0),
+        Column('diagnoses', String(120), nullable=False, default=''),
+        Column('first_dos', Date()),
+        Column('last_dos', Date()),
+        Column('batch_id', Integer()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+        Column('submitted_at', UTCDateTime()),
+    )
 
-code_word = Table(
-    'code_word', metadata,
-    Column('word', String(60), primary_key=True),
-    Column('first', String(1), nullable=False),
-    Column('length', Integer(), nullable=False),
-    Column('df', Integer(), nullable=False),
-)
 
-coverage = Table(
-    'coverage', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('patient_id', Integer(), nullable=False),
-    Column('payer_id', Integer(), nullable=False),
-    Column('priority', String(10), nullable=False, default='primary'),
-    Column('member_id', String(80), nullable=False),
-    Column('group_number', String(50)),
-    Column('relationship', String(10), nullable=False, default='self'),
-    Column('subscriber_first_name', String()),
-    Column('subscriber_last_name', String()),
-    Column('subscriber_middle_name', String()),
-    Column('subscriber_dob', Date()),
-    Column('subscriber_sex', String(1)),
-    Column('effective', Date()),
-    Column('termination', Date()),
-    Column('copay_cents', Integer()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
+def _claim_finding() -> Table:
+    return Table(
+        'claim_finding', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('claim_id', Integer(), nullable=False),
+        Column('edit', String(40), nullable=False),
+        Column('severity', String(7), nullable=False),
+        Column('line', Integer()),
+        Column('message', String(), nullable=False),
+        Column('fix', String()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
 
-day_close = Table(
-    'day_close', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('date', Date(), nullable=False),
-    Column('closed_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('closed_by', String(100), nullable=False),
-    Column('forced', Boolean(), nullable=False, default=False),
-    Column('reason', String()),
-    Column('snapshot', String(), nullable=False),
-    Column('snapshot_hash', String(64), nullable=False),
-    Column('reopened_at', UTCDateTime()),
-    Column('reopened_by', String(100)),
-    Column('reopen_reason', String()),
-)
 
-denial = Table(
-    'denial', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('claim_id', Integer(), nullable=False),
-    Column('era_claim_id', Integer(), nullable=False),
-    Column('era_line_id', Integer()),
-    Column('charge_id', Integer()),
-    Column('payer_id', Integer()),
-    Column('group_code', String(2), nullable=False),
-    Column('carc', String(5), nullable=False),
-    Column('rarc', String(200), nullable=False, default=''),
-    Column('amount_cents', Integer(), nullable=False),
-    Column('status', String(10), nullable=False, default='open'),
-    Column('note', String()),
-    Column('opened_on', Date(), nullable=False),
-    Column('worked_at', UTCDateTime()),
-    Column('worked_by', String()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
+def _claim_line() -> Table:
+    return Table(
+        'claim_line', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('claim_id', Integer(), nullable=False),
+        Column('line_number', Integer(), nullable=False),
+        Column('charge_id', Integer(), nullable=False),
+        Column('dx_pointers', String(11), nullable=False, default=''),
+    )
 
-encounter = Table(
-    'encounter', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('patient_id', Integer(), nullable=False),
-    Column('date_of_service', Date(), nullable=False),
-    Column('provider_id', Integer()),
-    Column('facility_id', Integer()),
-    Column('pos', String(2), nullable=False, default='11'),
-    Column('form_number', String(30)),
-    Column('form_charges_cents', Integer()),
-    Column('form_collected_cents', Integer()),
-    Column('source', String(10), nullable=False, default='form'),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('created_by', String()),
-)
 
-encounter_diagnosis = Table(
-    'encounter_diagnosis', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('encounter_id', Integer(), nullable=False),
-    Column('seq', Integer(), nullable=False),
-    Column('code', String(8), nullable=False),
-)
+def _code() -> Table:
+    return Table(
+        'code', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('system', String(12), nullable=False),
+        Column('code', String(10), nullable=False),
+        Column('short_description', String()),
+        Column('long_description', String(), nullable=False),
+        Column('billable', Boolean(), nullable=False, default=True),
+        Column('parent', String(10)),
+        Column('effective', Date(), nullable=False, default=datetime.date(1900, 1, 1)),
+        Column('termination', Date()),
+        Column('version', String(40), nullable=False),
+        Column('notes', String()),
+        Column('terms', String()),
+    )
 
-era = Table(
-    'era', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('payer_key', String(80), nullable=False),
-    Column('trace_number', String(80), nullable=False),
-    Column('payer_id', Integer()),
-    Column('payer_name', String(), nullable=False, default=''),
-    Column('handling', String(2), nullable=False, default=''),
-    Column('method', String(3), nullable=False, default=''),
-    Column('total_cents', Integer(), nullable=False, default=0),
-    Column('plb_cents', Integer(), nullable=False, default=0),
-    Column('payment_date', Date()),
-    Column('production_date', Date()),
-    Column('posted_on', Date(), nullable=False),
-    Column('claim_count', Integer(), nullable=False, default=0),
-    Column('unmatched_count', Integer(), nullable=False, default=0),
-    Column('file_name', String()),
-    Column('file_hash', String(64), nullable=False, default=''),
-    Column('st_control', String(9), nullable=False, default=''),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('created_by', String()),
-)
 
-era_adjustment = Table(
-    'era_adjustment', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('era_claim_id', Integer(), nullable=False),
-    Column('era_line_id', Integer()),
-    Column('group_code', String(2), nullable=False),
-    Column('carc', String(5), nullable=False),
-    Column('rarc', String(200), nullable=False, default=''),
-    Column('amount_cents', Integer(), nullable=False),
-    Column('quantity', String(15)),
-)
+def _code_set() -> Table:
+    return Table(
+        'code_set', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('system', String(12), nullable=False),
+        Column('version', String(40), nullable=False),
+        Column('source', String()),
+        Column('file_hash', String(64)),
+        Column('row_count', Integer(), nullable=False, default=0),
+        Column('loaded_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('loaded_by', String()),
+    )
 
-era_claim = Table(
-    'era_claim', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('era_id', Integer(), nullable=False),
-    Column('claim_id', Integer()),
-    Column('pcn', String(38), nullable=False),
-    Column('status_code', String(2), nullable=False),
-    Column('outcome', String(10), nullable=False),
-    Column('payer_sequence', Integer(), nullable=False, default=0),
-    Column('charge_cents', Integer(), nullable=False, default=0),
-    Column('paid_cents', Integer(), nullable=False, default=0),
-    Column('patient_resp_cents', Integer(), nullable=False, default=0),
-    Column('payer_claim_number', String(50), nullable=False, default=''),
-    Column('member_id', String(80), nullable=False, default=''),
-    Column('service_date', Date()),
-    Column('remarks', String(200), nullable=False, default=''),
-    Column('unmatched_reason', String()),
-    Column('previous_status', String(10)),
-    Column('reverses_id', Integer()),
-    Column('reversed_by_id', Integer()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
 
-era_line = Table(
-    'era_line', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('era_claim_id', Integer(), nullable=False),
-    Column('seq', Integer(), nullable=False),
-    Column('claim_line_id', Integer()),
-    Column('charge_id', Integer()),
-    Column('code', String(48), nullable=False, default=''),
-    Column('modifiers', String(11), nullable=False, default=''),
-    Column('charge_cents', Integer(), nullable=False, default=0),
-    Column('paid_cents', Integer(), nullable=False, default=0),
-    Column('allowed_cents', Integer()),
-    Column('units', String(15)),
-    Column('service_date', Date()),
-    Column('remarks', String(200), nullable=False, default=''),
-)
+def _code_word() -> Table:
+    return Table(
+        'code_word', metadata,
+        Column('word', String(60), primary_key=True),
+        Column('first', String(1), nullable=False),
+        Column('length', Integer(), nullable=False),
+        Column('df', Integer(), nullable=False),
+    )
 
-era_plb = Table(
-    'era_plb', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('era_id', Integer(), nullable=False),
-    Column('provider_id', String(50), nullable=False, default=''),
-    Column('fiscal_date', Date()),
-    Column('reason', String(2), nullable=False),
-    Column('reference', String(50), nullable=False, default=''),
-    Column('amount_cents', Integer(), nullable=False),
-)
 
-facility = Table(
-    'facility', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('name', String(), nullable=False),
-    Column('npi', String(10)),
-    Column('address', String(), nullable=False),
-    Column('city', String(), nullable=False),
-    Column('state', String(2), nullable=False),
-    Column('zip', String(9), nullable=False),
-    Column('pos', String(2), nullable=False, default='11'),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
+def _coverage() -> Table:
+    return Table(
+        'coverage', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('payer_id', Integer(), nullable=False),
+        Column('priority', String(10), nullable=False, default='primary'),
+        Column('member_id', String(80), nullable=False),
+        Column('group_number', String(50)),
+        Column('relationship', String(10), nullable=False, default='self'),
+        Column('subscriber_first_name', String()),
+        Column('subscriber_last_name', String()),
+        Column('subscriber_middle_name', String()),
+        Column('subscriber_dob', Date()),
+        Column('subscriber_sex', String(1)),
+        Column('effective', Date()),
+        Column('termination', Date()),
+        Column('copay_cents', Integer()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
 
-fee = Table(
-    'fee', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('code', String(5), nullable=False),
-    Column('modifier', String(2), nullable=False, default=''),
-    Column('amount_cents', Integer(), nullable=False),
-    Column('effective', Date(), nullable=False, default=datetime.date(1900, 1, 1)),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
 
-history_entry = Table(
-    'history_entry', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('patient_id', Integer(), nullable=False),
-    Column('kind', String(10), nullable=False),
-    Column('code', String(8)),
-    Column('onset', Date()),
-    Column('status', String(10)),
-    Column('text', String()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
+def _day_close() -> Table:
+    return Table(
+        'day_close', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('date', Date(), nullable=False),
+        Column('closed_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('closed_by', String(100), nullable=False),
+        Column('forced', Boolean(), nullable=False, default=False),
+        Column('reason', String()),
+        Column('snapshot', String(), nullable=False),
+        Column('snapshot_hash', String(64), nullable=False),
+        Column('reopened_at', UTCDateTime()),
+        Column('reopened_by', String(100)),
+        Column('reopen_reason', String()),
+    )
 
-mue_edit = Table(
-    'mue_edit', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('code', String(5), nullable=False),
-    Column('mue', Integer(), nullable=False),
-    Column('mai', Integer(), nullable=False),
-    Column('rationale', String()),
-    Column('effective', Date()),
-    Column('version', String(40), nullable=False),
-)
 
-patient = Table(
-    'patient', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('account', String(20)),
-    Column('first_name', String(), nullable=False),
-    Column('last_name', String(), nullable=False),
-    Column('middle_name', String()),
-    Column('dob', Date(), nullable=False),
-    Column('sex', String(1), nullable=False),
-    Column('address', String()),
-    Column('address2', String()),
-    Column('city', String()),
-    Column('state', String(2)),
-    Column('zip', String(9)),
-    Column('phone', String(10)),
-    Column('email', String()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('updated_at', UTCDateTime(), nullable=False, default=utcnow),
-)
+def _denial() -> Table:
+    return Table(
+        'denial', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('claim_id', Integer(), nullable=False),
+        Column('era_claim_id', Integer(), nullable=False),
+        Column('era_line_id', Integer()),
+        Column('charge_id', Integer()),
+        Column('payer_id', Integer()),
+        Column('group_code', String(2), nullable=False),
+        Column('carc', String(5), nullable=False),
+        Column('rarc', String(200), nullable=False, default=''),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('status', String(10), nullable=False, default='open'),
+        Column('note', String()),
+        Column('opened_on', Date(), nullable=False),
+        Column('worked_at', UTCDateTime()),
+        Column('worked_by', String()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
 
-payer = Table(
-    'payer', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('payer_id', String(80), nullable=False),
-    Column('name', String(), nullable=False),
-    Column('filing_indicator', String(2), nullable=False, default='CI'),
-    Column('timely_filing_days', Integer(), nullable=False, default=365),
-    Column('address', String()),
-    Column('city', String()),
-    Column('state', String(2)),
-    Column('zip', String(9)),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
 
-payment = Table(
-    'payment', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('patient_id', Integer(), nullable=False),
-    Column('encounter_id', Integer()),
-    Column('claim_id', Integer()),
-    Column('date', Date(), nullable=False),
-    Column('amount_cents', Integer(), nullable=False),
-    Column('method', String(5), nullable=False),
-    Column('kind', String(12), nullable=False, default='copay'),
-    Column('reference', String(50)),
-    Column('status', String(10), nullable=False, default='posted'),
-    Column('reversed_reason', String()),
-    Column('reversed_by', String()),
-    Column('reversed_at', UTCDateTime()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('created_by', String()),
-)
+def _encounter() -> Table:
+    return Table(
+        'encounter', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('date_of_service', Date(), nullable=False),
+        Column('provider_id', Integer()),
+        Column('facility_id', Integer()),
+        Column('pos', String(2), nullable=False, default='11'),
+        Column('form_number', String(30)),
+        Column('form_charges_cents', Integer()),
+        Column('form_collected_cents', Integer()),
+        Column('source', String(10), nullable=False, default='form'),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
 
-practice = Table(
-    'practice', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('name', String(), nullable=False),
-    Column('npi', String(10), nullable=False),
-    Column('tin', String(9), nullable=False),
-    Column('taxonomy', String(10)),
-    Column('address', String(), nullable=False),
-    Column('address2', String()),
-    Column('city', String(), nullable=False),
-    Column('state', String(2), nullable=False),
-    Column('zip', String(9), nullable=False),
-    Column('phone', String(10)),
-    Column('submitter_id', String()),
-    Column('submitter_name', String()),
-    Column('contact_name', String()),
-    Column('contact_phone', String(10)),
-    Column('contact_email', String()),
-    Column('receiver_id', String()),
-    Column('receiver_name', String()),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-    Column('updated_at', UTCDateTime(), nullable=False, default=utcnow),
-)
 
-provider = Table(
-    'provider', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('npi', String(10), nullable=False),
-    Column('first_name', String(), nullable=False),
-    Column('last_name', String(), nullable=False),
-    Column('middle_name', String()),
-    Column('credential', String()),
-    Column('taxonomy', String(10)),
-    Column('active', Boolean(), nullable=False, default=True),
-    Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
-)
+def _encounter_diagnosis() -> Table:
+    return Table(
+        'encounter_diagnosis', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('encounter_id', Integer(), nullable=False),
+        Column('seq', Integer(), nullable=False),
+        Column('code', String(8), nullable=False),
+    )
 
-ptp_edit = Table(
-    'ptp_edit', metadata,
-    Column('id', Integer(), primary_key=True),
-    Column('column1', String(5), nullable=False),
-    Column('column2', String(5), nullable=False),
-    Column('effective', Date(), nullable=False),
-    Column('deletion', Date()),
-    Column('modifier_indicator', String(1), nullable=False),
-    Column('rationale', String()),
-    Column('version', String(40), nullable=False),
-)
 
-setting = Table(
-    'setting', metadata,
-    Column('key', String(60), primary_key=True),
-    Column('value', String(), nullable=False),
-)
+def _era() -> Table:
+    return Table(
+        'era', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('payer_key', String(80), nullable=False),
+        Column('trace_number', String(80), nullable=False),
+        Column('payer_id', Integer()),
+        Column('payer_name', String(), nullable=False, default=''),
+        Column('handling', String(2), nullable=False, default=''),
+        Column('method', String(3), nullable=False, default=''),
+        Column('total_cents', Integer(), nullable=False, default=0),
+        Column('plb_cents', Integer(), nullable=False, default=0),
+        Column('payment_date', Date()),
+        Column('production_date', Date()),
+        Column('posted_on', Date(), nullable=False),
+        Column('claim_count', Integer(), nullable=False, default=0),
+        Column('unmatched_count', Integer(), nullable=False, default=0),
+        Column('file_name', String()),
+        Column('file_hash', String(64), nullable=False, default=''),
+        Column('st_control', String(9), nullable=False, default=''),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
+
+
+def _era_adjustment() -> Table:
+    return Table(
+        'era_adjustment', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('era_claim_id', Integer(), nullable=False),
+        Column('era_line_id', Integer()),
+        Column('group_code', String(2), nullable=False),
+        Column('carc', String(5), nullable=False),
+        Column('rarc', String(200), nullable=False, default=''),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('quantity', String(15)),
+    )
+
+
+def _era_claim() -> Table:
+    return Table(
+        'era_claim', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('era_id', Integer(), nullable=False),
+        Column('claim_id', Integer()),
+        Column('pcn', String(38), nullable=False),
+        Column('status_code', String(2), nullable=False),
+        Column('outcome', String(10), nullable=False),
+        Column('payer_sequence', Integer(), nullable=False, default=0),
+        Column('charge_cents', Integer(), nullable=False, default=0),
+        Column('paid_cents', Integer(), nullable=False, default=0),
+        Column('patient_resp_cents', Integer(), nullable=False, default=0),
+        Column('payer_claim_number', String(50), nullable=False, default=''),
+        Column('member_id', String(80), nullable=False, default=''),
+        Column('service_date', Date()),
+        Column('remarks', String(200), nullable=False, default=''),
+        Column('unmatched_reason', String()),
+        Column('previous_status', String(10)),
+        Column('reverses_id', Integer()),
+        Column('reversed_by_id', Integer()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _era_line() -> Table:
+    return Table(
+        'era_line', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('era_claim_id', Integer(), nullable=False),
+        Column('seq', Integer(), nullable=False),
+        Column('claim_line_id', Integer()),
+        Column('charge_id', Integer()),
+        Column('code', String(48), nullable=False, default=''),
+        Column('modifiers', String(11), nullable=False, default=''),
+        Column('charge_cents', Integer(), nullable=False, default=0),
+        Column('paid_cents', Integer(), nullable=False, default=0),
+        Column('allowed_cents', Integer()),
+        Column('units', String(15)),
+        Column('service_date', Date()),
+        Column('remarks', String(200), nullable=False, default=''),
+    )
+
+
+def _era_plb() -> Table:
+    return Table(
+        'era_plb', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('era_id', Integer(), nullable=False),
+        Column('provider_id', String(50), nullable=False, default=''),
+        Column('fiscal_date', Date()),
+        Column('reason', String(2), nullable=False),
+        Column('reference', String(50), nullable=False, default=''),
+        Column('amount_cents', Integer(), nullable=False),
+    )
+
+
+def _facility() -> Table:
+    return Table(
+        'facility', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('name', String(), nullable=False),
+        Column('npi', String(10)),
+        Column('address', String(), nullable=False),
+        Column('city', String(), nullable=False),
+        Column('state', String(2), nullable=False),
+        Column('zip', String(9), nullable=False),
+        Column('pos', String(2), nullable=False, default='11'),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _fee() -> Table:
+    return Table(
+        'fee', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('code', String(5), nullable=False),
+        Column('modifier', String(2), nullable=False, default=''),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('effective', Date(), nullable=False, default=datetime.date(1900, 1, 1)),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _history_entry() -> Table:
+    return Table(
+        'history_entry', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('kind', String(10), nullable=False),
+        Column('code', String(8)),
+        Column('onset', Date()),
+        Column('status', String(10)),
+        Column('text', String()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _mue_edit() -> Table:
+    return Table(
+        'mue_edit', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('code', String(5), nullable=False),
+        Column('mue', Integer(), nullable=False),
+        Column('mai', Integer(), nullable=False),
+        Column('rationale', String()),
+        Column('effective', Date()),
+        Column('version', String(40), nullable=False),
+    )
+
+
+def _patient() -> Table:
+    return Table(
+        'patient', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('account', String(20)),
+        Column('first_name', String(), nullable=False),
+        Column('last_name', String(), nullable=False),
+        Column('middle_name', String()),
+        Column('dob', Date(), nullable=False),
+        Column('sex', String(1), nullable=False),
+        Column('address', String()),
+        Column('address2', String()),
+        Column('city', String()),
+        Column('state', String(2)),
+        Column('zip', String(9)),
+        Column('phone', String(10)),
+        Column('email', String()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('updated_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _payer() -> Table:
+    return Table(
+        'payer', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('payer_id', String(80), nullable=False),
+        Column('name', String(), nullable=False),
+        Column('filing_indicator', String(2), nullable=False, default='CI'),
+        Column('timely_filing_days', Integer(), nullable=False, default=365),
+        Column('address', String()),
+        Column('city', String()),
+        Column('state', String(2)),
+        Column('zip', String(9)),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _payment() -> Table:
+    return Table(
+        'payment', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('encounter_id', Integer()),
+        Column('claim_id', Integer()),
+        Column('date', Date(), nullable=False),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('method', String(5), nullable=False),
+        Column('kind', String(12), nullable=False, default='copay'),
+        Column('reference', String(50)),
+        Column('status', String(10), nullable=False, default='posted'),
+        Column('reversed_reason', String()),
+        Column('reversed_by', String()),
+        Column('reversed_at', UTCDateTime()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
+
+
+def _practice() -> Table:
+    return Table(
+        'practice', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('name', String(), nullable=False),
+        Column('npi', String(10), nullable=False),
+        Column('tin', String(9), nullable=False),
+        Column('taxonomy', String(10)),
+        Column('address', String(), nullable=False),
+        Column('address2', String()),
+        Column('city', String(), nullable=False),
+        Column('state', String(2), nullable=False),
+        Column('zip', String(9), nullable=False),
+        Column('phone', String(10)),
+        Column('submitter_id', String()),
+        Column('submitter_name', String()),
+        Column('contact_name', String()),
+        Column('contact_phone', String(10)),
+        Column('contact_email', String()),
+        Column('receiver_id', String()),
+        Column('receiver_name', String()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('updated_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _provider() -> Table:
+    return Table(
+        'provider', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('npi', String(10), nullable=False),
+        Column('first_name', String(), nullable=False),
+        Column('last_name', String(), nullable=False),
+        Column('middle_name', String()),
+        Column('credential', String()),
+        Column('taxonomy', String(10)),
+        Column('active', Boolean(), nullable=False, default=True),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _ptp_edit() -> Table:
+    return Table(
+        'ptp_edit', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('column1', String(5), nullable=False),
+        Column('column2', String(5), nullable=False),
+        Column('effective', Date(), nullable=False),
+        Column('deletion', Date()),
+        Column('modifier_indicator', String(1), nullable=False),
+        Column('rationale', String()),
+        Column('version', String(40), nullable=False),
+    )
+
+
+def _setting() -> Table:
+    return Table(
+        'setting', metadata,
+        Column('key', String(60), primary_key=True),
+        Column('value', String(), nullable=False),
+    )
+
+
+_BUILD: dict[str, Callable[[], Table]] = {
+    'audit_log': _audit_log,
+    'batch': _batch,
+    'charge': _charge,
+    'claim': _claim,
+    'claim_finding': _claim_finding,
+    'claim_line': _claim_line,
+    'code': _code,
+    'code_set': _code_set,
+    'code_word': _code_word,
+    'coverage': _coverage,
+    'day_close': _day_close,
+    'denial': _denial,
+    'encounter': _encounter,
+    'encounter_diagnosis': _encounter_diagnosis,
+    'era': _era,
+    'era_adjustment': _era_adjustment,
+    'era_claim': _era_claim,
+    'era_line': _era_line,
+    'era_plb': _era_plb,
+    'facility': _facility,
+    'fee': _fee,
+    'history_entry': _history_entry,
+    'mue_edit': _mue_edit,
+    'patient': _patient,
+    'payer': _payer,
+    'payment': _payment,
+    'practice': _practice,
+    'provider': _provider,
+    'ptp_edit': _ptp_edit,
+    'setting': _setting,
+}
+
+NAMES = tuple(_BUILD)
+
+
+def __getattr__(name: str) -> Table:
+    build = _BUILD.get(name)
+    if build is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    table = globals()[name] = build()
+    return table
+
+
+def load_all() -> MetaData:
+    """Build every table; returns the metadata holding them."""
+    module = sys.modules[__name__]
+    for name in NAMES:
+        getattr(module, name)
+    return metadata
