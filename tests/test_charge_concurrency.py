@@ -29,9 +29,9 @@ WORKER = textwrap.dedent("""
         buf = io.StringIO()
         sys.stderr = buf
         try:
-            app(["charge", "add", "--patient", "P000001", "--date", "today", "--code", codes[i % 3],
-                 "--dx", "I10", "--dx", "E11.9"], prog_name="medbill", standalone_mode=False)
-            code = 0
+            # Without standalone mode a refused command returns its exit code instead of exiting.
+            code = app(["charge", "add", "--patient", "P000001", "--date", "today", "--code", codes[i % 3],
+                        "--dx", "I10", "--dx", "E11.9"], prog_name="medbill", standalone_mode=False) or 0
         except SystemExit as exc:
             code = exc.code or 0
         except BaseException as exc:

@@ -111,8 +111,7 @@ PROBE = """
 import json, sys
 from medbill_cli.cli.app import app
 try:
-    app(sys.argv[1:], prog_name="medbill", standalone_mode=False)
-    code = 0
+    code = app(sys.argv[1:], prog_name="medbill", standalone_mode=False) or 0
 except SystemExit as exc:
     code = exc.code or 0
 heavy = sorted(m for m in ("sqlmodel", "pydantic", "sqlalchemy.orm", "pandas", "rich", "alembic")
@@ -121,19 +120,35 @@ print(json.dumps({"code": code, "heavy": heavy}))
 """
 
 
-def test_charge_add_cold_path_loads_no_orm(charging: Cli) -> None:
-    """`charge add` runs on Core: SQLModel, pydantic, the ORM, pandas and rich stay unloaded."""
-    env = {**os.environ, "MEDBILL_DB": charging.db.url, "MEDBILL_USER": "biller"}
-    args = ["charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213",
-            "--dx", "E11.9", "--dx", "I10"]
+def _probe(cli: Cli, *args: str) -> dict[str, object]:
+    env = {**os.environ, "MEDBILL_DB": cli.db.url, "MEDBILL_USER": "biller"}
     r = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True,
                        check=False, stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr
-    out = json.loads(r.stdout.strip().splitlines()[-1])
-    assert out == {"code": 0, "heavy": []}, r.stderr
+    out: dict[str, object] = json.loads(r.stdout.strip().splitlines()[-1])
+    return out
+
+
+def test_charge_add_cold_path_loads_no_orm(charging: Cli) -> None:
+    """`charge add` runs on Core: SQLModel, pydantic, the ORM, pandas and rich stay unloaded."""
+    assert _probe(charging, "charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213",
+                  "--dx", "E11.9", "--dx", "I10") == {"code": 0, "heavy": []}
     # ... and what it wrote reads back through the models, audit chain intact.
     listed = charging.json("charge", "list", "--date", "today", "--format", "json")
     assert [(c["code"], c["diagnoses"], c["pointers"], c["fee"]) for c in listed] == [
         ("99213", ["E11.9", "I10"], [1, 2], "75.00")]
     assert listed[0]["created_at"].endswith("+00:00")
+    charging.ok("audit", "verify")
+
+
+def test_patient_add_cold_path_loads_no_orm(charging: Cli) -> None:
+    """`patient add` at the front desk runs on Core too; the row reads back through the models."""
+    assert _probe(charging, "patient", "add", "--first-name", "Nora", "--last-name", "Quick",
+                  "--dob", "1990-03-04", "--sex", "F", "--zip", "12207") == {"code": 0, "heavy": []}
+    shown = charging.json("patient", "search", "Quick")
+    assert [(p["first_name"], p["dob"], p["zip"]) for p in shown] == [("Nora", "1990-03-04", "12207")]
+    assert shown[0]["account"].startswith("P")
+    dup = _probe(charging, "patient", "add", "--first-name", "nora", "--last-name", "QUICK",
+                 "--dob", "1990-03-04", "--sex", "F")
+    assert dup["code"] == 3 and dup["heavy"] == []
     charging.ok("audit", "verify")

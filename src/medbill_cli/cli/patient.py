@@ -46,7 +46,7 @@ def add(
     """
     from medbill_cli.services.patients import add_patient
 
-    with _context.session() as s:
+    with _context.connection() as s:  # Core: a cold process never loads SQLModel
         p = add_patient(session=s, user=_context.state.actor(), allow_duplicate=allow_duplicate,
                         first_name=first_name, last_name=last_name, middle_name=middle_name,
                         dob=dob, sex=sex, address=address, address2=address2, city=city,

@@ -5,19 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import func, or_
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
 
 from medbill_cli import validate as v
 from medbill_cli.dates import parse_date
-from medbill_cli.db.models import Coverage, HistoryEntry, Patient, Payer
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.money import amount_cents
 from medbill_cli.services import audit
-from medbill_cli.services.registration import get_payer
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
+    from sqlmodel import Session
+
+    from medbill_cli.db.models import Coverage, HistoryEntry, Patient, Payer
 
 PRIORITIES = ("primary", "secondary", "tertiary")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
@@ -71,30 +72,41 @@ def clean_patient_fields(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _find_duplicate(session: Session, first: str, last: str, dob: dt.date) -> Patient | None:
-    return session.exec(
-        select(Patient).where(
-            func.lower(Patient.first_name) == first.lower(),
-            func.lower(Patient.last_name) == last.lower(),
-            Patient.dob == dob,
-        )
+def _find_duplicate(session: Session | Connection, first: str, last: str, dob: dt.date) -> Row[Any] | None:
+    from sqlalchemy import func, select
+
+    from medbill_cli.db.tables import patient as p
+
+    return session.execute(
+        select(p.c.account).where(
+            func.lower(p.c.first_name) == first.lower(),
+            func.lower(p.c.last_name) == last.lower(),
+            p.c.dob == dob,
+        ).order_by(p.c.id).limit(1)
     ).first()
 
 
 def add_patient(
-    *, session: Session, user: str, allow_duplicate: bool = False, **raw: Any
-) -> Patient:
+    *, session: Session | Connection, user: str, allow_duplicate: bool = False, **raw: Any
+) -> Row[Any]:
     """Register a patient and assign the account number.
 
+    Core over ``db.tables`` (it runs on a session or a bare connection): ``patient add`` is
+    typed at the front desk and must start fast.
+
     Args:
-        session: the command's session.
+        session: the command's session or Core connection.
         user: who acts.
         allow_duplicate: register even when a patient with the same name and DOB exists.
         raw: first_name, last_name, dob, sex and the optional demographics.
 
     Returns:
-        The new patient with its account number.
+        The new patient row, with its account number.
     """
+    from sqlalchemy import insert, update
+
+    from medbill_cli.db.tables import patient as p
+
     for req in ("first_name", "last_name", "dob", "sex"):
         if raw.get(req) in (None, ""):
             raise InputError(f"Missing {req.replace('_', ' ')}", f"Give --{req.replace('_', '-')}")
@@ -106,19 +118,19 @@ def add_patient(
                 f"A patient with the same name and date of birth exists ({dup.account})",
                 "Use that account, or --allow-duplicate if this is a different person",
             )
-    patient = Patient(**fields)
-    session.add(patient)
-    session.flush()
-    assert patient.id is not None
-    patient.account = account_number(patient.id)
-    session.add(patient)
-    session.flush()
+    pid = session.execute(insert(p).values(**fields).returning(p.c.id)).scalar_one()
+    patient = session.execute(
+        update(p).where(p.c.id == pid).values(account=account_number(pid)).returning(*p.c)).one()
     audit.record(session=session, user=user, action="create", entity="patient",
                  entity_id=patient.account, after=audit.snapshot(patient))
     return patient
 
 
 def get_patient(*, session: Session, account: str) -> Patient:
+    from sqlmodel import select
+
+    from medbill_cli.db.models import Patient
+
     acct = account.strip().upper()
     patient = session.exec(select(Patient).where(Patient.account == acct)).first()
     if patient is None:
@@ -127,6 +139,10 @@ def get_patient(*, session: Session, account: str) -> Patient:
 
 
 def list_patients(*, session: Session, limit: int | None = None) -> list[Patient]:
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import Patient
+
     q = select(Patient).order_by(col(Patient.id))
     if limit:
         q = q.limit(limit)
@@ -135,6 +151,11 @@ def list_patients(*, session: Session, limit: int | None = None) -> list[Patient
 
 def search_patients(*, session: Session, text: str, limit: int = 50) -> list[Patient]:
     """Find patients by account, date of birth, member id, or name ("last", "first last", "last, first")."""
+    from sqlalchemy import func, or_
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import Coverage, Patient
+
     t = text.strip()
     if not t:
         raise InputError("Search text is empty", "Give a name, account, date of birth or member id")
@@ -217,6 +238,11 @@ def add_coverage(
     Returns:
         The coverage.
     """
+    from sqlmodel import select
+
+    from medbill_cli.db.models import Coverage
+    from medbill_cli.services.registration import get_payer
+
     patient = get_patient(session=session, account=account)
     payer_row: Payer = get_payer(session=session, payer_id=payer)
     prio = priority.strip().lower()
@@ -279,6 +305,10 @@ def add_coverage(
 
 
 def list_coverages(*, session: Session, account: str) -> list[tuple[Coverage, Payer]]:
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import Coverage, Payer
+
     patient = get_patient(session=session, account=account)
     rows = session.exec(
         select(Coverage, Payer).join(Payer, col(Payer.id) == Coverage.payer_id)
@@ -289,6 +319,8 @@ def list_coverages(*, session: Session, account: str) -> list[tuple[Coverage, Pa
 
 
 def end_coverage(*, session: Session, user: str, coverage_id: int, date: dt.date) -> Coverage:
+    from medbill_cli.db.models import Coverage
+
     cov = session.get(Coverage, coverage_id)
     if cov is None:
         raise NotFoundError(f"No coverage {coverage_id}", "See medbill coverage list ACCOUNT")
@@ -307,6 +339,10 @@ def active_coverage(
     *, session: Session, patient_id: int, on: dt.date, priority: str = "primary"
 ) -> Coverage | None:
     """The coverage of that priority in force on a date of service, if any."""
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import Coverage
+
     rows = session.exec(
         select(Coverage).where(Coverage.patient_id == patient_id, Coverage.priority == priority)
         .order_by(col(Coverage.id).desc())
@@ -319,7 +355,7 @@ def active_coverage(
 
 # ---------------------------------------------------------------- history
 
-HistoryCodeCheck = Callable[[Session, str], str]
+HistoryCodeCheck = Callable[[Any, str], str]  # (session, code) -> the code as stored
 
 
 def add_history(
@@ -331,6 +367,8 @@ def add_history(
 
     ``code_check`` validates the condition against the loaded code set when one is given.
     """
+    from medbill_cli.db.models import HistoryEntry
+
     patient = get_patient(session=session, account=account)
     given = [x for x in (condition, allergy, note) if x]
     if len(given) != 1:
@@ -360,6 +398,10 @@ def add_history(
 
 
 def list_history(*, session: Session, account: str) -> list[HistoryEntry]:
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import HistoryEntry
+
     patient = get_patient(session=session, account=account)
     return list(session.exec(select(HistoryEntry).where(HistoryEntry.patient_id == patient.id)
                              .order_by(col(HistoryEntry.id))).all())
@@ -388,6 +430,10 @@ class _GoodRow:
 def _clean_import_row(
     row: dict[str, str], payers: dict[str, Payer | None], session: Session
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    from sqlmodel import select
+
+    from medbill_cli.db.models import Payer
+
     pfields = {k: row.get(k, "") for k in IMPORT_REQUIRED + IMPORT_OPTIONAL[:7]}
     for req in IMPORT_REQUIRED:
         if not (pfields.get(req) or "").strip():
@@ -444,6 +490,8 @@ def import_patients(
     Returns:
         The created patients and the bad rows.
     """
+    from medbill_cli.db.models import Coverage, Patient
+
     result = ImportResult()
     payers: dict[str, Payer | None] = {}
     seen: dict[tuple[str, str, dt.date], int] = {}
@@ -497,6 +545,10 @@ def _existing_keys(
     session: Session, rows: list[tuple[int, dict[str, str]]]
 ) -> dict[tuple[str, str, dt.date], str]:
     """(first, last, dob) of registered patients born on any DOB in the file -> account."""
+    from sqlmodel import col, select
+
+    from medbill_cli.db.models import Patient
+
     dobs: set[dt.date] = set()
     for _, row in rows:
         try:
