@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,26 +50,24 @@ def engine(*, create: bool = False, check: bool = True) -> Engine:
 
 
 @contextmanager
-def session(*, write: bool = True) -> Iterator[Session]:
+def _transaction(scope: Callable[..., AbstractContextManager[T]], write: bool) -> Iterator[T]:
+    eng = engine()
+    try:
+        with scope(eng, write=write) as handle:
+            yield handle
+    finally:
+        eng.dispose()
+
+
+def session(*, write: bool = True) -> AbstractContextManager[Session]:
     """The command's one transaction, against a database whose schema is current."""
     from medbill_cli.db.engine import session_scope
 
-    eng = engine()
-    try:
-        with session_scope(eng, write=write) as s:
-            yield s
-    finally:
-        eng.dispose()
+    return _transaction(session_scope, write)
 
 
-@contextmanager
-def connection(*, write: bool = True) -> Iterator[Connection]:
+def connection(*, write: bool = True) -> AbstractContextManager[Connection]:
     """The command's one transaction as a Core connection (hot paths that skip the ORM)."""
     from medbill_cli.db.engine import connection_scope
 
-    eng = engine()
-    try:
-        with connection_scope(eng, write=write) as c:
-            yield c
-    finally:
-        eng.dispose()
+    return _transaction(connection_scope, write)
