@@ -158,9 +158,6 @@ def record_many(*, session: Executor, user: str, entries: list[AuditEntry]) -> i
     return len(rows)
 
 
-record_bulk = record_many  # the name claim batches and imports call it by
-
-
 def list_audit(
     *, session: Session, entity: str | None = None, entity_id: str | None = None,
     user: str | None = None, limit: int | None = None,

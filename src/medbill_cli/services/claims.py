@@ -267,7 +267,7 @@ def generate_claims(
     for ids in _chunks(billed_ids, 2000):
         session.execute(update(Charge).where(col(Charge.id).in_(ids)).values(status="billed"),
                         execution_options={"synchronize_session": False})
-    audit.record_bulk(session=session, user=user, entries=entries)
+    audit.record_many(session=session, user=user, entries=entries)
     result.claims = [SimpleNamespace(batch_id=None, **c) for c in claims]  # type: ignore[misc]
     return result
 
@@ -560,7 +560,7 @@ def _save_findings(session: Session, user: str, results: list[ScrubResult]) -> N
     finding_table: Any = ClaimFinding.__table__
     for chunk in _chunks(rows, 5000):
         session.connection().execute(insert(finding_table), list(chunk))
-    audit.record_bulk(session=session, user=user, entries=entries)
+    audit.record_many(session=session, user=user, entries=entries)
 
 
 # ============================================================================ list, show
@@ -896,7 +896,7 @@ def export_claims(
             entries: list[audit.AuditEntry] = [("create", "batch", batch.id, None, audit.snapshot(batch))]
             entries += [("submit", "claim", pcn, {"status": "ready"}, {"status": "submitted", "batch_id": batch.id})
                         for _, pcn in sorted(pcns)]
-            audit.record_bulk(session=session, user=user, entries=entries)
+            audit.record_many(session=session, user=user, entries=entries)
             result.batch = batch
         _fault("export:before-rename")
         if output is not None:

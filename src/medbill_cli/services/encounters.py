@@ -20,9 +20,6 @@ from medbill_cli.errors import DuplicateError, InputError, NotFoundError, RowErr
 from medbill_cli.services import audit
 from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
 
-__all__ = ["IMPORT_OPTIONAL", "IMPORT_REQUIRED", "Refs", "add_encounter", "amount_cents", "as_date",
-           "check_service_date", "diagnoses_of", "get_encounter", "import_encounters", "list_encounters"]
-
 IMPORT_REQUIRED = ("patient", "date", "provider_npi")
 IMPORT_OPTIONAL = ("form", "form_charges", "form_collected", "facility", "pos")
 

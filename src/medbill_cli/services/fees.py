@@ -172,7 +172,3 @@ class FeeSchedule:
                     return r.amount_cents
         return None
 
-
-def fee_for(*, session: Session | Connection, code: str, modifiers: Sequence[str] = (), dos: dt.date) -> int | None:
-    """The scheduled fee per unit in cents for a code on a date of service, or None."""
-    return FeeSchedule(session).fee_cents(code.strip().upper(), [m.upper() for m in modifiers], dos)

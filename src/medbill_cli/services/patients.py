@@ -335,24 +335,6 @@ def end_coverage(*, session: Session, user: str, coverage_id: int, date: dt.date
     return cov
 
 
-def active_coverage(
-    *, session: Session, patient_id: int, on: dt.date, priority: str = "primary"
-) -> Coverage | None:
-    """The coverage of that priority in force on a date of service, if any."""
-    from sqlmodel import col, select
-
-    from medbill_cli.db.models import Coverage
-
-    rows = session.exec(
-        select(Coverage).where(Coverage.patient_id == patient_id, Coverage.priority == priority)
-        .order_by(col(Coverage.id).desc())
-    ).all()
-    for c in rows:
-        if _covers(c, on, on):
-            return c
-    return None
-
-
 # ---------------------------------------------------------------- history
 
 HistoryCodeCheck = Callable[[Any, str], str]  # (session, code) -> the code as stored

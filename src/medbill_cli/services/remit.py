@@ -538,11 +538,7 @@ def import_era(
         entries.extend(("create", "denial", i, None, {k: v for k, v in d.items() if k != "created_at"} | {
             "opened_on": posted_on.isoformat()}) for i, d in zip(denial_ids, denials, strict=True))
     if entries:
-        bulk = getattr(audit, "record_bulk", None)
-        if bulk is not None:
-            bulk(session=session, user=user, entries=entries)
-        else:
-            audit.record_many(session=session, user=user, entries=entries)
+        audit.record_many(session=session, user=user, entries=entries)
     return result
 
 
