@@ -241,6 +241,19 @@ def test_charge_void_refuses_billed_and_unknown(charging: Cli) -> None:
     assert "needs a reason" in r.stderr
 
 
+
+def test_charge_void_refuses_a_bad_reason_and_writes_nothing(charging: Cli) -> None:
+    cid = add(charging, "--code", "99213", "--dx", "I10")
+    before = charging.db.counts()
+    for reason, message in (("wrong\npatient", "control character"), ("x" * 201, "longer than 200")):
+        r = charging.fails(3, "charge", "void", str(cid), "--reason", reason)
+        assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert charging.db.counts() == before
+    assert charging.json("charge", "list", "--date", "today")[0]["status"] == "unbilled"
+    # A reason may hold what X12 would refuse: it never goes into a claim file.
+    charging.ok("charge", "void", str(cid), "--reason", "dup: entered twice ~ see form 12*")
+    assert charging.json("charge", "list", "--date", "today")[0]["void_reason"] == "dup: entered twice ~ see form 12*"
+
 # ------------------------------------------------------------------ acceptance on the shipped codes
 
 def test_charge_add_done_when_with_shipped_codes(coded: Cli) -> None:

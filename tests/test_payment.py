@@ -112,6 +112,19 @@ def test_payment_reverse_keeps_row_and_fixes_an_overpayment(charging: Cli) -> No
     assert json.loads(r.stdout)["posted_payments"] == "25.00"
 
 
+def test_payment_reverse_refuses_a_bad_reason_and_writes_nothing(charging: Cli) -> None:
+    _visit(charging)
+    pid = charging.ok("payment", "add", "--patient", "P000001", "--amount", "40", "--method", "cash").stdout.strip()
+    before = charging.db.counts()
+    for reason, message in (("bounced\tcheck", "control character"), ("x" * 201, "longer than 200")):
+        r = charging.fails(3, "payment", "reverse", pid, "--reason", reason)
+        assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert charging.db.counts() == before
+    # A colon was refused as an X12 delimiter, but a reason never goes into X12.
+    rec = charging.json("payment", "reverse", pid, "--reason", "refund: overpaid copay")
+    assert rec["status"] == "reversed" and rec["reversed_reason"] == "refund: overpaid copay"
+
+
 def test_payment_reverse_refused_on_closed_day(charging: Cli) -> None:
     _visit(charging)
     pid = charging.ok("payment", "add", "--patient", "P000001", "--amount", "40", "--method",

@@ -118,6 +118,22 @@ def text(value: str, *, field: str, max_len: int = 60, required: bool = True) ->
     return v
 
 
+def reason(value: str | None, *, needed_for: str, max_len: int = 500) -> str:
+    """Why a record was voided, reversed, closed or reopened: required, one line, bounded.
+
+    Reasons stay in the database and the audit trail and never go into X12, so the X12
+    delimiters that ``text`` refuses (a colon, say) are allowed.
+    """
+    r = (value or "").strip()
+    if not r:
+        raise InputError(f"{needed_for} needs a reason", "Give --reason TEXT")
+    if any(ord(c) < 32 or ord(c) == 127 for c in r):
+        raise InputError("The reason contains a control character", "Remove it")
+    if len(r) > max_len:
+        raise InputError(f"The reason is longer than {max_len} characters", "Shorten it")
+    return r
+
+
 def name(value: str, *, field: str, max_len: int = 60) -> str:
     v = text(value, field=field, max_len=max_len)
     if not re.search(r"[A-Za-z]", v):

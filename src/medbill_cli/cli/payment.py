@@ -22,7 +22,8 @@ def public(view: Any) -> dict[str, Any]:
     return {"id": p.id, "patient": view.account, "account": view.account, "date": p.date,
             "amount": fmt(p.amount_cents), "method": p.method, "kind": p.kind,
             "reference": p.reference, "encounter": p.encounter_id, "claim": p.claim_id,
-            "status": p.status, "created_by": p.created_by, "created_at": p.created_at}
+            "status": p.status, "reversed_reason": p.reversed_reason, "reversed_by": p.reversed_by,
+            "reversed_at": p.reversed_at, "created_by": p.created_by, "created_at": p.created_at}
 
 
 @app.command("add")

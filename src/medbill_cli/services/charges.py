@@ -579,11 +579,9 @@ def void_charge(*, session: Session, user: str, charge_id: int, reason: str) -> 
     Returns:
         The voided charge.
     """
-    why = (reason or "").strip()
-    if not why:
-        raise InputError("A void needs a reason", "Give --reason TEXT")
-    if len(why) > 200:
-        raise InputError("The reason is longer than 200 characters")
+    from medbill_cli.validate import reason as clean_reason
+
+    why = clean_reason(reason, needed_for="A void", max_len=200)
     c = get_charge(session=session, charge_id=charge_id)
     if c.status == "void":
         raise InputError(f"Charge {charge_id} is already void ({c.void_reason})")

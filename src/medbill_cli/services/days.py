@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
+from medbill_cli import validate as v
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import InputError
 
@@ -76,17 +77,6 @@ def ensure_open(*, session: Session | Connection, date: dt.date, what: str = "ch
         )
 
 
-def clean_reason(reason: str | None, *, needed_for: str) -> str:
-    r = (reason or "").strip()
-    if not r:
-        raise InputError(f"{needed_for} needs a reason", "Give --reason TEXT")
-    if any(ord(c) < 32 or ord(c) == 127 for c in r):
-        raise InputError("The reason contains a control character", "Remove it")
-    if len(r) > REASON_MAX:
-        raise InputError(f"The reason is longer than {REASON_MAX} characters", "Shorten it")
-    return r
-
-
 def close_day(
     *, session: Session, user: str, result: Reconciliation, force: bool = False,
     reason: str | None = None,
@@ -115,9 +105,9 @@ def close_day(
             f"Reopen it first with medbill day reopen {date.isoformat()} --reason TEXT",
         )
     if force:
-        why = clean_reason(reason, needed_for="Closing with --force")
+        why = v.reason(reason, max_len=REASON_MAX, needed_for="Closing with --force")
     else:
-        why = clean_reason(reason, needed_for="Closing") if reason is not None else None
+        why = v.reason(reason, max_len=REASON_MAX, needed_for="Closing") if reason is not None else None
     if not result.balanced and not force:
         n = len(result.discrepancies)
         raise InputError(
@@ -149,7 +139,7 @@ def reopen_day(*, session: Session, user: str, date: dt.date, reason: str | None
     """
     from medbill_cli.services import audit
 
-    why = clean_reason(reason, needed_for="Reopening a day")
+    why = v.reason(reason, max_len=REASON_MAX, needed_for="Reopening a day")
     lock_days(session)
     row = closing(session=session, date=date)
     if row is None:

@@ -177,10 +177,7 @@ def reverse_payment(*, session: Session, user: str, payment_id: int, reason: str
     """
     from medbill_cli.db.models._base import utcnow
 
-    why = (reason or "").strip()
-    if not why:
-        raise InputError("A reversal needs a reason", "Give --reason TEXT")
-    why = v.text(why, field="Reason", max_len=200)
+    why = v.reason(reason, needed_for="A reversal", max_len=200)
     pay = get_payment(session=session, payment_id=payment_id).payment
     if pay.status == "reversed":
         raise InputError(f"Payment {payment_id} is already reversed ({pay.reversed_reason})")
