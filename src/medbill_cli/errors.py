@@ -61,3 +61,8 @@ class RowError(InputError):
     def __init__(self, message: str, rows: list[tuple[int, str]], hint: str | None = None) -> None:
         super().__init__(message, hint)
         self.rows = rows
+
+    @classmethod
+    def nothing_imported(cls, rows: list[tuple[int, str]], hint: str = "Fix them and import again") -> RowError:
+        """The refusal of an all-or-nothing import, worded the same for every file."""
+        return cls(f"{len(rows)} bad row(s); nothing was imported", rows, hint)

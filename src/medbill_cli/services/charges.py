@@ -507,7 +507,7 @@ def import_charges(
         if progress:
             progress(1)
     if bad:
-        raise RowError(f"{len(bad)} bad row(s); nothing was imported", bad, "Fix them and import again")
+        raise RowError.nothing_imported(bad)
     entry.write()
     return [_result(entry, pl) for pl in plans]
 

@@ -163,7 +163,7 @@ def import_encounters(
         if progress:
             progress(1)
     if bad:
-        raise RowError(f"{len(bad)} bad row(s); nothing was imported", bad, "Fix them and import again")
+        raise RowError.nothing_imported(bad)
     return results
 
 

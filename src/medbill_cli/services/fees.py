@@ -121,7 +121,7 @@ def import_fees(
         if progress:
             progress(1)
     if bad:
-        raise RowError(f"{len(bad)} bad row(s); nothing was imported", bad, "Fix them and import again")
+        raise RowError.nothing_imported(bad)
     return [set_fee(session=session, user=user, code=c, amount=Decimal(cents) / 100, modifier=m,
                     effective=eff) for _, c, m, cents, eff in good]
 

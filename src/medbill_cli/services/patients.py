@@ -497,10 +497,7 @@ def import_patients(
     if result.bad and not skip_bad:
         from medbill_cli.errors import RowError
 
-        raise RowError(
-            f"{len(result.bad)} bad row(s); nothing was imported", result.bad,
-            "Fix them, or use --skip-bad to import the good rows",
-        )
+        raise RowError.nothing_imported(result.bad, "Fix them, or use --skip-bad to import the good rows")
     for start in range(0, len(good), 1000):
         chunk = good[start:start + 1000]
         patients = [Patient(**g.patient) for g in chunk]
