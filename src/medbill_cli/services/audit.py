@@ -46,15 +46,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(obj: Any) -> dict[str, Any] | None:
-    """The column values of a row (a model, a Core row or a mapping) as JSON-ready data."""
+    """The column values of a row (a model or a Core row) as JSON-ready data."""
     if obj is None:
         return None
-    if hasattr(obj, "model_dump"):
-        data = obj.model_dump()
-    elif hasattr(obj, "_mapping"):
-        data = dict(obj._mapping)
-    else:
-        data = dict(obj)
+    data = obj.model_dump() if hasattr(obj, "model_dump") else dict(obj._mapping)
     return {k: _jsonable(v) for k, v in data.items()}
 
 
