@@ -99,7 +99,7 @@ def _claim() -> Table:
         Column('provider_id', Integer()),
         Column('facility_id', Integer()),
         Column('pos', String(2), nullable=False, default='11'),
-        Column('status', String(10), nullable=False, default='draft'),
+        Column('status', String(16), nullable=False, default='draft'),
         Column('frequency', String(1), nullable=False, default='1'),
         Column('original_claim_id', Integer()),
         Column('payer_claim_number', String(50)),
