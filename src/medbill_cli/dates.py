@@ -44,3 +44,14 @@ def age_on(dob: dt.date, on: dt.date) -> int:
     if (on.month, on.day) < (dob.month, dob.day):
         years -= 1
     return years
+
+
+def in_force(effective: dt.date | None, end: dt.date | None, on: dt.date) -> bool:
+    """Whether a dated row (a code, fee, coverage or edit) applies on ``on``.
+
+    The one rule for every table with effective and end dates: both ends are inclusive, and a
+    missing end means open. A missing effective date means "since always" (a coverage with no
+    effective date covers any date of service until it is ended). ``db.query.in_force_sql`` is
+    its SQL twin.
+    """
+    return (effective is None or effective <= on) and (end is None or on <= end)
