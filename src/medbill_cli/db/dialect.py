@@ -1,0 +1,108 @@
+"""What differs between SQLite and PostgreSQL, in one place.
+
+Services never ask which database they are on: they call these. SQLite serializes writers
+(every write command starts with ``BEGIN IMMEDIATE``), so its row and advisory locks are no-ops;
+PostgreSQL needs real ones when two billers work at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, Table, func, insert, select, text
+
+from medbill_cli.db.query import chunks
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+# Rows per executemany for bulk inserts.
+BULK = 5000
+
+
+def name(executor: Any) -> str:
+    """``sqlite`` or ``postgresql`` for a Session, Connection or Engine."""
+    bind = executor.get_bind() if hasattr(executor, "get_bind") else executor
+    return str(bind.dialect.name)
+
+
+def is_postgresql(executor: Any) -> bool:
+    return name(executor) == "postgresql"
+
+
+def for_update(executor: Any, query: SelectT) -> SelectT:
+    """Lock the selected rows until commit where the database has row locks."""
+    return query.with_for_update() if is_postgresql(executor) else query
+
+
+def advisory_lock(executor: Any, key: int) -> None:
+    """Hold a transaction-scoped lock on ``key`` (a no-op on SQLite, whose writers queue)."""
+    if is_postgresql(executor):
+        executor.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def insert_ignore(executor: Any, table: Table, values: dict[str, Any],
+                  index: Sequence[str]) -> None:
+    """Insert a row unless one with the same ``index`` columns exists (no error, no race)."""
+    if is_postgresql(executor):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
+    executor.execute(stmt.values(**values).on_conflict_do_nothing(index_elements=list(index)))
+
+
+def insert_many(executor: Any, table: Table, rows: list[dict[str, Any]], *,
+                ids: bool = False) -> list[int]:
+    """Insert ``rows`` in batches; with ``ids``, return their new ids in order.
+
+    SQLite (one writer at a time) numbers the rows itself from the table's current maximum;
+    PostgreSQL returns them with ``RETURNING`` in parameter order.
+    """
+    if not rows:
+        return []
+    if not ids:
+        for part in chunks(rows, BULK):
+            executor.execute(insert(table), list(part))
+        return []
+    if not is_postgresql(executor):
+        top = executor.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+        start = int(top) + 1
+        out = list(range(start, start + len(rows)))
+        for i, r in zip(out, rows, strict=True):
+            r["id"] = i
+        for part in chunks(rows, BULK):
+            executor.execute(insert(table), list(part))
+        return out
+    got: list[int] = []
+    for part in chunks(rows, BULK):
+        res = executor.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                               list(part))
+        got.extend(int(r[0]) for r in res)
+    return got
+
+
+def copy_rows(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Bulk-load rows: COPY on PostgreSQL (several times faster than INSERT for 100,000 rows
+    with a full-text index), executemany elsewhere. ``connection`` is a SQLAlchemy Connection."""
+    if not rows:
+        return
+    if not is_postgresql(connection):
+        connection.execute(insert(table), rows)
+        return
+    cols = list(rows[0].keys())
+    raw = connection.connection.driver_connection
+    collist = ", ".join(f'"{c}"' for c in cols)
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({collist}) FROM STDIN') as cp:
+        for r in rows:
+            cp.write_row([r[c] for c in cols])
+
+
+def analyze(executor: Any, *tables: str) -> None:
+    """Give PostgreSQL's planner fresh statistics after a bulk load (SQLite: nothing to do)."""
+    if is_postgresql(executor):
+        for t in tables:
+            executor.execute(text(f"ANALYZE {t}"))
