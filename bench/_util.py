@@ -27,7 +27,9 @@ def compile_package() -> None:
 compile_package()
 
 
-def medbill(args: list[str], env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def medbill(
+    args: list[str], env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **(env or {})}
     return subprocess.run([PY, "-m", "medbill_cli", *args], env=full, text=True,
                           capture_output=True, check=check)

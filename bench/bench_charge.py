@@ -25,9 +25,31 @@ def setup(env: dict[str, str]) -> None:
     from charge_support import insert_codes
 
     insert_codes(env["MEDBILL_DB"])
-    medbill(["practice", "set", "--name", "Bench Clinic", "--npi", "1234567893", "--tin", "12-3456789",
-             "--address", "1 Main St", "--city", "Albany", "--state", "NY", "--zip", "12207-1234"], env)
-    medbill(["provider", "add", "--npi", "1987654328", "--first-name", "Ana", "--last-name", "Ruiz"], env)
+    medbill(
+        [
+            "practice",
+            "set",
+            "--name",
+            "Bench Clinic",
+            "--npi",
+            "1234567893",
+            "--tin",
+            "12-3456789",
+            "--address",
+            "1 Main St",
+            "--city",
+            "Albany",
+            "--state",
+            "NY",
+            "--zip",
+            "12207-1234",
+        ],
+        env,
+    )
+    medbill(
+        ["provider", "add", "--npi", "1987654328", "--first-name", "Ana", "--last-name", "Ruiz"],
+        env,
+    )
     medbill(["payer", "add", "--name", "Acme", "--payer-id", "ACME1"], env)
     d = Path(env["MEDBILL_DB"]).parent if "://" not in env["MEDBILL_DB"] else Path("/tmp")
     pats = d / "patients.csv"
@@ -75,7 +97,9 @@ def main() -> int:
         f.write("patient,date,code,dx,units\n")
         for i in range(10_000):
             day = start + dt.timedelta(days=i % 50)
-            f.write(f"P{1 + i % 200:06d},{day.isoformat()},{codes[i % 3]},{dxs[i % 4]},{1 + (i % 2)}\n")
+            f.write(
+                f"P{1 + i % 200:06d},{day.isoformat()},{codes[i % 3]},{dxs[i % 4]},{1 + (i % 2)}\n"
+            )
     t = time.perf_counter()
     r = medbill(["charge", "import", str(csv)], env, check=False)
     elapsed = time.perf_counter() - t

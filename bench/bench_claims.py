@@ -37,19 +37,71 @@ def populate(env: dict[str, str], claims: int) -> None:
         Provider,
     )
 
-    medbill(["practice", "set", "--name", "Bench Family Medicine", "--npi", "1234567893", "--tin", "12-3456789",
-             "--address", "100 Main St", "--city", "Albany", "--state", "NY", "--zip", "12207-1234",
-             "--taxonomy", "207Q00000X", "--phone", "518-555-0100", "--submitter-id", "BENCHSUB", "--receiver-id", "CLEARHOUSE"], env)
-    medbill(["provider", "add", "--npi", "1987654328", "--first-name", "Ana", "--last-name", "Ruiz"], env)
+    medbill(
+        [
+            "practice",
+            "set",
+            "--name",
+            "Bench Family Medicine",
+            "--npi",
+            "1234567893",
+            "--tin",
+            "12-3456789",
+            "--address",
+            "100 Main St",
+            "--city",
+            "Albany",
+            "--state",
+            "NY",
+            "--zip",
+            "12207-1234",
+            "--taxonomy",
+            "207Q00000X",
+            "--phone",
+            "518-555-0100",
+            "--submitter-id",
+            "BENCHSUB",
+            "--receiver-id",
+            "CLEARHOUSE",
+        ],
+        env,
+    )
+    medbill(
+        ["provider", "add", "--npi", "1987654328", "--first-name", "Ana", "--last-name", "Ruiz"],
+        env,
+    )
     medbill(["payer", "add", "--name", "Acme Health", "--payer-id", "ACME1"], env)
-    medbill(["payer", "add", "--name", "Beacon Medicare", "--payer-id", "BCN02", "--filing-indicator", "MB"], env)
+    medbill(
+        [
+            "payer",
+            "add",
+            "--name",
+            "Beacon Medicare",
+            "--payer-id",
+            "BCN02",
+            "--filing-indicator",
+            "MB",
+        ],
+        env,
+    )
     eng = make_engine(env["MEDBILL_DB"])
     dos = dt.date.today() - dt.timedelta(days=5)
     with Session(eng) as s:
         prov = s.query(Provider).one()
-        pats = [Patient(account=f"B{i:06d}", first_name=f"First{i}", last_name=f"Last{i}",
-                        dob=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28), sex="MF"[i % 2],
-                        address=f"{i} Main St", city="Albany", state="NY", zip="12207") for i in range(claims)]
+        pats = [
+            Patient(
+                account=f"B{i:06d}",
+                first_name=f"First{i}",
+                last_name=f"Last{i}",
+                dob=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
+                sex="MF"[i % 2],
+                address=f"{i} Main St",
+                city="Albany",
+                state="NY",
+                zip="12207",
+            )
+            for i in range(claims)
+        ]
         s.add_all(pats)
         s.flush()
         s.add_all([Coverage(patient_id=p.id, payer_id=1 + i % 2, member_id=f"M{i:08d}",
@@ -58,24 +110,43 @@ def populate(env: dict[str, str], claims: int) -> None:
                             subscriber_last_name=None if i % 4 else p.last_name,
                             subscriber_dob=None if i % 4 else dt.date(1960, 1, 1),
                             subscriber_sex=None if i % 4 else "F") for i, p in enumerate(pats)])
-        encs = [Encounter(patient_id=p.id, date_of_service=dos, provider_id=prov.id, source="charge") for p in pats]
+        encs = [
+            Encounter(patient_id=p.id, date_of_service=dos, provider_id=prov.id, source="charge")
+            for p in pats
+        ]
         s.add_all(encs)
         s.flush()
         dx, charges = [], []
         for e in encs:
             dx += [EncounterDiagnosis(encounter_id=e.id, seq=1, code="I10"),
                    EncounterDiagnosis(encounter_id=e.id, seq=2, code="E11.9")]
-            for code, fee, ptr in (("99213", 12500, "1 2"), ("36415", 1500, "1"), ("83036", 3000, "2")):
-                charges.append(Charge(encounter_id=e.id, patient_id=e.patient_id, date_of_service=dos, code=code,
-                                      units=1, fee_cents=fee, amount_cents=fee, dx_pointers=ptr,
-                                      provider_id=prov.id))
+            for code, fee, ptr in (
+                ("99213", 12500, "1 2"),
+                ("36415", 1500, "1"),
+                ("83036", 3000, "2"),
+            ):
+                charges.append(
+                    Charge(
+                        encounter_id=e.id,
+                        patient_id=e.patient_id,
+                        date_of_service=dos,
+                        code=code,
+                        units=1,
+                        fee_cents=fee,
+                        amount_cents=fee,
+                        dx_pointers=ptr,
+                        provider_id=prov.id,
+                    )
+                )
         s.add_all(dx)
         s.add_all(charges)
         s.commit()
     eng.dispose()
 
 
-def timed(args: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
+def timed(
+    args: list[str], env: dict[str, str]
+) -> tuple[float, float, subprocess.CompletedProcess[bytes]]:
     """Wall seconds and peak RSS (MB) of one cold process."""
     t = time.perf_counter()
     pid = os.fork()
@@ -100,8 +171,11 @@ def main() -> int:
     total = 0.0
     devnull = os.open(os.devnull, os.O_WRONLY)
     saved = os.dup(1), os.dup(2)
-    for name, args in (("claim generate", ["claim", "generate"]), ("claim scrub", ["claim", "scrub"]),
-                       ("claim export", ["claim", "export", "--format", "x12", "--output", str(out)])):
+    for name, args in (
+        ("claim generate", ["claim", "generate"]),
+        ("claim scrub", ["claim", "scrub"]),
+        ("claim export", ["claim", "export", "--format", "x12", "--output", str(out)]),
+    ):
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         try:
@@ -113,7 +187,9 @@ def main() -> int:
         print(f"      {name}: {wall:.2f} s, peak {rss:.0f} MB, exit {cp.returncode}")
         ok &= cp.returncode == 0
         ok &= report(f"{name} peak memory", rss, 400.0, "MB")
-    ok &= report(f"generate + scrub + export of {a.claims:,} claims ({a.claims * 3:,} lines)", total, 30.0)
+    ok &= report(
+        f"generate + scrub + export of {a.claims:,} claims ({a.claims * 3:,} lines)", total, 30.0
+    )
     size = out.stat().st_size if out.exists() else 0
     print(f"      837P file: {size / 1e6:.1f} MB")
     if a.check:

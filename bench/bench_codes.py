@@ -30,7 +30,8 @@ QUERIES = [
 
 QUERY_TIMER = """
 import sys, time
-from medbill_cli.codesets.search import open_readonly, search_codes
+from medbill_cli.codesets.search import search_codes
+from medbill_cli.db.readonly import open_readonly
 with open_readonly(sys.argv[1]) as db:
     t = time.perf_counter()
     search_codes(session=db, query=sys.argv[2], limit=20)
@@ -64,7 +65,9 @@ def bench_target(label: str, env: dict[str, str], init_runs: int, fresh: callabl
     for q in QUERIES:
         ok &= report(f"[{label}] codes search {q!r}: whole command", cold(
             ["codes", "search", q, "--format", "json"], env, runs=7), 0.250)
-        ok &= report(f"[{label}] codes search {q!r}: query only", query_time(env["MEDBILL_DB"], q), 0.020)
+        ok &= report(
+            f"[{label}] codes search {q!r}: query only", query_time(env["MEDBILL_DB"], q), 0.020
+        )
     return ok
 
 

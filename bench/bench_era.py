@@ -32,8 +32,11 @@ def build_835(env: dict[str, str]) -> str:
     lines: dict[int, list[Charge]] = {}
     with Session(eng) as s:
         claims = list(s.exec(select(Claim).order_by(col(Claim.id))))
-        for cl_line, ch in s.exec(select(ClaimLine, Charge).join(Charge, col(Charge.id) == ClaimLine.charge_id)
-                                  .order_by(col(ClaimLine.claim_id), col(ClaimLine.line_number))):
+        for cl_line, ch in s.exec(
+            select(ClaimLine, Charge)
+            .join(Charge, col(Charge.id) == ClaimLine.charge_id)
+            .order_by(col(ClaimLine.claim_id), col(ClaimLine.line_number))
+        ):
             lines.setdefault(cl_line.claim_id, []).append(ch)
     eng.dispose()
 
@@ -49,7 +52,10 @@ def build_835(env: dict[str, str]) -> str:
         paid_c = pr_c = 0
         for j, ch in enumerate(chs):
             a = ch.amount_cents
-            svc += [f"SVC*HC:{ch.code}*{amt(a)}*{{paid}}**1", f"DTM*472*{ch.date_of_service:%Y%m%d}"]
+            svc += [
+                f"SVC*HC:{ch.code}*{amt(a)}*{{paid}}**1",
+                f"DTM*472*{ch.date_of_service:%Y%m%d}",
+            ]
             if denied or (j == 2 and i % 10 == 0):
                 svc[-2] = svc[-2].format(paid="0")
                 svc += [f"CAS*CO*{'50' if denied else '16'}*{amt(a)}", "LQ*HE*N115"]
@@ -63,16 +69,34 @@ def build_835(env: dict[str, str]) -> str:
                 svc[-2] = svc[-2].format(paid=amt(a))
                 paid_c += a
         total += paid_c
-        body.append(f"CLP*{cl.pcn}*{'4' if denied else '1'}*{amt(cl.total_cents)}*{amt(paid_c)}*{amt(pr_c)}*12*P{i:09d}*11*1")
+        body.append(
+            f"CLP*{cl.pcn}*{'4' if denied else '1'}*{amt(cl.total_cents)}*{amt(paid_c)}"
+            f"*{amt(pr_c)}*12*P{i:09d}*11*1"
+        )
         body.append(f"NM1*QC*1*LAST*FIRST****MI*M{i:08d}")
         body += svc
-    head = [f"BPR*I*{amt(total)}*C*CHK************20240105", "TRN*1*BENCH0001*1512345678", "DTM*405*20240104",
-            "N1*PR*ACME HEALTH", "N3*1 PAYER WAY", "N4*HARTFORD*CT*06101", "PER*BL*EDI*TE*8005551212",
-            "N1*PE*BENCH FAMILY MEDICINE*XX*1234567893", "LX*1"]
+    head = [
+        f"BPR*I*{amt(total)}*C*CHK************20240105",
+        "TRN*1*BENCH0001*1512345678",
+        "DTM*405*20240104",
+        "N1*PR*ACME HEALTH",
+        "N3*1 PAYER WAY",
+        "N4*HARTFORD*CT*06101",
+        "PER*BL*EDI*TE*8005551212",
+        "N1*PE*BENCH FAMILY MEDICINE*XX*1234567893",
+        "LX*1",
+    ]
     st = [*head, *body]
-    segs = ["ISA*00*          *00*          *ZZ*ACMEPAYER      *ZZ*BENCH          *240105*1200*^*00501*000000001*0*P*:",
-            "GS*HP*ACMEPAYER*BENCH*20240105*1200*1*X*005010X221A1", "ST*835*0001", *st,
-            f"SE*{len(st) + 2}*0001", "GE*1*1", "IEA*1*000000001"]
+    segs = [
+        "ISA*00*          *00*          *ZZ*ACMEPAYER      *ZZ*BENCH          "
+        "*240105*1200*^*00501*000000001*0*P*:",
+        "GS*HP*ACMEPAYER*BENCH*20240105*1200*1*X*005010X221A1",
+        "ST*835*0001",
+        *st,
+        f"SE*{len(st) + 2}*0001",
+        "GE*1*1",
+        "IEA*1*000000001",
+    ]
     return "~\n".join(segs) + "~\n"
 
 

@@ -51,17 +51,38 @@ def populate(url: str, encounters: int) -> int:
             planted += (source == "charge") or (i % 400 == 3 and i % 300 != 5)
             if i % 300 != 5:  # missing charges
                 for amount in (12500, 2500):
-                    charges.append({"encounter_id": i, "patient_id": i, "date_of_service": DAY,
-                                    "code": "99213", "modifiers": "", "units": 1, "fee_cents": amount,
-                                    "amount_cents": amount, "dx_pointers": "1", "pos": "11",
-                                    "status": "unbilled", "created_at": now})
+                    charges.append(
+                        {
+                            "encounter_id": i,
+                            "patient_id": i,
+                            "date_of_service": DAY,
+                            "code": "99213",
+                            "modifiers": "",
+                            "units": 1,
+                            "fee_cents": amount,
+                            "amount_cents": amount,
+                            "dx_pointers": "1",
+                            "pos": "11",
+                            "status": "unbilled",
+                            "created_at": now,
+                        }
+                    )
             else:
                 planted += source == "form"
             if collected and source == "form" and i % 250 != 9:  # unposted copays
-                pays.append({"patient_id": i, "encounter_id": i, "date": DAY, "amount_cents": collected,
-                             "method": ("cash", "check", "card")[i % 3], "kind": "copay",
-                             "reference": "1001" if i % 3 == 1 else None, "status": "posted",
-                             "created_at": now})
+                pays.append(
+                    {
+                        "patient_id": i,
+                        "encounter_id": i,
+                        "date": DAY,
+                        "amount_cents": collected,
+                        "method": ("cash", "check", "card")[i % 3],
+                        "kind": "copay",
+                        "reference": "1001" if i % 3 == 1 else None,
+                        "status": "posted",
+                        "created_at": now,
+                    }
+                )
             elif collected and source == "form":
                 planted += 1
         c.execute(insert(Encounter), encs)
@@ -71,13 +92,17 @@ def populate(url: str, encounters: int) -> int:
         with eng.begin() as c:
             for table in ("patient", "encounter", "charge", "payment"):
                 c.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT max(id) FROM {table}))"
+                )
             c.exec_driver_sql("ANALYZE")
     eng.dispose()
     return planted
 
 
-def run(args: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+def run(
+    args: list[str], env: dict[str, str]
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     """Wall seconds, CPU seconds (user + system) and the result of one cold process."""
     import os
     import resource
@@ -92,7 +117,9 @@ def run(args: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.
     return wall, cpu, p
 
 
-def median_run(args: list[str], env: dict[str, str], runs: int = 5) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+def median_run(
+    args: list[str], env: dict[str, str], runs: int = 5
+) -> tuple[float, float, subprocess.CompletedProcess[str]]:
     walls, cpus = [], []
     for _ in range(runs):
         wall, cpu, p = run(args, env)
@@ -122,7 +149,9 @@ def main() -> int:
     planted = populate(env["MEDBILL_DB"], a.encounters)
     args = ["reconcile", "--date", DAY.isoformat(), "--format", "json"]
     # The floor: the same command on a day with nothing (interpreter, imports, connection).
-    floor_wall, floor_cpu, _ = median_run(["reconcile", "--date", "2000-01-03", "--format", "json"], env)
+    floor_wall, floor_cpu, _ = median_run(
+        ["reconcile", "--date", "2000-01-03", "--format", "json"], env
+    )
     wall, cpu, p = median_run(args, env)
     data = json.loads(p.stdout)
     assert p.returncode == 1 and data["encounters"] == a.encounters, (p.returncode, p.stderr[-500:])

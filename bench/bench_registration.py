@@ -34,8 +34,12 @@ def main() -> int:
     times = []
     for _ in range(9):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "medbill_cli", *add_args()], env={**os.environ, **env},
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "medbill_cli", *add_args()],
+            env={**os.environ, **env},
+            check=True,
+            capture_output=True,
+        )
         times.append(time.perf_counter() - t)
     ok &= report("patient add, cold process (median)", statistics.median(times), 0.7)
 
@@ -43,7 +47,10 @@ def main() -> int:
     with csv.open("w") as f:
         f.write("first_name,last_name,dob,sex,city,state,zip\n")
         for i in range(10_000):
-            f.write(f"First{i},Last{i},19{50 + i % 50}-0{1 + i % 9}-1{i % 9},{'MF'[i % 2]},Albany,NY,12207\n")
+            f.write(
+                f"First{i},Last{i},19{50 + i % 50}-0{1 + i % 9}-1{i % 9},{'MF'[i % 2]},"
+                "Albany,NY,12207\n"
+            )
     t = time.perf_counter()
     medbill(["patient", "import", str(csv)], env)
     ok &= report("patient import 10,000 rows", time.perf_counter() - t, 10.0)

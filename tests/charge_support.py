@@ -51,7 +51,15 @@ def insert_codes(url: str) -> None:
                 s.add(Code(system=system, code=code, short_description=desc, long_description=desc,
                            billable=billable, parent=parent, version="test"))
             system, code, desc, term = RETIRED
-            s.add(Code(system=system, code=code, long_description=desc, termination=term, version="test"))
+            s.add(
+                Code(
+                    system=system,
+                    code=code,
+                    long_description=desc,
+                    termination=term,
+                    version="test",
+                )
+            )
             s.add(MueEdit(code="99213", mue=1, mai=2, version="test"))
             s.add(MueEdit(code="36415", mue=2, mai=2, version="test"))
             s.commit()
@@ -64,10 +72,37 @@ def build_charge_db(url: str) -> None:
     insert_codes(url)
     cli = Cli(Db("postgresql" if "://" in url else "sqlite", url))
     setup_practice(cli)
-    cli.ok("patient", "add", "--first-name", "Jane", "--last-name", "Doe", "--dob", "1980-04-02", "--sex", "F")
+    cli.ok(
+        "patient",
+        "add",
+        "--first-name",
+        "Jane",
+        "--last-name",
+        "Doe",
+        "--dob",
+        "1980-04-02",
+        "--sex",
+        "F",
+    )
     cli.ok("coverage", "add", "P000001", "--payer", "ACME1", "--member-id", "XJ123456789")
-    cli.ok("patient", "add", "--first-name", "Sam", "--last-name", "Poe", "--dob", "2000-01-01", "--sex", "M")
-    for code, amount in (("99213", "75.00"), ("99214", "110.00"), ("36415", "12.00"), ("J1100", "0.50")):
+    cli.ok(
+        "patient",
+        "add",
+        "--first-name",
+        "Sam",
+        "--last-name",
+        "Poe",
+        "--dob",
+        "2000-01-01",
+        "--sex",
+        "M",
+    )
+    for code, amount in (
+        ("99213", "75.00"),
+        ("99214", "110.00"),
+        ("36415", "12.00"),
+        ("J1100", "0.50"),
+    ):
         cli.ok("fee", "set", code, amount)
 
 
@@ -75,13 +110,17 @@ register_template("charges", build_charge_db)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def charging(request: pytest.FixtureRequest, tmp_path: Path, pg_templates: _PgTemplates | None) -> Cli:
+def charging(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_templates: _PgTemplates | None
+) -> Cli:
     """A Cli on a database with a few codes, the practice, patients P000001/P000002 and fees."""
     return Cli(make_db(request, request.param, "charges", tmp_path, pg_templates))
 
 
 @pytest.fixture
-def charging_sqlite(request: pytest.FixtureRequest, tmp_path: Path, pg_templates: _PgTemplates | None) -> Cli:
+def charging_sqlite(
+    request: pytest.FixtureRequest, tmp_path: Path, pg_templates: _PgTemplates | None
+) -> Cli:
     return Cli(make_db(request, "sqlite", "charges", tmp_path, pg_templates))
 
 

@@ -218,7 +218,9 @@ class Cli:
     db: Db
     user: str = "tester"
 
-    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+    def __call__(
+        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         from medbill_cli.cli.app import app
 
         runner = CliRunner()
@@ -230,14 +232,18 @@ class Cli:
 
     def ok(self, *args: str, input: str | None = None) -> Result:
         r = self(*args, input=input)
-        assert r.exit_code == 0, f"exit {r.exit_code}\nstdout: {r.stdout}\nstderr: {r.stderr}\n{r.exception!r}"
+        assert r.exit_code == 0, (
+            f"exit {r.exit_code}\nstdout: {r.stdout}\nstderr: {r.stderr}\n{r.exception!r}"
+        )
         return r
 
     def fails(self, code: int, *args: str) -> Result:
         """Run a command that must be refused with ``code``, change nothing, print one line."""
         before = self.db.counts()
         r = self(*args)
-        assert r.exit_code == code, f"exit {r.exit_code}\nstdout: {r.stdout}\nstderr: {r.stderr}\n{r.exception!r}"
+        assert r.exit_code == code, (
+            f"exit {r.exit_code}\nstdout: {r.stdout}\nstderr: {r.stderr}\n{r.exception!r}"
+        )
         assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
         assert "Traceback" not in r.output
         if code == 3:
@@ -271,7 +277,16 @@ def setup_practice(cli: Cli) -> None:
     cli.ok("provider", "add", "--npi", NPI_PROVIDER, "--first-name", "Ana", "--last-name", "Ruiz",
            "--credential", "MD", "--taxonomy", "207Q00000X")
     cli.ok("payer", "add", "--name", "Acme Health", "--payer-id", "ACME1")
-    cli.ok("payer", "add", "--name", "Beacon Medicare", "--payer-id", "BCN02", "--filing-indicator", "MB")
+    cli.ok(
+        "payer",
+        "add",
+        "--name",
+        "Beacon Medicare",
+        "--payer-id",
+        "BCN02",
+        "--filing-indicator",
+        "MB",
+    )
 
 
 @pytest.fixture

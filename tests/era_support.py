@@ -76,12 +76,18 @@ def build_835(
 ) -> str:
     plb = plb or []
     paid = sum((Decimal(c.paid) for c in claims), Decimal(0))
-    bpr = Decimal(total) if total is not None else paid - sum((Decimal(p.amount) for p in plb), Decimal(0))
+    bpr = (
+        Decimal(total)
+        if total is not None
+        else paid - sum((Decimal(p.amount) for p in plb), Decimal(0))
+    )
     body: list[str] = []
     if bpr == 0:
         body.append(f"BPR*H*0*C*NON************{payment_date}")
     else:
-        body.append(f"BPR*I*{amt(abs(bpr))}*{'C' if bpr > 0 else 'D'}*CHK************{payment_date}")
+        body.append(
+            f"BPR*I*{amt(abs(bpr))}*{'C' if bpr > 0 else 'D'}*CHK************{payment_date}"
+        )
     body += [f"TRN*1*{trace}*{payer_tin}", "DTM*405*20240104", f"N1*PR*{payer_name}",
              "N3*1 PAYER WAY", "N4*HARTFORD*CT*06101", "PER*BL*EDI SUPPORT*TE*8005551212",
              f"N1*PE*MAIN STREET FAMILY MEDICINE*XX*{payee_npi}"]
@@ -91,7 +97,10 @@ def build_835(
         pr = c.patient_resp
         if pr is None:
             tot = sum((Decimal(a) for g, _, a in c.adjustments if g == "PR"), Decimal(0))
-            tot += sum((Decimal(a) for ln in c.lines for g, _, a in ln.adjustments if g == "PR"), Decimal(0))
+            tot += sum(
+                (Decimal(a) for ln in c.lines for g, _, a in ln.adjustments if g == "PR"),
+                Decimal(0),
+            )
             pr = str(tot)
         body.append(f"CLP*{c.pcn}*{c.status}*{amt(c.charge)}*{amt(c.paid)}*{amt(pr)}*12*{c.payer_claim_number}*11*1")
         body += _cas(c.adjustments)
@@ -115,9 +124,14 @@ def build_835(
         body.append("*".join(parts))
     st = f"{control:04d}"
     segs = [
-        f"ISA*00*          *00*          *ZZ*ACMEPAYER      *ZZ*MAINSTREET     *240105*1200*^*00501*{control:09d}*0*P*:",
+        "ISA*00*          *00*          *ZZ*ACMEPAYER      *ZZ*MAINSTREET     "
+        f"*240105*1200*^*00501*{control:09d}*0*P*:",
         f"GS*HP*ACMEPAYER*MAINSTREET*20240105*1200*{control}*X*005010X221A1",
-        f"ST*835*{st}", *body, f"SE*{len(body) + 2}*{st}", f"GE*1*{control}", f"IEA*1*{control:09d}",
+        f"ST*835*{st}",
+        *body,
+        f"SE*{len(body) + 2}*{st}",
+        f"GE*1*{control}",
+        f"IEA*1*{control:09d}",
     ]
     sep = "~\r\n" if crlf else "~\n"
     return sep.join(segs) + "~\n"

@@ -60,5 +60,7 @@ def test_audit_verify_detects_removed_last_row(practice: Cli) -> None:
 
 def test_audit_refused_write_leaves_no_entry(practice: Cli) -> None:
     n = practice.db.count("audit_log")
-    practice.fails(3, "provider", "add", "--npi", "1234567890", "--first-name", "A", "--last-name", "B")
+    practice.fails(
+        3, "provider", "add", "--npi", "1234567890", "--first-name", "A", "--last-name", "B"
+    )
     assert practice.db.count("audit_log") == n

@@ -78,31 +78,82 @@ def test_charge_add_json_prints_record(charging: Cli) -> None:
     assert isinstance(rec, dict) and rec["diagnoses"] == ["E11.9"] and rec["fee"] == "75.00"
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (("--code", "99999", "--dx", "I10"), "Unknown procedure code 99999"),
-    (("--code", "99201", "--dx", "I10"), "not valid on"),
-    (("--code", "99213", "--dx", "E11"), "E11 is a header, not billable"),
-    (("--code", "99213", "--dx", "Q99.9"), "Unknown diagnosis Q99.9"),
-    (("--code", "99213", "--dx", "not-a-code"), "is not an ICD-10-CM code"),
-    (("--code", "99213", "--dx", "I10", "-m", "ZZ"), "Unknown modifier ZZ"),
-    (("--code", "99213", "--dx", "I10", "-m", "25", "-m", "59", "-m", "LT", "-m", "RT", "-m", "76"), "at most 4"),
-    (("--code", "99213", "--dx", "I10", "-m", "25", "-m", "25"), "given twice"),
-    (("--code", "99213", "--dx", "I10", "--units", "0"), "outside 1-999"),
-    (("--code", "99213", "--dx", "I10", "--units", "1000"), "outside 1-999"),
-    (("--code", "99213", "--dx", "I10", "--fee", "1e3"), "is not an amount"),
-    (("--code", "99213", "--dx", "I10", "--fee", "-0"), "is not an amount"),
-    (("--code", "99213", "--dx", "I10", "--fee", "NaN"), "is not an amount"),
-    (("--code", "99213", "--dx", "I10", "--fee", "1.005"), "is not an amount"),
-    (("--code", "99213", "--dx", "I10", "--pos", "99"), "Unknown place of service 99"),
-    (("--code", "99213", "--dx", "I10", "--provider", "1111111112"), "No provider with NPI"),
-    (("--code", "99213", "--dx", "I10", "--encounter", "999"), "No encounter 999"),
-    (("--code", "99213", "--dx", "I10", "--dx", "E11.9", "--dx", "E11.65", "--dx", "Z00.00", "--dx", "J06.9"), "at most 4"),
-    (("--code", "99213", "--dx", "I10", "--dx", "I10"), "given twice"),
-    (("--code", "J1100", "--dx", "I10", "--ndc", "1234-5678-90"), "is not 11 digits"),
-    (("--code", "J1100", "--dx", "I10", "--ndc", "00009-0047-04"), "needs the NDC quantity"),
-    (("--code", "J1100", "--dx", "I10", "--ndc", "00009004704", "--ndc-quantity", "1", "--ndc-unit", "XX"), "not one of"),
-    (("--code", "J1100", "--dx", "I10", "--ndc-quantity", "1"), "needs the NDC"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--code", "99999", "--dx", "I10"), "Unknown procedure code 99999"),
+        (("--code", "99201", "--dx", "I10"), "not valid on"),
+        (("--code", "99213", "--dx", "E11"), "E11 is a header, not billable"),
+        (("--code", "99213", "--dx", "Q99.9"), "Unknown diagnosis Q99.9"),
+        (("--code", "99213", "--dx", "not-a-code"), "is not an ICD-10-CM code"),
+        (("--code", "99213", "--dx", "I10", "-m", "ZZ"), "Unknown modifier ZZ"),
+        (
+            (
+                "--code",
+                "99213",
+                "--dx",
+                "I10",
+                "-m",
+                "25",
+                "-m",
+                "59",
+                "-m",
+                "LT",
+                "-m",
+                "RT",
+                "-m",
+                "76",
+            ),
+            "at most 4",
+        ),
+        (("--code", "99213", "--dx", "I10", "-m", "25", "-m", "25"), "given twice"),
+        (("--code", "99213", "--dx", "I10", "--units", "0"), "outside 1-999"),
+        (("--code", "99213", "--dx", "I10", "--units", "1000"), "outside 1-999"),
+        (("--code", "99213", "--dx", "I10", "--fee", "1e3"), "is not an amount"),
+        (("--code", "99213", "--dx", "I10", "--fee", "-0"), "is not an amount"),
+        (("--code", "99213", "--dx", "I10", "--fee", "NaN"), "is not an amount"),
+        (("--code", "99213", "--dx", "I10", "--fee", "1.005"), "is not an amount"),
+        (("--code", "99213", "--dx", "I10", "--pos", "99"), "Unknown place of service 99"),
+        (("--code", "99213", "--dx", "I10", "--provider", "1111111112"), "No provider with NPI"),
+        (("--code", "99213", "--dx", "I10", "--encounter", "999"), "No encounter 999"),
+        (
+            (
+                "--code",
+                "99213",
+                "--dx",
+                "I10",
+                "--dx",
+                "E11.9",
+                "--dx",
+                "E11.65",
+                "--dx",
+                "Z00.00",
+                "--dx",
+                "J06.9",
+            ),
+            "at most 4",
+        ),
+        (("--code", "99213", "--dx", "I10", "--dx", "I10"), "given twice"),
+        (("--code", "J1100", "--dx", "I10", "--ndc", "1234-5678-90"), "is not 11 digits"),
+        (("--code", "J1100", "--dx", "I10", "--ndc", "00009-0047-04"), "needs the NDC quantity"),
+        (
+            (
+                "--code",
+                "J1100",
+                "--dx",
+                "I10",
+                "--ndc",
+                "00009004704",
+                "--ndc-quantity",
+                "1",
+                "--ndc-unit",
+                "XX",
+            ),
+            "not one of",
+        ),
+        (("--code", "J1100", "--dx", "I10", "--ndc-quantity", "1"), "needs the NDC"),
+    ],
+)
 def test_charge_add_refused(charging: Cli, args: tuple[str, ...], needle: str) -> None:
     r = charging.fails(3, *BASE, *args)
     assert needle in r.stderr, r.stderr
@@ -110,20 +161,72 @@ def test_charge_add_refused(charging: Cli, args: tuple[str, ...], needle: str) -
 
 def test_charge_add_refuses_future_date_unknown_patient_and_before_birth(charging: Cli) -> None:
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    r = charging.fails(3, "charge", "add", "--patient", "P000001", "--date", tomorrow, "--code", "99213", "--dx", "I10")
+    r = charging.fails(
+        3,
+        "charge",
+        "add",
+        "--patient",
+        "P000001",
+        "--date",
+        tomorrow,
+        "--code",
+        "99213",
+        "--dx",
+        "I10",
+    )
     assert "in the future" in r.stderr
-    r = charging.fails(3, "charge", "add", "--patient", "P009999", "--date", "today", "--code", "99213", "--dx", "I10")
+    r = charging.fails(
+        3,
+        "charge",
+        "add",
+        "--patient",
+        "P009999",
+        "--date",
+        "today",
+        "--code",
+        "99213",
+        "--dx",
+        "I10",
+    )
     assert "No patient with account P009999" in r.stderr
-    r = charging.fails(3, "charge", "add", "--patient", "P000001", "--date", "1980-04-01", "--code", "99213", "--dx", "I10")
+    r = charging.fails(
+        3,
+        "charge",
+        "add",
+        "--patient",
+        "P000001",
+        "--date",
+        "1980-04-01",
+        "--code",
+        "99213",
+        "--dx",
+        "I10",
+    )
     assert "before P000001's birth" in r.stderr and "Jane" not in r.stderr
-    r = charging.fails(3, "charge", "add", "--patient", "P000001", "--date", "2024-02-30", "--code", "99213", "--dx", "I10")
+    r = charging.fails(
+        3,
+        "charge",
+        "add",
+        "--patient",
+        "P000001",
+        "--date",
+        "2024-02-30",
+        "--code",
+        "99213",
+        "--dx",
+        "I10",
+    )
     assert "not a valid date" in r.stderr
 
 
 def test_charge_add_refuses_code_without_fee(charging: Cli) -> None:
     charging.db.execute("DELETE FROM fee WHERE code = '99214'")
     r = charging.fails(3, *BASE, "--code", "99214", "--dx", "I10")
-    assert "No fee for 99214" in r.stderr and "medbill fee set 99214" in r.stderr and "--fee" in r.stderr
+    assert (
+        "No fee for 99214" in r.stderr
+        and "medbill fee set 99214" in r.stderr
+        and "--fee" in r.stderr
+    )
 
 
 def test_charge_add_refuses_13th_diagnosis(charging: Cli) -> None:
@@ -133,7 +236,9 @@ def test_charge_add_refuses_13th_diagnosis(charging: Cli) -> None:
     assert charging.db.count("encounter_diagnosis") == 12
     r = charging.fails(3, *BASE, "--code", "36415", "--dx", "I10", "--dx", dx[12])
     assert "already has 12 diagnoses" in r.stderr and dx[12] in r.stderr
-    add(charging, "--code", "36415", "--dx", "I10", "--dx", dx[11])  # existing ones still point fine
+    add(
+        charging, "--code", "36415", "--dx", "I10", "--dx", dx[11]
+    )  # existing ones still point fine
     rows = charging.json("charge", "list")
     assert rows[-1]["pointers"] == [2, 12]  # type: ignore[index]
 
@@ -152,7 +257,9 @@ def test_charge_add_warns_duplicate_mue_and_self_pay(charging: Cli) -> None:
     assert "duplicate" not in r.stderr  # different modifiers: a different line
     r = charging.ok(*BASE, "--code", "36415", "--units", "3", "--dx", "I10")
     assert "3 units of 36415 exceed its MUE of 2" in r.stderr
-    r = charging.ok("charge", "add", "--patient", "P000002", "--date", "today", "--code", "99213", "--dx", "I10")
+    r = charging.ok(
+        "charge", "add", "--patient", "P000002", "--date", "today", "--code", "99213", "--dx", "I10"
+    )
     assert "P000002 has no active coverage" in r.stderr and "self-pay" in r.stderr
     assert r.stdout.strip().isdigit()
     assert charging.db.count("charge") == 5
@@ -172,8 +279,21 @@ def test_charge_add_uses_given_encounter_and_checks_it(charging: Cli) -> None:
     add(charging, "--code", "99213", "--dx", "I10", "--encounter", str(eid))
     add(charging, "--code", "36415", "--dx", "I10")  # finds the same encounter
     assert charging.db.count("encounter") == 1
-    r = charging.fails(3, "charge", "add", "--patient", "P000002", "--date", "today", "--code", "99213",
-                       "--dx", "I10", "--encounter", str(eid))
+    r = charging.fails(
+        3,
+        "charge",
+        "add",
+        "--patient",
+        "P000002",
+        "--date",
+        "today",
+        "--code",
+        "99213",
+        "--dx",
+        "I10",
+        "--encounter",
+        str(eid),
+    )
     assert "is not P000002's visit" in r.stderr
 
 
@@ -185,7 +305,9 @@ def test_charge_add_without_terminal_is_usage_error(charging: Cli) -> None:
     assert charging.db.counts() == before
 
 
-def test_charge_add_prompts_at_terminal(charging_sqlite: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_charge_add_prompts_at_terminal(
+    charging_sqlite: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from medbill_cli.cli import charge
 
     monkeypatch.setattr(charge, "_interactive", lambda: True)
@@ -203,7 +325,18 @@ def test_charge_add_prompts_at_terminal(charging_sqlite: Cli, monkeypatch: pytes
 
 def test_charge_list_filters_and_formats(charging: Cli) -> None:
     add(charging, "--code", "99213", "--dx", "I10")
-    charging.ok("charge", "add", "--patient", "P000002", "--date", "2020-01-02", "--code", "99214", "--dx", "E11.9")
+    charging.ok(
+        "charge",
+        "add",
+        "--patient",
+        "P000002",
+        "--date",
+        "2020-01-02",
+        "--code",
+        "99214",
+        "--dx",
+        "E11.9",
+    )
     assert len(charging.json("charge", "list", "--patient", "P000002")) == 1  # type: ignore[arg-type]
     assert len(charging.json("charge", "list", "--date", "2020-01-02")) == 1  # type: ignore[arg-type]
     assert charging.json("charge", "list", "--status", "void") == []
@@ -220,10 +353,16 @@ def test_charge_void_keeps_row_marked_and_audited(charging: Cli) -> None:
     r = charging.ok("charge", "void", str(cid), "--reason", "wrong patient")
     assert r.stdout.strip() == str(cid)
     row = charging.json("charge", "list", "--status", "void")[0]  # type: ignore[index]
-    assert row["status"] == "void" and row["void_reason"] == "wrong patient" and row["voided_by"] == "tester"
+    assert (
+        row["status"] == "void"
+        and row["void_reason"] == "wrong patient"
+        and row["voided_by"] == "tester"
+    )
     assert row["voided_at"]
     assert charging.db.count("charge") == 1
-    trail = json.loads(charging.ok("audit", "list", "--entity", "charge", "--format", "json").stdout)
+    trail = json.loads(
+        charging.ok("audit", "list", "--entity", "charge", "--format", "json").stdout
+    )
     assert [t["action"] for t in trail] == ["create", "void"]
     r = charging.fails(3, "charge", "void", str(cid), "--reason", "again")
     assert "already void" in r.stderr
@@ -245,40 +384,102 @@ def test_charge_void_refuses_billed_and_unknown(charging: Cli) -> None:
 def test_charge_void_refuses_a_bad_reason_and_writes_nothing(charging: Cli) -> None:
     cid = add(charging, "--code", "99213", "--dx", "I10")
     before = charging.db.counts()
-    for reason, message in (("wrong\npatient", "control character"), ("x" * 201, "longer than 200")):
+    for reason, message in (
+        ("wrong\npatient", "control character"),
+        ("x" * 201, "longer than 200"),
+    ):
         r = charging.fails(3, "charge", "void", str(cid), "--reason", reason)
         assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert charging.db.counts() == before
     assert charging.json("charge", "list", "--date", "today")[0]["status"] == "unbilled"
     # A reason may hold what X12 would refuse: it never goes into a claim file.
     charging.ok("charge", "void", str(cid), "--reason", "dup: entered twice ~ see form 12*")
-    assert charging.json("charge", "list", "--date", "today")[0]["void_reason"] == "dup: entered twice ~ see form 12*"
+    assert (
+        charging.json("charge", "list", "--date", "today")[0]["void_reason"]
+        == "dup: entered twice ~ see form 12*"
+    )
+
 
 # ------------------------------------------------------------------ acceptance on the shipped codes
 
 def test_charge_add_done_when_with_shipped_codes(coded: Cli) -> None:
-    """The issue's acceptance list, on a fresh install with the bundled code sets and sample fees."""
+    """The issue's acceptance list, on a fresh install with the bundled code sets and fees."""
     from pathlib import Path
 
     import medbill_cli
 
     fees = Path(medbill_cli.__file__).parent / "data" / "sample_fees.csv"
     coded.ok("fee", "import", str(fees))
-    coded.ok("patient", "add", "--first-name", "Jane", "--last-name", "Doe", "--dob", "1980-04-02", "--sex", "F")
+    coded.ok(
+        "patient",
+        "add",
+        "--first-name",
+        "Jane",
+        "--last-name",
+        "Doe",
+        "--dob",
+        "1980-04-02",
+        "--sex",
+        "F",
+    )
     r = coded.ok("charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213",
                  "--dx", "E11.9", "--dx", "I10")
     cid = int(r.stdout.strip())
     rows = coded.json("charge", "list", "--date", "today")
     assert isinstance(rows, list) and rows[0]["id"] == cid
-    assert rows[0]["fee"] == "95.00" and rows[0]["diagnoses"] == ["E11.9", "I10"] and rows[0]["pointers"] == [1, 2]
+    assert (
+        rows[0]["fee"] == "95.00"
+        and rows[0]["diagnoses"] == ["E11.9", "I10"]
+        and rows[0]["pointers"] == [1, 2]
+    )
     base = ("charge", "add", "--patient", "P000001", "--date", "today")
-    assert "Unknown procedure code" in coded.fails(3, *base, "--code", "99999", "--dx", "I10").stderr
+    assert (
+        "Unknown procedure code" in coded.fails(3, *base, "--code", "99999", "--dx", "I10").stderr
+    )
     assert "header" in coded.fails(3, *base, "--code", "99213", "--dx", "E11").stderr
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    coded.fails(3, "charge", "add", "--patient", "P000001", "--date", tomorrow, "--code", "99213", "--dx", "I10")
-    coded.fails(3, "charge", "add", "--patient", "P000002", "--date", "today", "--code", "99213", "--dx", "I10")
+    coded.fails(
+        3,
+        "charge",
+        "add",
+        "--patient",
+        "P000001",
+        "--date",
+        tomorrow,
+        "--code",
+        "99213",
+        "--dx",
+        "I10",
+    )
+    coded.fails(
+        3,
+        "charge",
+        "add",
+        "--patient",
+        "P000002",
+        "--date",
+        "today",
+        "--code",
+        "99213",
+        "--dx",
+        "I10",
+    )
     coded.ok("charge", "void", str(cid), "--reason", "test")
-    pid = coded.ok("payment", "add", "--patient", "P000001", "--amount", "$1,250.00", "--method", "check",
-                   "--reference", "1001").stdout.strip()
+    pid = coded.ok(
+        "payment",
+        "add",
+        "--patient",
+        "P000001",
+        "--amount",
+        "$1,250.00",
+        "--method",
+        "check",
+        "--reference",
+        "1001",
+    ).stdout.strip()
     pay = coded.json("payment", "list")[0]  # type: ignore[index]
-    assert pay["id"] == int(pid) and pay["amount"] == "1250.00" and pay["encounter"] == rows[0]["encounter"]
+    assert (
+        pay["id"] == int(pid)
+        and pay["amount"] == "1250.00"
+        and pay["encounter"] == rows[0]["encounter"]
+    )

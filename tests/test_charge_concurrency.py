@@ -30,8 +30,9 @@ WORKER = textwrap.dedent("""
         sys.stderr = buf
         try:
             # Without standalone mode a refused command returns its exit code instead of exiting.
-            code = app(["charge", "add", "--patient", "P000001", "--date", "today", "--code", codes[i % 3],
-                        "--dx", "I10", "--dx", "E11.9"], prog_name="medbill", standalone_mode=False) or 0
+            args = ["charge", "add", "--patient", "P000001", "--date", "today",
+                    "--code", codes[i % 3], "--dx", "I10", "--dx", "E11.9"]
+            code = app(args, prog_name="medbill", standalone_mode=False) or 0
         except SystemExit as exc:
             code = exc.code or 0
         except BaseException as exc:
@@ -52,9 +53,16 @@ def _env(cli: Cli) -> dict[str, str]:
 
 
 def test_charge_add_four_processes_at_once(charging: Cli) -> None:
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(PER_WORKER), str(w)], env=_env(charging),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for w in range(WORKERS)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(PER_WORKER), str(w)],
+            env=_env(charging),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(WORKERS)
+    ]
     reports = []
     for p in procs:
         out, err = p.communicate(timeout=900)
@@ -66,7 +74,9 @@ def test_charge_add_four_processes_at_once(charging: Cli) -> None:
     n = WORKERS * PER_WORKER
     assert charging.db.count("charge") == n
     assert charging.db.scalar("SELECT count(DISTINCT id) FROM charge") == n
-    assert charging.db.count("encounter") == 1  # every biller found the one visit, none opened a second
+    assert (
+        charging.db.count("encounter") == 1
+    )  # every biller found the one visit, none opened a second
     assert charging.db.count("encounter_diagnosis") == 2
     assert charging.db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'charge'") == n
     charging.ok("audit", "verify")
@@ -76,13 +86,23 @@ def test_charge_import_four_processes_at_once(charging: Cli, tmp_path: Path) -> 
     files = []
     for w in range(WORKERS):
         f = tmp_path / f"w{w}.csv"
-        rows = [f"P00000{1 + (i % 2)},2024-0{1 + w}-1{i % 9},{('99213', '99214', '36415')[i % 3]},I10 E11.9"
-                for i in range(PER_WORKER)]
+        rows = [
+            f"P00000{1 + (i % 2)},2024-0{1 + w}-1{i % 9},"
+            f"{('99213', '99214', '36415')[i % 3]},I10 E11.9"
+            for i in range(PER_WORKER)
+        ]
         f.write_text("patient,date,code,dx\n" + "\n".join(rows) + "\n")
         files.append(f)
-    procs = [subprocess.Popen([sys.executable, "-m", "medbill_cli", "charge", "import", str(f)],
-                              env=_env(charging), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for f in files]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "medbill_cli", "charge", "import", str(f)],
+            env=_env(charging),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in files
+    ]
     ids: list[int] = []
     for p in procs:
         out, err = p.communicate(timeout=600)

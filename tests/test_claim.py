@@ -30,7 +30,9 @@ def day(practice: Cli) -> dict[str, str]:
     add_dependent_coverage(practice, b)
     c = add_patient(practice, "Alice", "Poe", "1950-02-02", "F")
     add_coverage(practice, c, "BCN02")
-    add_visit(practice, a, ["J06.9", "R50.9"], [Svc("99213", 12500, pointers="1 2"), Svc("87880", 2550)])
+    add_visit(
+        practice, a, ["J06.9", "R50.9"], [Svc("99213", 12500, pointers="1 2"), Svc("87880", 2550)]
+    )
     add_visit(practice, b, ["Z00.129"], [Svc("99392", 8500)])
     add_visit(practice, c, ["I10"], [Svc("99214", 15000)])
     return {"self": a, "dependent": b, "other_payer": c}
@@ -45,7 +47,12 @@ def test_claim_generate_groups_and_bills(practice: Cli) -> None:
     assert all(len(r["pcn"]) <= 20 for r in rows)
     assert len({r["pcn"] for r in rows}) == 3
     assert practice.db.scalar("SELECT count(*) FROM charge WHERE status = 'unbilled'") == 0
-    assert practice.db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'claim' AND action = 'create'") == 3
+    assert (
+        practice.db.scalar(
+            "SELECT count(*) FROM audit_log WHERE entity = 'claim' AND action = 'create'"
+        )
+        == 3
+    )
     assert practice.json("claim", "generate") == []
 
 
@@ -226,7 +233,9 @@ def test_claim_resubmit_replacement(practice: Cli, tmp_path: Path) -> None:
     practice.ok("claim", "export", "--output", str(tmp_path / "b1.x12"))
     practice.fails(3, "claim", "resubmit", "1", "--frequency", "7")  # no payer claim number
     practice.fails(3, "claim", "resubmit", "1", "--frequency", "5", "--payer-claim-number", "X1")
-    rec = practice.json("claim", "resubmit", "1", "--frequency", "7", "--payer-claim-number", "2024ABC123")
+    rec = practice.json(
+        "claim", "resubmit", "1", "--frequency", "7", "--payer-claim-number", "2024ABC123"
+    )
     assert rec["frequency"] == "7" and rec["original_claim"] == 1
     assert practice.json("claim", "show", "1")["status"] == "closed"
     practice.ok("claim", "scrub")
@@ -267,4 +276,9 @@ def test_claim_audit_chain_intact_after_batch(practice: Cli, tmp_path: Path) -> 
     practice.ok("claim", "scrub")
     practice.ok("claim", "export", "--output", str(tmp_path / "b.x12"))
     practice.ok("audit", "verify")
-    assert practice.db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'claim' AND action = 'submit'") == 3
+    assert (
+        practice.db.scalar(
+            "SELECT count(*) FROM audit_log WHERE entity = 'claim' AND action = 'submit'"
+        )
+        == 3
+    )

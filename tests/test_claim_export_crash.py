@@ -21,7 +21,9 @@ from x12_support import assert_valid_837, segments
 def _day(cli: Cli, n: int = 6) -> None:
     for i in range(n):
         a = add_patient(cli, "John", f"Doe{chr(65 + i)}")
-        (add_dependent_coverage if i % 3 == 0 else add_coverage)(cli, a, "ACME1" if i % 2 else "BCN02")
+        (add_dependent_coverage if i % 3 == 0 else add_coverage)(
+            cli, a, "ACME1" if i % 2 else "BCN02"
+        )
         add_visit(cli, a, ["I10"], [Svc("99213", 12500), Svc("36415", 1500)])
     cli.ok("claim", "generate")
     cli.ok("claim", "scrub")
@@ -32,13 +34,32 @@ def _export(cli: Cli, out: Path, fault: str | None = None) -> subprocess.Popen[b
     env.update({"MEDBILL_DB": cli.db.url, "MEDBILL_USER": "night-job"})
     if fault:
         env["MEDBILL_FAULT"] = fault
-    return subprocess.Popen([sys.executable, "-m", "medbill_cli", "claim", "export", "--format", "x12",
-                             "--output", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "medbill_cli",
+            "claim",
+            "export",
+            "--format",
+            "x12",
+            "--output",
+            str(out),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _assert_exactly_once(cli: Cli, tmp_path: Path) -> None:
     claims = cli.db.count("claim")
-    assert cli.db.scalar("SELECT count(*) FROM claim WHERE status = 'submitted' AND batch_id IS NOT NULL") == claims
+    assert (
+        cli.db.scalar(
+            "SELECT count(*) FROM claim WHERE status = 'submitted' AND batch_id IS NOT NULL"
+        )
+        == claims
+    )
     assert cli.db.scalar("SELECT sum(claim_count) FROM batch") == claims
     seen: list[str] = []
     eng = cli.db.engine()
@@ -57,8 +78,12 @@ def _assert_exactly_once(cli: Cli, tmp_path: Path) -> None:
     assert len(seen) == len(set(seen)) == claims
 
 
-@pytest.mark.parametrize("fault", ["export:mid-write", "export:before-rename", "export:after-rename"])
-def test_claim_export_killed_then_rerun_exactly_once(practice: Cli, tmp_path: Path, fault: str) -> None:
+@pytest.mark.parametrize(
+    "fault", ["export:mid-write", "export:before-rename", "export:after-rename"]
+)
+def test_claim_export_killed_then_rerun_exactly_once(
+    practice: Cli, tmp_path: Path, fault: str
+) -> None:
     _day(practice)
     out = tmp_path / "batch.x12"
     p = _export(practice, out, fault)
@@ -117,7 +142,9 @@ def test_claim_generate_and_export_concurrently_exactly_once(practice: Cli, tmp_
     assert practice.db.scalar("SELECT count(*) FROM claim_line") == 12
     assert practice.db.scalar("SELECT count(DISTINCT charge_id) FROM claim_line") == 12
     practice.ok("claim", "scrub")
-    procs = [_run(practice, "claim", "export", "--output", str(tmp_path / f"b{i}.x12")) for i in range(2)]
+    procs = [
+        _run(practice, "claim", "export", "--output", str(tmp_path / f"b{i}.x12")) for i in range(2)
+    ]
     for p in procs:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err.decode()

@@ -24,19 +24,51 @@ def test_claim_golden_service_day(practice: Cli, tmp_path: Path) -> None:
 
     from medbill_cli.services.claims import export_claims
 
-    practice.ok("practice", "set", "--name", "Main Street Family Medicine", "--npi", "1234567893",
-                "--tin", "12-3456789", "--address", "100 Main St", "--city", "Albany", "--state", "NY",
-                "--zip", "12207-1234", "--phone", "518-555-0100", "--taxonomy", "207Q00000X",
-                "--submitter-id", "MSFM01", "--submitter-name", "Main Street Family Medicine",
-                "--contact-name", "Billing Office", "--receiver-id", "CLEARHOUSE", "--receiver-name",
-                "Example Clearinghouse")
+    practice.ok(
+        "practice",
+        "set",
+        "--name",
+        "Main Street Family Medicine",
+        "--npi",
+        "1234567893",
+        "--tin",
+        "12-3456789",
+        "--address",
+        "100 Main St",
+        "--city",
+        "Albany",
+        "--state",
+        "NY",
+        "--zip",
+        "12207-1234",
+        "--phone",
+        "518-555-0100",
+        "--taxonomy",
+        "207Q00000X",
+        "--submitter-id",
+        "MSFM01",
+        "--submitter-name",
+        "Main Street Family Medicine",
+        "--contact-name",
+        "Billing Office",
+        "--receiver-id",
+        "CLEARHOUSE",
+        "--receiver-name",
+        "Example Clearinghouse",
+    )
     a = add_patient(practice, "John", "Doe")
     add_coverage(practice, a, "ACME1", "W123456789", "--group", "GRP12345")
     b = add_patient(practice, "Timothy", "Roe", "2015-06-20")
     add_dependent_coverage(practice, b, "BCN02")
     c = add_patient(practice, "Ann", "Long", "1960-07-07", "F")
     add_coverage(practice, c, "ACME1", "L555")
-    add_visit(practice, a, ["J06.9", "R50.9"], [Svc("99213", 12500, pointers="1 2"), Svc("87880", 2550)], dos=DOS)
+    add_visit(
+        practice,
+        a,
+        ["J06.9", "R50.9"],
+        [Svc("99213", 12500, pointers="1 2"), Svc("87880", 2550)],
+        dos=DOS,
+    )
     add_visit(practice, b, ["Z00.129"], [Svc("99392", 8500, modifiers="25")], dos=DOS)
     add_visit(practice, c, ["M17.11"], [Svc("97110", 3000 + i) for i in range(55)], dos=DOS)
     practice.ok("claim", "generate")

@@ -42,35 +42,48 @@ def test_claim_scrub_clean_claim_has_no_findings() -> None:
     assert edits(view()) == []
 
 
-@pytest.mark.parametrize("change, edit", [
-    (dict(practice_npi=None), "required-data"),
-    (dict(practice_zip="12207"), "required-data"),
-    (dict(member_id=""), "required-data"),
-    (dict(payer_code=None), "required-data"),
-    (dict(patient_has_address=False), "required-data"),
-    (dict(rendering_npi=None), "required-data"),
-    (dict(rendering_npi="1987654321"), "npi-check-digit"),
-    (dict(coverage_termination=dt.date(2024, 1, 31)), "coverage-inactive"),
-    (dict(coverage_effective=dt.date(2024, 6, 1)), "coverage-inactive"),
-    (dict(diagnoses=(DxInfo("E11", billable=False),)), "dx-header"),
-    (dict(diagnoses=(DxInfo("Q99.9", known=False),)), "dx-invalid"),
-    (dict(diagnoses=(DxInfo("W19.XXXA"), DxInfo("S52.501A"))), "dx-external-cause-first"),
-    (dict(diagnoses=(DxInfo("G63", manifestation=True), DxInfo("E11.42"))), "dx-manifestation-first"),
-    (dict(diagnoses=(DxInfo("O09.90"),)), "dx-sex-conflict"),
-    (dict(diagnoses=(DxInfo("N40.0"),), patient_sex="F"), "dx-sex-conflict"),
-    (dict(diagnoses=(DxInfo("Z38.00"),)), "dx-age-conflict"),
-    (dict(lines=(line(dx_pointers=(2,)),)), "dx-pointer"),
-    (dict(lines=(line(dx_pointers=()),)), "dx-pointer"),
-    (dict(lines=(line(proc=ProcInfo("99999", known=False)),)), "proc-invalid"),
-    (dict(lines=(line(unknown_modifiers=("ZZ",), modifiers=("ZZ",)),)), "modifier-invalid"),
-    (dict(lines=(line(units=3, mue=1, mai=1),)), "mue"),
-    (dict(lines=(line(1, "97110", units=3, mue=4, mai=3), line(2, "97110", units=2, mue=4, mai=3,
-                                                                   modifiers=("59",)))), "mue"),
-    (dict(lines=(line(duplicate_of="C000007"),)), "duplicate-claim"),
-    (dict(today=DOS + dt.timedelta(days=400)), "timely-filing"),
-    (dict(lines=(line(amount_cents=0),)), "charge-amount"),
-    (dict(frequency="7"), "payer-claim-number"),
-])
+@pytest.mark.parametrize(
+    "change, edit",
+    [
+        (dict(practice_npi=None), "required-data"),
+        (dict(practice_zip="12207"), "required-data"),
+        (dict(member_id=""), "required-data"),
+        (dict(payer_code=None), "required-data"),
+        (dict(patient_has_address=False), "required-data"),
+        (dict(rendering_npi=None), "required-data"),
+        (dict(rendering_npi="1987654321"), "npi-check-digit"),
+        (dict(coverage_termination=dt.date(2024, 1, 31)), "coverage-inactive"),
+        (dict(coverage_effective=dt.date(2024, 6, 1)), "coverage-inactive"),
+        (dict(diagnoses=(DxInfo("E11", billable=False),)), "dx-header"),
+        (dict(diagnoses=(DxInfo("Q99.9", known=False),)), "dx-invalid"),
+        (dict(diagnoses=(DxInfo("W19.XXXA"), DxInfo("S52.501A"))), "dx-external-cause-first"),
+        (
+            dict(diagnoses=(DxInfo("G63", manifestation=True), DxInfo("E11.42"))),
+            "dx-manifestation-first",
+        ),
+        (dict(diagnoses=(DxInfo("O09.90"),)), "dx-sex-conflict"),
+        (dict(diagnoses=(DxInfo("N40.0"),), patient_sex="F"), "dx-sex-conflict"),
+        (dict(diagnoses=(DxInfo("Z38.00"),)), "dx-age-conflict"),
+        (dict(lines=(line(dx_pointers=(2,)),)), "dx-pointer"),
+        (dict(lines=(line(dx_pointers=()),)), "dx-pointer"),
+        (dict(lines=(line(proc=ProcInfo("99999", known=False)),)), "proc-invalid"),
+        (dict(lines=(line(unknown_modifiers=("ZZ",), modifiers=("ZZ",)),)), "modifier-invalid"),
+        (dict(lines=(line(units=3, mue=1, mai=1),)), "mue"),
+        (
+            dict(
+                lines=(
+                    line(1, "97110", units=3, mue=4, mai=3),
+                    line(2, "97110", units=2, mue=4, mai=3, modifiers=("59",)),
+                )
+            ),
+            "mue",
+        ),
+        (dict(lines=(line(duplicate_of="C000007"),)), "duplicate-claim"),
+        (dict(today=DOS + dt.timedelta(days=400)), "timely-filing"),
+        (dict(lines=(line(amount_cents=0),)), "charge-amount"),
+        (dict(frequency="7"), "payer-claim-number"),
+    ],
+)
 def test_claim_scrub_edit_finds(change: dict[str, object], edit: str) -> None:
     found = edits(view(**change))
     assert (edit, "error") in [(e, s) for e, s, _ in found], found

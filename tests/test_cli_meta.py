@@ -43,9 +43,15 @@ def test_command_help_has_runnable_example(path: tuple[str, ...]) -> None:
     assert "Example: medbill " in r.stdout, f"medbill {' '.join(path)} --help has no example"
 
 
-@pytest.mark.parametrize("path", [p for p, c in all_commands()
-                                  if p[-1] in ("list", "show", "search") or p in (("ar", "aging"),)],
-                         ids=lambda p: " ".join(p))
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p, c in all_commands()
+        if p[-1] in ("list", "show", "search") or p in (("ar", "aging"),)
+    ],
+    ids=lambda p: " ".join(p),
+)
 def test_listings_take_format(path: tuple[str, ...]) -> None:
     r = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
     assert "--format" in r.stdout

@@ -108,13 +108,17 @@ def test_codes_search_exact_code_first(coded: Cli) -> None:
 def test_codes_search_billable_filter_and_system(coded: Cli) -> None:
     rows = coded.json("codes", "search", "E11.2", "--billable")
     assert "E11.2" not in codes_of(rows) and all(r["billable"] for r in rows)
-    rows = coded.json("codes", "search", "office visit established", "--system", "cpt", "--limit", "3")
+    rows = coded.json(
+        "codes", "search", "office visit established", "--system", "cpt", "--limit", "3"
+    )
     assert rows and all(r["system"] == "cpt" for r in rows)
     assert codes_of(coded.json("codes", "search", "25", "--system", "modifier")) == ["25"]
 
 
 def test_codes_search_date_filter(coded: Cli) -> None:
-    coded.db.execute("UPDATE code SET termination = '2024-12-31' WHERE system = 'cpt' AND code = '99211'")
+    coded.db.execute(
+        "UPDATE code SET termination = '2024-12-31' WHERE system = 'cpt' AND code = '99211'"
+    )
     got = codes_of(coded.json("codes", "search", "9921", "--date", "2025-03-01"))
     assert "99211" not in got and "99212" in got
     assert "99211" in codes_of(coded.json("codes", "search", "9921", "--date", "2024-06-01"))
@@ -131,7 +135,9 @@ def test_codes_search_bad_system_is_refused(coded: Cli) -> None:
 def test_codes_search_table_and_csv(coded: Cli) -> None:
     assert "E11.22" in coded.ok("codes", "search", "E11.22").stdout
     lines = coded.ok("codes", "search", "E11.22", "--format", "csv").stdout.splitlines()
-    assert lines[0] == "system,code,billable,description" and lines[1].startswith("icd10cm,E11.22,yes,")
+    assert lines[0] == "system,code,billable,description" and lines[1].startswith(
+        "icd10cm,E11.22,yes,"
+    )
 
 
 def test_codes_search_needs_a_database(tmp_path: Path) -> None:
@@ -151,7 +157,9 @@ def test_codes_import_hcpcs_csv_then_show(coded: Cli) -> None:
     assert rec["system"] == "hcpcs" and "dexamethasone" in rec["description"].lower()
     assert coded.json("codes", "show", "25", "--system", "modifier")["code"] == "25"
     # The sample's own-words J1100 is replaced, not duplicated.
-    assert coded.db.scalar("SELECT count(*) FROM code WHERE system = 'hcpcs' AND code = 'J1100'") == 1
+    assert (
+        coded.db.scalar("SELECT count(*) FROM code WHERE system = 'hcpcs' AND code = 'J1100'") == 1
+    )
 
 
 def test_codes_import_same_file_twice_changes_nothing(coded: Cli) -> None:
@@ -184,8 +192,12 @@ def test_codes_import_ptp_excerpt_and_lookup(coded: Cli) -> None:
     try:
         with session_scope(eng, write=False) as s:
             pairs = lookup.ptp_pairs(session=s, codes=["0001A", "36591"], dos=dt.date(2023, 5, 1))
-            assert [(p.column1, p.column2, p.modifier_indicator) for p in pairs] == [("0001A", "36591", "0")]
-            assert lookup.ptp_pairs(session=s, codes=["0001A", "36591"], dos=dt.date(2024, 5, 1)) == []
+            assert [(p.column1, p.column2, p.modifier_indicator) for p in pairs] == [
+                ("0001A", "36591", "0")
+            ]
+            assert (
+                lookup.ptp_pairs(session=s, codes=["0001A", "36591"], dos=dt.date(2024, 5, 1)) == []
+            )
     finally:
         eng.dispose()
 
@@ -209,7 +221,9 @@ def test_codes_import_malformed_csv_names_first_bad_line(coded: Cli, tmp_path: P
 
 def test_codes_import_cpt_csv(coded: Cli, tmp_path: Path) -> None:
     f = tmp_path / "cpt2026.csv"
-    f.write_text("code,description\n99213,Licensed text for 99213\n0001U,A lab test\n", encoding="utf-8")
+    f.write_text(
+        "code,description\n99213,Licensed text for 99213\n0001U,A lab test\n", encoding="utf-8"
+    )
     out = coded.json("codes", "import", str(f), "--system", "cpt", "--version", "2026")
     assert out["inserted"] == 2 and out["removed"] == 1
     assert coded.json("codes", "show", "99213")["description"] == "Licensed text for 99213"
@@ -254,8 +268,14 @@ def test_codes_import_anweb_txt_and_xlsx_match_csv(coded: Cli, tmp_path: Path) -
     src = shared_path("data", *HCPCS_CSV)
     with src.open(encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if r["recid"] in ("3", "7")][:400]
-    rows.append({"hcpcs": "J1100", "recid": "3", "long_description": "Injection, dexamethasone sodium phosphate, 1 mg " * 3,
-                 "short_description": "Dexamethasone sodium phos"})
+    rows.append(
+        {
+            "hcpcs": "J1100",
+            "recid": "3",
+            "long_description": "Injection, dexamethasone sodium phosphate, 1 mg " * 3,
+            "short_description": "Dexamethasone sodium phos",
+        }
+    )
     txt = tmp_path / "HCPC2026_JAN_ANWEB_v2.txt"
     txt.write_text("\r\n".join(_anweb_lines(rows)) + "\r\n", encoding="latin-1")
     out = coded.json("codes", "import", str(txt), "--system", "hcpcs")
@@ -382,12 +402,17 @@ def test_sample_codes_live_in_the_package_and_at_the_root() -> None:
     assert sample_dir().resolve() == pkg.resolve()
     for _system, name in SAMPLES:
         assert (pkg / name).is_file()
-    assert "not the AMA" in (pkg / "README.md").read_text() or "NOT the AMA" in (pkg / "README.md").read_text()
+    assert (
+        "not the AMA" in (pkg / "README.md").read_text()
+        or "NOT the AMA" in (pkg / "README.md").read_text()
+    )
 
 
 def test_codes_import_order_file_keeps_tabular_notes(coded: Cli, tmp_path: Path) -> None:
     f = tmp_path / "icd10cm_order_2026.txt"
-    f.write_text(f"{1:05d} {'E11':<7} 0 {'Type 2 diabetes mellitus':<60} Type 2 diabetes mellitus\n",
-                 encoding="utf-8")
+    f.write_text(
+        f"{1:05d} {'E11':<7} 0 {'Type 2 diabetes mellitus':<60} Type 2 diabetes mellitus\n",
+        encoding="utf-8",
+    )
     coded.ok("codes", "import", str(f), "--system", "icd10cm", "--version", "FY2026-order")
     assert "excludes1" in coded.json("codes", "show", "E11")["notes"]

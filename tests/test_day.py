@@ -1,4 +1,5 @@
-"""Closing a day (``reconcile --close``), reopening it, listing closes; closed days refuse changes."""
+"""Closing a day (``reconcile --close``), reopening it, listing closes; closed days refuse
+changes."""
 
 from __future__ import annotations
 
@@ -36,8 +37,15 @@ def audit_rows(db: Db) -> list[tuple[str, str, str]]:
 
     try:
         with eng.connect() as c:
-            return [tuple(r) for r in c.execute(text(  # type: ignore[misc]
-                "SELECT action, entity, entity_id FROM audit_log WHERE entity = 'day' ORDER BY id"))]
+            return [
+                tuple(r)
+                for r in c.execute(
+                    text(  # type: ignore[misc]
+                        "SELECT action, entity, entity_id FROM audit_log"
+                        " WHERE entity = 'day' ORDER BY id"
+                    )
+                )
+            ]
     finally:
         eng.dispose()
 
@@ -86,8 +94,17 @@ def test_reconcile_close_force_needs_a_reason(cli: Cli, rows: DayRows) -> None:
 
 def test_reconcile_close_force_records_reason(cli: Cli, rows: DayRows, db: Db) -> None:
     rows.encounter(charges=12500)
-    r = cli("reconcile", "--date", DAY, "--close", "--force", "--reason", "form lost; charge tomorrow",
-            "--format", "json")
+    r = cli(
+        "reconcile",
+        "--date",
+        DAY,
+        "--close",
+        "--force",
+        "--reason",
+        "form lost; charge tomorrow",
+        "--format",
+        "json",
+    )
     assert r.exit_code == 1  # closed, but still out of balance
     assert json.loads(r.stdout)["balanced"] is False
     assert "forced" in r.stderr

@@ -44,7 +44,10 @@ def test_db_flag_wins_over_env(tmp_path: Path) -> None:
 def test_command_without_database_says_run_init(tmp_path: Path) -> None:
     r = run("--db", str(tmp_path / "none.db"), "patient", "list")
     assert r.exit_code == 4
-    assert r.stderr.strip() == f"Error: No medbill database at {tmp_path / 'none.db'}. Run medbill init first."
+    assert (
+        r.stderr.strip()
+        == f"Error: No medbill database at {tmp_path / 'none.db'}. Run medbill init first."
+    )
     assert not (tmp_path / "none.db").exists()
 
 
@@ -114,7 +117,18 @@ def test_db_backup_sqlite(cli: Cli, tmp_path: Path) -> None:
         r = cli("db", "backup", str(tmp_path / "b.db"))
         assert r.exit_code == 4 and "pg_dump" in r.stderr
         return
-    cli.ok("patient", "add", "--first-name", "A", "--last-name", "B", "--dob", "1990-01-01", "--sex", "M")
+    cli.ok(
+        "patient",
+        "add",
+        "--first-name",
+        "A",
+        "--last-name",
+        "B",
+        "--dob",
+        "1990-01-01",
+        "--sex",
+        "M",
+    )
     dest = tmp_path / "backup.db"
     cli.ok("db", "backup", str(dest))
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600

@@ -42,7 +42,12 @@ def test_denial_work_then_close_writes_off(practice: Cli, tmp_path: Path) -> Non
     practice.ok("denial", "work", str(d["id"]), "--note", "appeal lost", "--status", "closed")
     _, after = aging_total(practice)
     assert before - after == Decimal("150.00")
-    assert practice.db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'denial' AND action = 'work'") == 2
+    assert (
+        practice.db.scalar(
+            "SELECT count(*) FROM audit_log WHERE entity = 'denial' AND action = 'work'"
+        )
+        == 2
+    )
 
 
 def test_denial_work_refused(practice: Cli, tmp_path: Path) -> None:
@@ -52,7 +57,9 @@ def test_denial_work_refused(practice: Cli, tmp_path: Path) -> None:
     practice.fails(3, "denial", "work", "1", "--note", "x", "--status", "done")
 
 
-def test_denial_line_denied_on_paid_claim_and_closed_by_later_payment(practice: Cli, tmp_path: Path) -> None:
+def test_denial_line_denied_on_paid_claim_and_closed_by_later_payment(
+    practice: Cli, tmp_path: Path
+) -> None:
     p = exported(practice, tmp_path)
     # Alpha: the visit is paid, the lab line denied (CO-16 with a RARC).
     f = tmp_path / "a.835"

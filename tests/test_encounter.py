@@ -13,10 +13,28 @@ TODAY = dt.date.today().isoformat()
 
 
 def test_encounter_add_stores_form_totals(charging: Cli) -> None:
-    rec = charging.json("encounter", "add", "--patient", "P000001", "--date", "today", "--provider", NPI,
-                        "--form", "SB-1001", "--form-charges", "$1,250.00", "--form-collected", "25")
+    rec = charging.json(
+        "encounter",
+        "add",
+        "--patient",
+        "P000001",
+        "--date",
+        "today",
+        "--provider",
+        NPI,
+        "--form",
+        "SB-1001",
+        "--form-charges",
+        "$1,250.00",
+        "--form-collected",
+        "25",
+    )
     assert isinstance(rec, dict)
-    assert rec["form"] == "SB-1001" and rec["form_charges"] == "1250.00" and rec["form_collected"] == "25.00"
+    assert (
+        rec["form"] == "SB-1001"
+        and rec["form_charges"] == "1250.00"
+        and rec["form_collected"] == "25.00"
+    )
     assert rec["source"] == "form" and rec["patient"] == "P000001" and rec["date"] == TODAY
     assert charging.db.scalar("SELECT form_charges_cents FROM encounter") == 125000
     assert charging.db.scalar("SELECT form_collected_cents FROM encounter") == 2500
@@ -36,9 +54,13 @@ def test_encounter_add_refused(charging: Cli) -> None:
     ]:
         r = charging.fails(3, *base, *args)
         assert needle in r.stderr, (args, r.stderr)
-    r = charging.fails(3, "encounter", "add", "--patient", "P000404", "--date", "today", "--provider", NPI)
+    r = charging.fails(
+        3, "encounter", "add", "--patient", "P000404", "--date", "today", "--provider", NPI
+    )
     assert "No patient with account P000404" in r.stderr
-    r = charging.fails(3, "encounter", "add", "--patient", "P000001", "--date", "today", "--provider", "1111111112")
+    r = charging.fails(
+        3, "encounter", "add", "--patient", "P000001", "--date", "today", "--provider", "1111111112"
+    )
     assert "No provider" in r.stderr
     charging.ok(*base, "--date", "today", "--form", "F1")
     r = charging.fails(3, *base, "--date", "yesterday", "--form", "F1")
@@ -46,13 +68,31 @@ def test_encounter_add_refused(charging: Cli) -> None:
 
 
 def test_encounter_add_attaches_form_to_encounter_opened_by_charge(charging: Cli) -> None:
-    charging.ok("charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213", "--dx", "I10")
-    r = charging.ok("encounter", "add", "--patient", "P000001", "--date", "today", "--provider", NPI,
-                    "--form", "F9", "--form-charges", "75")
+    charging.ok(
+        "charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213", "--dx", "I10"
+    )
+    r = charging.ok(
+        "encounter",
+        "add",
+        "--patient",
+        "P000001",
+        "--date",
+        "today",
+        "--provider",
+        NPI,
+        "--form",
+        "F9",
+        "--form-charges",
+        "75",
+    )
     assert "attached to encounter" in r.stderr
     assert charging.db.count("encounter") == 1
     rows = charging.json("encounter", "list")
-    assert rows[0]["source"] == "form" and rows[0]["form"] == "F9" and rows[0]["diagnoses"] == ["I10"]  # type: ignore[index]
+    assert (
+        rows[0]["source"] == "form"  # type: ignore[index]
+        and rows[0]["form"] == "F9"  # type: ignore[index]
+        and rows[0]["diagnoses"] == ["I10"]  # type: ignore[index]
+    )
 
 
 def test_encounter_import_all_or_nothing(charging: Cli, tmp_path: Path) -> None:

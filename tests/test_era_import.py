@@ -1,4 +1,5 @@
-"""era import end to end: claims we generate and export, 835s we write for them, posted to the cent."""
+"""era import end to end: claims we generate and export, 835s we write for them, posted to the
+cent."""
 
 from __future__ import annotations
 
@@ -21,7 +22,12 @@ def test_era_import_posts_pays_denies_reverses(practice: Cli, tmp_path: Path) ->
     r = cli.ok("era", "import", str(f1))
     assert r.stdout.strip() == "1"
     assert "unmatched claim ZZZ999" in r.stderr
-    assert [status(cli, p[k]) for k in ("Alpha", "Bravo", "Charlie", "Delta")] == ["paid", "denied", "paid", "paid"]
+    assert [status(cli, p[k]) for k in ("Alpha", "Bravo", "Charlie", "Delta")] == [
+        "paid",
+        "denied",
+        "paid",
+        "paid",
+    ]
 
     era = cli.json("era", "show", "1")
     assert era["total"] == "245.00" and era["plb"] == "5.00" and era["unmatched"] == 1
@@ -35,8 +41,13 @@ def test_era_import_posts_pays_denies_reverses(practice: Cli, tmp_path: Path) ->
         "50", "CO", "N115", "150.00", "ACME1", "open")
 
     alpha = cli.json("patient", "balance", p["Alpha_acct"])
-    assert (alpha["charge"], alpha["paid"], alpha["adjustment"], alpha["patient_due"], alpha["insurance"]) == (
-        "150.00", "100.00", "15.00", "35.00", "0.00")
+    assert (
+        alpha["charge"],
+        alpha["paid"],
+        alpha["adjustment"],
+        alpha["patient_due"],
+        alpha["insurance"],
+    ) == ("150.00", "100.00", "15.00", "35.00", "0.00")
     bravo = cli.json("patient", "balance", p["Bravo_acct"])
     assert (bravo["insurance"], bravo["patient_due"]) == ("150.00", "0.00")
 
@@ -68,7 +79,11 @@ def test_era_import_posts_pays_denies_reverses(practice: Cli, tmp_path: Path) ->
     # A later patient payment lands on the oldest claim with a patient balance.
     cli.ok("payment", "add", "--patient", p["Alpha_acct"], "--amount", "20", "--method", "cash")
     alpha = cli.json("patient", "balance", p["Alpha_acct"])
-    assert (alpha["patient_paid"], alpha["patient_due"], alpha["balance_due"]) == ("20.00", "15.00", "15.00")
+    assert (alpha["patient_paid"], alpha["patient_due"], alpha["balance_due"]) == (
+        "20.00",
+        "15.00",
+        "15.00",
+    )
     _, total = aging_total(cli)
     assert total == Decimal("245.00")
 
@@ -85,7 +100,11 @@ def test_era_import_unbalanced_refused(practice: Cli, tmp_path: Path) -> None:
     r = practice.fails(3, "era", "import", str(f))
     assert "does not balance: BPR02 250.00 != claims paid 250.00 - PLB 5.00 = 245.00" in r.stderr
     # A claim that does not balance is refused too.
-    f.write_text(first_835(p).replace("CLP*" + p["Charlie"] + "*1*100*80", "CLP*" + p["Charlie"] + "*1*100*85"))
+    f.write_text(
+        first_835(p).replace(
+            "CLP*" + p["Charlie"] + "*1*100*80", "CLP*" + p["Charlie"] + "*1*100*85"
+        )
+    )
     r = practice.fails(3, "era", "import", str(f))
     assert "does not balance" in r.stderr
     assert status(practice, p["Alpha"]) == "submitted"
@@ -112,14 +131,32 @@ def test_era_import_payment_with_claim(practice: Cli, tmp_path: Path) -> None:
     f.write_text(first_835(p))
     practice.ok("era", "import", str(f))
     cid = practice.db.scalar("SELECT id FROM claim WHERE pcn = :p", p=p["Delta"])
-    practice.ok("payment", "add", "--patient", p["Delta_acct"], "--amount", "10", "--method", "card",
-                "--claim", str(cid))
+    practice.ok(
+        "payment",
+        "add",
+        "--patient",
+        p["Delta_acct"],
+        "--amount",
+        "10",
+        "--method",
+        "card",
+        "--claim",
+        str(cid),
+    )
     delta = practice.json("patient", "balance", p["Delta_acct"])
-    assert (delta["patient_paid"], delta["patient_due"], delta["balance_due"]) == ("10.00", "0.00", "0.00")
+    assert (delta["patient_paid"], delta["patient_due"], delta["balance_due"]) == (
+        "10.00",
+        "0.00",
+        "0.00",
+    )
 
 
-PUBLIC_835 = ["pyx12__835_mult_loops.txt", "linuxforhealth__managed-care.835",
-              "linuxforhealth__secondary-payment.835", "edi835parser__united_healthcare_legacy_sample.txt"]
+PUBLIC_835 = [
+    "pyx12__835_mult_loops.txt",
+    "linuxforhealth__managed-care.835",
+    "linuxforhealth__secondary-payment.835",
+    "edi835parser__united_healthcare_legacy_sample.txt",
+]
 
 
 @pytest.mark.parametrize("name", PUBLIC_835)

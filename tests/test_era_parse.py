@@ -80,18 +80,25 @@ def test_era_parse_837_refused_with_reason(name: str) -> None:
 
 
 def test_era_parse_secondary_sample_foreign_component_separator() -> None:
-    data = shared_path("data", "x12", "public", "linuxforhealth__secondary-payment.835").read_bytes()
+    data = shared_path(
+        "data", "x12", "public", "linuxforhealth__secondary-payment.835"
+    ).read_bytes()
     r = parse_835(data).transactions[0]
     ln = r.claims[1].lines[1]
     assert (ln.qualifier, ln.code, ln.modifiers) == ("HC", "66543", ("26",))
     assert [(a.group, a.reason, a.amount) for a in ln.adjustments] == [
-        ("PR", "1", Decimal("150.00")), ("PR", "2", Decimal("70.00")), ("CO", "42", Decimal("85.00"))]
+        ("PR", "1", Decimal("150.00")),
+        ("PR", "2", Decimal("70.00")),
+        ("CO", "42", Decimal("85.00")),
+    ]
     assert any("component separator" in w for w in r.warnings)
     assert r.claims[1].payer_sequence == 2
 
 
 def test_era_parse_corrected_name_without_last_name() -> None:
-    data = shared_path("data", "x12", "public", "edi835parser__united_healthcare_legacy_sample.txt").read_bytes()
+    data = shared_path(
+        "data", "x12", "public", "edi835parser__united_healthcare_legacy_sample.txt"
+    ).read_bytes()
     c = parse_835(data).transactions[0].claims[0]
     assert c.corrected_name is not None and c.corrected_name.last == ""
     assert c.patient is not None and c.patient.id == "123456789"
@@ -105,14 +112,42 @@ def test_era_parse_bad_date_is_a_warning() -> None:
 
 
 def _sample() -> str:
-    return build_835([
-        ClaimSpec("CLM1", "1", "150", "100", lines=[
-            Line("99213", "100", "80", [("CO", "45", "10"), ("PR", "2", "10")], remarks=["N130"]),
-            Line("85025", "50", "20", [("PR", "1", "30")], modifiers=["QW"])]),
-        ClaimSpec("CLM2", "4", "100", "0", moa=["MA01", "MA02"],
-                  lines=[Line("99214", "100", "0", [("CO", "50", "100")], remarks=["M25"])]),
-        ClaimSpec("CLM3", "22", "-100", "-80", lines=[Line("99213", "-100", "-80", [("CO", "45", "-20")])]),
-    ], plb=[Plb("WO", "ABC", "5"), Plb("L6", "INT", "-1.50")])
+    return build_835(
+        [
+            ClaimSpec(
+                "CLM1",
+                "1",
+                "150",
+                "100",
+                lines=[
+                    Line(
+                        "99213",
+                        "100",
+                        "80",
+                        [("CO", "45", "10"), ("PR", "2", "10")],
+                        remarks=["N130"],
+                    ),
+                    Line("85025", "50", "20", [("PR", "1", "30")], modifiers=["QW"]),
+                ],
+            ),
+            ClaimSpec(
+                "CLM2",
+                "4",
+                "100",
+                "0",
+                moa=["MA01", "MA02"],
+                lines=[Line("99214", "100", "0", [("CO", "50", "100")], remarks=["M25"])],
+            ),
+            ClaimSpec(
+                "CLM3",
+                "22",
+                "-100",
+                "-80",
+                lines=[Line("99213", "-100", "-80", [("CO", "45", "-20")])],
+            ),
+        ],
+        plb=[Plb("WO", "ABC", "5"), Plb("L6", "INT", "-1.50")],
+    )
 
 
 def test_era_parse_built_file_fields() -> None:
@@ -159,8 +194,14 @@ def test_era_parse_cas_six_triplets_and_two_transactions() -> None:
 
 
 def test_era_parse_unbalanced_claim_and_file() -> None:
-    text = build_835([ClaimSpec("C1", "1", "100", "90", lines=[Line("99213", "100", "90", [("CO", "45", "5")])])],
-                     total="95")
+    text = build_835(
+        [
+            ClaimSpec(
+                "C1", "1", "100", "90", lines=[Line("99213", "100", "90", [("CO", "45", "5")])]
+            )
+        ],
+        total="95",
+    )
     probs = balance_problems(parse_835(text).transactions[0])
     msgs = [p.message for p in probs]
     assert any(m.startswith("BPR02 95.00 != claims paid 90.00") for m in msgs)

@@ -15,7 +15,13 @@ def test_fee_set_prints_id_and_lists(cli: Cli) -> None:
     rows = cli.json("fee", "list")
     assert rows == [
         {"id": fid, "code": "99213", "modifier": None, "amount": "1250.50", "effective": None},
-        {"id": fid + 1, "code": "99213", "modifier": "25", "amount": "80.00", "effective": "2025-01-01"},
+        {
+            "id": fid + 1,
+            "code": "99213",
+            "modifier": "25",
+            "amount": "80.00",
+            "effective": "2025-01-01",
+        },
     ]
     assert cli.db.scalar("SELECT amount_cents FROM fee WHERE id = :i", i=fid) == 125050
 
@@ -30,9 +36,12 @@ def test_fee_set_same_key_replaces_and_audits(cli: Cli) -> None:
 
 def test_fee_set_refused(cli: Cli) -> None:
     for args, needle in [
-        (("99213", "1e3"), "is not an amount"), (("--", "99213", "-0"), "is not an amount"),
-        (("99213", "NaN"), "is not an amount"), (("99213", "1.234"), "is not an amount"),
-        (("9921", "75"), "not a CPT or HCPCS code"), (("99213", "75", "--modifier", "2"), "not a modifier"),
+        (("99213", "1e3"), "is not an amount"),
+        (("--", "99213", "-0"), "is not an amount"),
+        (("99213", "NaN"), "is not an amount"),
+        (("99213", "1.234"), "is not an amount"),
+        (("9921", "75"), "not a CPT or HCPCS code"),
+        (("99213", "75", "--modifier", "2"), "not a modifier"),
         (("99213", "75", "--effective", "2025-13-01"), "not a valid effective date"),
     ]:
         r = cli.fails(3, "fee", "set", *args)
@@ -58,4 +67,7 @@ def test_fee_import_all_or_nothing(cli: Cli, tmp_path: Path) -> None:
 def test_fee_list_empty_and_csv(cli: Cli) -> None:
     assert cli.json("fee", "list") == []
     cli.ok("fee", "set", "J1100", "0.50")
-    assert cli.ok("fee", "list", "--format", "csv").stdout == "id,code,modifier,amount,effective\n1,J1100,,0.50,\n"
+    assert (
+        cli.ok("fee", "list", "--format", "csv").stdout
+        == "id,code,modifier,amount,effective\n1,J1100,,0.50,\n"
+    )

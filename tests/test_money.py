@@ -15,8 +15,16 @@ from hypothesis import strategies as st
 from medbill_cli.money import D, fmt, from_cents, parse_amount, to_cents
 
 
-@pytest.mark.parametrize(("text", "cents"), [("125", 12500), ("125.5", 12550), ("$1,250.00", 125000),
-                                             ("0.01", 1), ("$999,999.99", 99999999)])
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [
+        ("125", 12500),
+        ("125.5", 12550),
+        ("$1,250.00", 125000),
+        ("0.01", 1),
+        ("$999,999.99", 99999999),
+    ],
+)
 def test_money_parse_exact_cents(text: str, cents: int) -> None:
     assert to_cents(parse_amount(text)) == cents
 
@@ -27,7 +35,9 @@ def test_money_fee_and_payment_store_exact_cents(charging: Cli) -> None:
                 "--units", "999", "--dx", "I10")
     assert charging.db.scalar("SELECT amount_cents FROM charge") == 125000 * 999
     assert charging.json("charge", "list")[0]["amount"] == "1248750.00"  # type: ignore[index]
-    charging.ok("payment", "add", "--patient", "P000001", "--amount", "$1,250.00", "--method", "cash")
+    charging.ok(
+        "payment", "add", "--patient", "P000001", "--amount", "$1,250.00", "--method", "cash"
+    )
     assert charging.db.scalar("SELECT amount_cents FROM payment") == 125000
 
 
@@ -35,9 +45,12 @@ OPS = st.lists(
     st.one_of(
         st.tuples(st.just("charge"), st.integers(0, 10**7), st.integers(1, 999), st.integers(0, 3)),
         st.tuples(st.just("void"), st.integers(0, 50)),
-        st.tuples(st.just("payment"), st.integers(1, 10**7), st.sampled_from(["cash", "card", "eft"])),
+        st.tuples(
+            st.just("payment"), st.integers(1, 10**7), st.sampled_from(["cash", "card", "eft"])
+        ),
     ),
-    min_size=1, max_size=12,
+    min_size=1,
+    max_size=12,
 )
 
 
@@ -55,7 +68,9 @@ def _totals(session) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     return int(live), int(void), int(paid)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=OPS)
 def test_money_totals_exact_under_any_sequence(charging_sqlite: Cli, ops: list[tuple]) -> None:  # type: ignore[type-arg]
     from medbill_cli.db.engine import make_engine, session_scope
@@ -96,6 +111,8 @@ def test_money_totals_exact_under_any_sequence(charging_sqlite: Cli, ops: list[t
             listed = sum((parse_amount(v.charge.amount_cents and fmt(v.charge.amount_cents) or "0")
                           for v in views), D(0))
             assert to_cents(listed) == live
-            assert sum(Decimal(fmt(v.charge.fee_cents)) * v.charge.units for v in views) == from_cents(live)
+            assert sum(
+                Decimal(fmt(v.charge.fee_cents)) * v.charge.units for v in views
+            ) == from_cents(live)
     finally:
         eng.dispose()

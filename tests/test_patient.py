@@ -93,9 +93,15 @@ def test_patient_search_by_name_account_dob_member(practice: Cli) -> None:
     practice.ok("patient", "add", "--first-name", "John", "--last-name", "Smith", "--dob",
                 "1975-07-09", "--sex", "M")
     practice.ok("coverage", "add", "P000002", "--payer", "ACME1", "--member-id", "XJ99887766")
-    for text, expect in [("doe", ["P000001"]), ("jane doe", ["P000001"]), ("Doe, Jane", ["P000001"]),
-                         ("p000002", ["P000002"]), ("1975-07-09", ["P000002"]),
-                         ("xj99887766", ["P000002"]), ("nobody", [])]:
+    for text, expect in [
+        ("doe", ["P000001"]),
+        ("jane doe", ["P000001"]),
+        ("Doe, Jane", ["P000001"]),
+        ("p000002", ["P000002"]),
+        ("1975-07-09", ["P000002"]),
+        ("xj99887766", ["P000002"]),
+        ("nobody", []),
+    ]:
         rows = practice.json("patient", "search", text)
         assert [r["account"] for r in rows] == expect, text
 
@@ -194,7 +200,9 @@ def test_patient_import_with_coverage_columns(practice: Cli, tmp_path: Path) -> 
 
 
 def test_patient_import_unknown_column_refused(practice: Cli, tmp_path: Path) -> None:
-    f = _csv(tmp_path / "p.csv", ["Ann,Lee,1990-02-03,F,x"], header="first_name,last_name,dob,sex,frist")
+    f = _csv(
+        tmp_path / "p.csv", ["Ann,Lee,1990-02-03,F,x"], header="first_name,last_name,dob,sex,frist"
+    )
     r = practice.fails(3, "patient", "import", str(f))
     assert "Unknown column 'frist'" in r.stderr
 

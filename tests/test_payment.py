@@ -11,19 +11,44 @@ NPI = "1987654328"
 
 
 def _visit(cli: Cli, patient: str = "P000001") -> int:
-    return int(cli.ok("encounter", "add", "--patient", patient, "--date", "today", "--provider", NPI).stdout)
+    return int(
+        cli.ok(
+            "encounter", "add", "--patient", patient, "--date", "today", "--provider", NPI
+        ).stdout
+    )
 
 
 def test_payment_add_check_exact_cents_linked_to_encounter(charging: Cli) -> None:
     eid = _visit(charging)
-    r = charging.ok("payment", "add", "--patient", "P000001", "--amount", "$1,250.00", "--method", "check",
-                    "--reference", "1001")
+    r = charging.ok(
+        "payment",
+        "add",
+        "--patient",
+        "P000001",
+        "--amount",
+        "$1,250.00",
+        "--method",
+        "check",
+        "--reference",
+        "1001",
+    )
     pid = int(r.stdout.strip())
     assert charging.db.scalar("SELECT amount_cents FROM payment WHERE id = :i", i=pid) == 125000
     assert charging.db.scalar("SELECT encounter_id FROM payment WHERE id = :i", i=pid) == eid
     rows = charging.json("payment", "list", "--date", "today")
-    assert rows == [{**rows[0], "id": pid, "amount": "1250.00", "method": "check", "reference": "1001",  # type: ignore[index]
-                     "encounter": eid, "kind": "copay", "patient": "P000001", "status": "posted"}]
+    assert rows == [
+        {
+            **rows[0],  # type: ignore[index]
+            "id": pid,
+            "amount": "1250.00",
+            "method": "check",
+            "reference": "1001",
+            "encounter": eid,
+            "kind": "copay",
+            "patient": "P000001",
+            "status": "posted",
+        }
+    ]
 
 
 def test_payment_add_kinds_methods_and_explicit_encounter(charging: Cli) -> None:
@@ -61,7 +86,9 @@ def test_payment_add_refused(charging: Cli) -> None:
     ]:
         r = charging.fails(3, *base, *args)
         assert needle in r.stderr, (args, r.stderr)
-    r = charging.fails(3, "payment", "add", "--patient", "P000404", "--amount", "10", "--method", "cash")
+    r = charging.fails(
+        3, "payment", "add", "--patient", "P000404", "--amount", "10", "--method", "cash"
+    )
     assert "No patient" in r.stderr
     close_day(charging, dt.date.today())
     r = charging.fails(3, *base, "--amount", "10", "--method", "cash")
@@ -70,8 +97,18 @@ def test_payment_add_refused(charging: Cli) -> None:
 
 def test_payment_receipt_plain_text(charging: Cli) -> None:
     _visit(charging)
-    pid = charging.ok("payment", "add", "--patient", "P000001", "--amount", "1250", "--method", "check",
-                      "--reference", "1001").stdout.strip()
+    pid = charging.ok(
+        "payment",
+        "add",
+        "--patient",
+        "P000001",
+        "--amount",
+        "1250",
+        "--method",
+        "check",
+        "--reference",
+        "1001",
+    ).stdout.strip()
     text = charging.ok("payment", "receipt", pid).stdout
     assert "Main Street Family Medicine" in text and "RECEIPT" in text
     assert "$1,250.00" in text and "Check #1001" in text and "P000001" in text
@@ -114,9 +151,14 @@ def test_payment_reverse_keeps_row_and_fixes_an_overpayment(charging: Cli) -> No
 
 def test_payment_reverse_refuses_a_bad_reason_and_writes_nothing(charging: Cli) -> None:
     _visit(charging)
-    pid = charging.ok("payment", "add", "--patient", "P000001", "--amount", "40", "--method", "cash").stdout.strip()
+    pid = charging.ok(
+        "payment", "add", "--patient", "P000001", "--amount", "40", "--method", "cash"
+    ).stdout.strip()
     before = charging.db.counts()
-    for reason, message in (("bounced\tcheck", "control character"), ("x" * 201, "longer than 200")):
+    for reason, message in (
+        ("bounced\tcheck", "control character"),
+        ("x" * 201, "longer than 200"),
+    ):
         r = charging.fails(3, "payment", "reverse", pid, "--reason", reason)
         assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert charging.db.counts() == before

@@ -39,8 +39,15 @@ class DayRows:
         from medbill_cli.db.models import Patient
 
         self.n += 1
-        return self._add(Patient(account=f"P{self.n:06d}", first_name="Pat", last_name=f"Test{self.n}",
-                                 dob=dt.date(1980, 1, 1), sex="F"))
+        return self._add(
+            Patient(
+                account=f"P{self.n:06d}",
+                first_name="Pat",
+                last_name=f"Test{self.n}",
+                dob=dt.date(1980, 1, 1),
+                sex="F",
+            )
+        )
 
     def encounter(self, patient: Any = None, *, dos: dt.date = D, charges: int | None = None,
                   collected: int | None = None, source: str = "form") -> Any:
@@ -154,7 +161,8 @@ def test_reconcile_reports_each_planted_problem(cli: Cli, rows: DayRows) -> None
     assert [d["patient"] for d in data["discrepancies"]] == [
         "P000006", "P000007", "P000008", "P000009", "P000010", "P000011"]
     assert stray.encounter_id is None
-    # Totals side by side: form 5*125 + 150 + 200 + 125 + 125; entered 5*125 + 100 + 175 + 125 + 125.
+    # Totals side by side: form 5*125 + 150 + 200 + 125 + 125;
+    # entered 5*125 + 100 + 175 + 125 + 125.
     assert data["form_charges"] == "1225.00"
     assert data["entered_charges"] == "1150.00"
     assert data["form_collected"] == "150.00"
@@ -186,7 +194,9 @@ def test_reconcile_reversed_payment_counts_as_not_posted(cli: Cli, rows: DayRows
     assert kinds(reconcile(cli, code=1)) == [("unposted_payment", e.id, "20.00", "0.00", "-20.00")]
 
 
-def test_reconcile_charge_opened_encounter_with_all_charges_voided_balances(cli: Cli, rows: DayRows) -> None:
+def test_reconcile_charge_opened_encounter_with_all_charges_voided_balances(
+    cli: Cli, rows: DayRows
+) -> None:
     e = rows.encounter(source="charge")
     rows.charge(e, 9000, status="void")
     assert reconcile(cli, code=0)["encounters"] == 1
@@ -224,7 +234,9 @@ def test_reconcile_payment_posted_where_form_says_none_collected(cli: Cli, rows:
     assert kinds(reconcile(cli, code=1)) == [("payment_mismatch", e.id, "0.00", "20.00", "20.00")]
 
 
-def test_reconcile_copay_posted_on_a_later_date_counts_for_the_visit(cli: Cli, rows: DayRows) -> None:
+def test_reconcile_copay_posted_on_a_later_date_counts_for_the_visit(
+    cli: Cli, rows: DayRows
+) -> None:
     e = rows.encounter(charges=12500, collected=2000)
     rows.charge(e, 12500)
     rows.payment(e, 2000, date=D + dt.timedelta(days=1))
@@ -253,7 +265,9 @@ def test_reconcile_later_payment_on_account_is_not_a_discrepancy(cli: Cli, rows:
 def test_reconcile_charge_dated_the_day_on_another_days_encounter(cli: Cli, rows: DayRows) -> None:
     e = rows.encounter(dos=D - dt.timedelta(days=1), charges=9000)
     rows.charge(e, 9000, dos=D)
-    assert kinds(reconcile(cli, code=1)) == [("charge_without_encounter", e.id, "0.00", "90.00", "90.00")]
+    assert kinds(reconcile(cli, code=1)) == [
+        ("charge_without_encounter", e.id, "0.00", "90.00", "90.00")
+    ]
 
 
 # ------------------------------------------------------------------ the drawer
@@ -339,7 +353,11 @@ def test_reconcile_csv_has_the_json_shape_flat(cli: Cli, rows: DayRows) -> None:
     lines = r.stdout.splitlines()
     assert lines[0] == ("date,balanced,encounters,form_charges,entered_charges,form_collected,"
                         "posted_payments,kind,encounter,patient,expected,actual,difference")
-    assert lines[1] == f"2025-03-14,false,1,150.00,0.00,0.00,0.00,missing_charge,{e.id},P000001,150.00,0.00,-150.00"
+    assert (
+        lines[1]
+        == "2025-03-14,false,1,150.00,0.00,0.00,0.00,missing_charge,"
+        f"{e.id},P000001,150.00,0.00,-150.00"
+    )
     assert len(lines) == 2
 
 

@@ -31,12 +31,16 @@ def pay(cli: Cli, account: str, amount: str, method: str = "cash") -> str:
                   "--date", DAY, *extra).stdout.strip()
 
 
-def test_reconcile_scenario_day_six_problems_fixed_closed_reopened(coded: Cli, tmp_path: Path) -> None:
+def test_reconcile_scenario_day_six_problems_fixed_closed_reopened(
+    coded: Cli, tmp_path: Path
+) -> None:
     cli = coded
     # The day's patients and their encounter forms (31: the last is seen without a form).
     pats = tmp_path / "patients.csv"
-    pats.write_text("first_name,last_name,dob,sex\n"
-                    + "".join(f"Pat,Day{i:02d},1970-01-{(i % 28) + 1:02d},F\n" for i in range(1, 32)))
+    pats.write_text(
+        "first_name,last_name,dob,sex\n"
+        + "".join(f"Pat,Day{i:02d},1970-01-{(i % 28) + 1:02d},F\n" for i in range(1, 32))
+    )
     cli.ok("patient", "import", str(pats))
     acct = {i: f"P{i:06d}" for i in range(1, 32)}
     forms = tmp_path / "encounters.csv"

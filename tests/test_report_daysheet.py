@@ -49,7 +49,9 @@ def day_of(rows: DayRows) -> None:
     a, b = providers(rows)
     e1 = rows.encounter(charges=20000, collected=2000)
     for enc_prov, e in ((a, e1),):
-        rows.db.execute("UPDATE encounter SET provider_id = :p WHERE id = :e", p=enc_prov.id, e=e.id)
+        rows.db.execute(
+            "UPDATE encounter SET provider_id = :p WHERE id = :e", p=enc_prov.id, e=e.id
+        )
     c1 = rows.charge(e1, 12500)
     rows.db.execute("UPDATE charge SET provider_id = :p WHERE id = :c", p=a.id, c=c1.id)
     c2 = rows.charge(e1, 7500)

@@ -8,8 +8,14 @@ from pathlib import Path
 from conftest import Cli
 from remit_support import exported, first_835
 
-KPIS = ["clean-claim rate", "first-pass resolution rate", "denial rate", "days in A/R", "net collection rate",
-        "charge lag"]
+KPIS = [
+    "clean-claim rate",
+    "first-pass resolution rate",
+    "denial rate",
+    "days in A/R",
+    "net collection rate",
+    "charge lag",
+]
 
 
 def test_report_kpi_values_and_formulas(practice: Cli, tmp_path: Path) -> None:
@@ -23,12 +29,17 @@ def test_report_kpi_values_and_formulas(practice: Cli, tmp_path: Path) -> None:
     by = {r["kpi"]: r for r in rows}
     assert list(by) == KPIS
     assert all(r["formula"] for r in rows)
-    assert by["clean-claim rate"]["value"] == "100.0%" and by["clean-claim rate"]["numbers"] == "4 / 4"
+    assert (
+        by["clean-claim rate"]["value"] == "100.0%" and by["clean-claim rate"]["numbers"] == "4 / 4"
+    )
     # Alpha, Charlie, Delta paid in full; Bravo denied.
     assert by["first-pass resolution rate"]["numbers"] == "3 / 4"
     assert by["denial rate"]["value"] == "25.0%"
     # A/R 195.00 over charges 480.00 in 10 days.
-    assert by["days in A/R"]["numbers"] == "195.00 / (480.00 / 10)" and by["days in A/R"]["value"] == "4.1 days"
+    assert (
+        by["days in A/R"]["numbers"] == "195.00 / (480.00 / 10)"
+        and by["days in A/R"]["value"] == "4.1 days"
+    )
     assert by["net collection rate"]["numbers"] == "(240.00 + 0.00) / (480.00 - 45.00)"
     assert by["net collection rate"]["value"] == "55.2%"
     table = practice.ok("report", "kpi", "--from", start, "--to", end).stdout

@@ -22,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _regen_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("regen_tables", ROOT / "tools" / "regen_tables.py")
+    spec = importlib.util.spec_from_file_location(
+        "regen_tables", ROOT / "tools" / "regen_tables.py"
+    )
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -94,9 +96,19 @@ def test_utc_datetime_matches_sqlmodel() -> None:
     ours, theirs = UTCDateTime(), ModelUTC()
     est = dt.timezone(dt.timedelta(hours=-5))
     for dialect in (sqlite.dialect(), postgresql.dialect()):
-        for value in (None, dt.datetime(2026, 11, 27, 9, 30, tzinfo=est), dt.datetime(2026, 1, 1, tzinfo=dt.UTC)):
-            assert ours.process_bind_param(value, dialect) == theirs.process_bind_param(value, dialect)
-        for value in (None, dt.datetime(2026, 11, 27, 14, 30), dt.datetime(2026, 11, 27, 9, 30, tzinfo=est)):
+        for value in (
+            None,
+            dt.datetime(2026, 11, 27, 9, 30, tzinfo=est),
+            dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        ):
+            assert ours.process_bind_param(value, dialect) == theirs.process_bind_param(
+                value, dialect
+            )
+        for value in (
+            None,
+            dt.datetime(2026, 11, 27, 14, 30),
+            dt.datetime(2026, 11, 27, 9, 30, tzinfo=est),
+        ):
             got = ours.process_result_value(value, dialect)
             assert got == theirs.process_result_value(value, dialect)
             assert got is None or got.tzinfo == dt.UTC
@@ -122,8 +134,14 @@ print(json.dumps({"code": code, "heavy": heavy}))
 
 def _probe(cli: Cli, *args: str) -> dict[str, object]:
     env = {**os.environ, "MEDBILL_DB": cli.db.url, "MEDBILL_USER": "biller"}
-    r = subprocess.run([sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True,
-                       check=False, stdin=subprocess.DEVNULL)
+    r = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     assert r.returncode == 0, r.stderr
     out: dict[str, object] = json.loads(r.stdout.strip().splitlines()[-1])
     return out
@@ -131,8 +149,21 @@ def _probe(cli: Cli, *args: str) -> dict[str, object]:
 
 def test_charge_add_cold_path_loads_no_orm(charging: Cli) -> None:
     """`charge add` runs on Core: SQLModel, pydantic, the ORM, pandas and rich stay unloaded."""
-    assert _probe(charging, "charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213",
-                  "--dx", "E11.9", "--dx", "I10") == {"code": 0, "heavy": []}
+    assert _probe(
+        charging,
+        "charge",
+        "add",
+        "--patient",
+        "P000001",
+        "--date",
+        "today",
+        "--code",
+        "99213",
+        "--dx",
+        "E11.9",
+        "--dx",
+        "I10",
+    ) == {"code": 0, "heavy": []}
     # ... and what it wrote reads back through the models, audit chain intact.
     listed = charging.json("charge", "list", "--date", "today", "--format", "json")
     assert [(c["code"], c["diagnoses"], c["pointers"], c["fee"]) for c in listed] == [
@@ -146,7 +177,9 @@ def test_patient_add_cold_path_loads_no_orm(charging: Cli) -> None:
     assert _probe(charging, "patient", "add", "--first-name", "Nora", "--last-name", "Quick",
                   "--dob", "1990-03-04", "--sex", "F", "--zip", "12207") == {"code": 0, "heavy": []}
     shown = charging.json("patient", "search", "Quick")
-    assert [(p["first_name"], p["dob"], p["zip"]) for p in shown] == [("Nora", "1990-03-04", "12207")]
+    assert [(p["first_name"], p["dob"], p["zip"]) for p in shown] == [
+        ("Nora", "1990-03-04", "12207")
+    ]
     assert shown[0]["account"].startswith("P")
     dup = _probe(charging, "patient", "add", "--first-name", "nora", "--last-name", "QUICK",
                  "--dob", "1990-03-04", "--sex", "F")

@@ -30,7 +30,9 @@ def test_npi_exactly_one_check_digit_fits(prefix: str) -> None:
     assert len(fits) == 1
 
 
-@pytest.mark.parametrize(("raw", "clean"), [("12-3456789", "123456789"), ("123456789", "123456789")])
+@pytest.mark.parametrize(
+    ("raw", "clean"), [("12-3456789", "123456789"), ("123456789", "123456789")]
+)
 def test_ein(raw: str, clean: str) -> None:
     assert v.ein(raw) == clean
 

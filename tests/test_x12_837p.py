@@ -1,6 +1,7 @@
 """The 837P writer: golden files for each claim shape, each validated with pyx12 and x12check.
 
-Golden files are rewritten only on request: ``MEDBILL_UPDATE_GOLDEN=1 pytest tests/test_x12_837p.py``.
+Golden files are rewritten only on request:
+``MEDBILL_UPDATE_GOLDEN=1 pytest tests/test_x12_837p.py``.
 """
 
 from __future__ import annotations
@@ -36,13 +37,20 @@ DOS = dt.date(2024, 1, 10)
 
 ENVELOPE = Envelope(sender_id="SUB12345", receiver_id="RCV98765", control_number=101,
                     created=dt.datetime(2024, 1, 15, 12, 30), usage="T")
-SUBMITTER = Submitter(name="Main Street Family Medicine", id="SUB12345", contact_name="Billing Office",
-                      phone="518-555-0100", email="billing@example.com")
+SUBMITTER = Submitter(
+    name="Main Street Family Medicine",
+    id="SUB12345",
+    contact_name="Billing Office",
+    phone="518-555-0100",
+    email="billing@example.com",
+)
 RECEIVER = Receiver(name="Example Clearinghouse", id="RCV98765")
 BILLING = BillingProvider(name="Main Street Family Medicine", npi="1234567893", ein="12-3456789",
                           address=Address("100 Main St", "Albany", "NY", "122071234"),
                           taxonomy="207Q00000X")
-RENDERING = RenderingProvider(npi="1987654328", last_name="Ruiz", first_name="Ana", taxonomy="207Q00000X")
+RENDERING = RenderingProvider(
+    npi="1987654328", last_name="Ruiz", first_name="Ana", taxonomy="207Q00000X"
+)
 ACME = PayerInfo("Acme Health", "ACME1")
 BEACON = PayerInfo("Beacon Medicare", "BCN02")
 JOHN = Person("Doe", "John", dt.date(1970, 3, 15), "M", middle_name="A",
@@ -79,7 +87,10 @@ def dependent_claim(pcn: str = "C000002", **kw: object) -> ClaimOut:
 
 def split_claims() -> list[ClaimOut]:
     lines = [line("97110", 3000 + i, dos=DOS + dt.timedelta(days=i % 20)) for i in range(60)]
-    return [self_claim("C000003", lines=tuple(lines[:50])), self_claim("C000004", lines=tuple(lines[50:]))]
+    return [
+        self_claim("C000003", lines=tuple(lines[:50])),
+        self_claim("C000004", lines=tuple(lines[50:])),
+    ]
 
 
 SHAPES: dict[str, list[ClaimOut]] = {
@@ -121,7 +132,11 @@ def test_x12_dependent_has_patient_loop() -> None:
     segs = segments(render([dependent_claim()]))
     ids = [s[0] for s in segs]
     hl = [s for s in segs if s[0] == "HL"]
-    assert hl == [["HL", "1", "", "20", "1"], ["HL", "2", "1", "22", "1"], ["HL", "3", "2", "23", "0"]]
+    assert hl == [
+        ["HL", "1", "", "20", "1"],
+        ["HL", "2", "1", "22", "1"],
+        ["HL", "3", "2", "23", "0"],
+    ]
     assert ["PAT", "19"] in segs
     assert ids.index("NM1") < ids.index("PAT")
     sbr = next(s for s in segs if s[0] == "SBR")
@@ -175,7 +190,13 @@ def test_x12_data_cleaned_of_delimiters_and_uppercased(tmp_path: Path) -> None:
 
 
 def test_x12_amount_format() -> None:
-    assert [amount(c) for c in (12500, 12550, 12555, 5, 0)] == ["125", "125.5", "125.55", "0.05", "0"]
+    assert [amount(c) for c in (12500, 12550, 12555, 5, 0)] == [
+        "125",
+        "125.5",
+        "125.55",
+        "0.05",
+        "0",
+    ]
     assert clean("  a  b\n") == "A B"
 
 

@@ -34,7 +34,9 @@ def pyx12_errors(path: Path) -> list[str]:
     def walk(node: object) -> None:
         if isinstance(node, dict):
             for e in node.get("errors", []) or []:
-                problems.append(f"{node.get('seg_id', '')}@{node.get('cur_line', '')}: {e.get('err_str')}")
+                problems.append(
+                    f"{node.get('seg_id', '')}@{node.get('cur_line', '')}: {e.get('err_str')}"
+                )
             for v in node.values():
                 walk(v)
         elif isinstance(node, list):

@@ -63,6 +63,8 @@ class RowError(InputError):
         self.rows = rows
 
     @classmethod
-    def nothing_imported(cls, rows: list[tuple[int, str]], hint: str = "Fix them and import again") -> RowError:
+    def nothing_imported(
+        cls, rows: list[tuple[int, str]], hint: str = "Fix them and import again"
+    ) -> RowError:
         """The refusal of an all-or-nothing import, worded the same for every file."""
         return cls(f"{len(rows)} bad row(s); nothing was imported", rows, hint)

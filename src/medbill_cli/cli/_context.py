@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
+    from medbill_cli.config import Settings
+
 T = TypeVar("T")
 
 
@@ -19,7 +21,7 @@ class State:
     db: str | None = None
     user: str | None = None
 
-    def settings(self):  # type: ignore[no-untyped-def]
+    def settings(self) -> Settings:
         from medbill_cli.config import Settings
 
         s = Settings()

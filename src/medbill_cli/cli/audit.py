@@ -23,7 +23,9 @@ def public(a: Any) -> dict[str, Any]:
 
 @app.command("list")
 def list_(
-    entity: Annotated[str | None, typer.Option("--entity", help="patient, charge, claim ...")] = None,
+    entity: Annotated[
+        str | None, typer.Option("--entity", help="patient, charge, claim ...")
+    ] = None,
     id_: Annotated[str | None, typer.Option("--id", help="The record's id.")] = None,
     user: Annotated[str | None, typer.Option("--by", help="Only this user's changes.")] = None,
     limit: Annotated[int | None, typer.Option("--limit")] = None,
@@ -38,9 +40,16 @@ def list_(
     with _context.session(write=False) as s:
         rows = [public(a) for a in list_audit(session=s, entity=entity, entity_id=id_, user=user,
                                               limit=limit)]
-    emit_rows(rows, fmt, columns=["id", "at", "user", "action", "entity", "entity_id"]
-              if fmt is Format.table else ["id", "at", "user", "action", "entity", "entity_id", "before", "after"]
-              if fmt is Format.csv else None, empty="The audit trail is empty.")
+    emit_rows(
+        rows,
+        fmt,
+        columns=["id", "at", "user", "action", "entity", "entity_id"]
+        if fmt is Format.table
+        else ["id", "at", "user", "action", "entity", "entity_id", "before", "after"]
+        if fmt is Format.csv
+        else None,
+        empty="The audit trail is empty.",
+    )
 
 
 @app.command("verify")

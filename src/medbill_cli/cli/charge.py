@@ -58,7 +58,9 @@ def _ask(s: Connection, label: str, check: Any, default: str | None = None) -> s
     from medbill_cli.errors import InputError
 
     while True:
-        value = str(typer.prompt(label, default=default, err=True, show_default=default is not None)).strip()
+        value = str(
+            typer.prompt(label, default=default, err=True, show_default=default is not None)
+        ).strip()
         try:
             shown = check(value)
         except InputError as exc:
@@ -87,16 +89,28 @@ def _prompt_missing(
             patient = _ask(s, "Patient account", _patient)
         pat = refs.patient(patient)
         if date is None:
-            date = _ask(s, "Date of service", lambda v: check_service_date(parse_date(v), pat) and "",
-                        default="today")
+            date = _ask(
+                s,
+                "Date of service",
+                lambda v: check_service_date(parse_date(v), pat) and "",
+                default="today",
+            )
         dos = parse_date(date)
         prompted_code = code is None
         if code is None:
-            code = _ask(s, "Procedure code (CPT/HCPCS)", lambda v: describe(session=s, system="proc", code=v, dos=dos))
+            code = _ask(
+                s,
+                "Procedure code (CPT/HCPCS)",
+                lambda v: describe(session=s, system="proc", code=v, dos=dos),
+            )
         if prompted_code and not modifiers:
             while len(modifiers) < MAX_MODIFIERS:
-                m = _ask(s, f"Modifier {len(modifiers) + 1} (blank for none)",
-                         lambda v: describe(session=s, system="mod", code=v, dos=dos) if v else "", default="")
+                m = _ask(
+                    s,
+                    f"Modifier {len(modifiers) + 1} (blank for none)",
+                    lambda v: describe(session=s, system="mod", code=v, dos=dos) if v else "",
+                    default="",
+                )
                 if not m:
                     break
                 modifiers.append(m)
@@ -118,19 +132,44 @@ def _prompt_missing(
 
 @app.command("add")
 def add(
-    patient: Annotated[str | None, typer.Option("--patient", help="Account number, e.g. P000001.")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Date of service: YYYY-MM-DD, today or yesterday.")] = None,
+    patient: Annotated[
+        str | None, typer.Option("--patient", help="Account number, e.g. P000001.")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Date of service: YYYY-MM-DD, today or yesterday.")
+    ] = None,
     code: Annotated[str | None, typer.Option("--code", help="CPT or HCPCS code.")] = None,
-    modifier: Annotated[list[str] | None, typer.Option("--modifier", "-m", help="Modifier; repeat for up to 4.")] = None,
+    modifier: Annotated[
+        list[str] | None, typer.Option("--modifier", "-m", help="Modifier; repeat for up to 4.")
+    ] = None,
     units: Annotated[int, typer.Option("--units", help="Units, 1-999.")] = 1,
-    dx: Annotated[list[str] | None, typer.Option("--dx", help="ICD-10-CM diagnosis; repeat for up to 4 on this line.")] = None,
-    fee: Annotated[str | None, typer.Option("--fee", help="Fee per unit (default: the fee schedule).")] = None,
-    provider: Annotated[str | None, typer.Option("--provider", help="Rendering provider's NPI.")] = None,
-    encounter: Annotated[int | None, typer.Option("--encounter", help="Encounter id (default: the patient's that day, or a new one).")] = None,
+    dx: Annotated[
+        list[str] | None,
+        typer.Option("--dx", help="ICD-10-CM diagnosis; repeat for up to 4 on this line."),
+    ] = None,
+    fee: Annotated[
+        str | None, typer.Option("--fee", help="Fee per unit (default: the fee schedule).")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="Rendering provider's NPI.")
+    ] = None,
+    encounter: Annotated[
+        int | None,
+        typer.Option(
+            "--encounter", help="Encounter id (default: the patient's that day, or a new one)."
+        ),
+    ] = None,
     pos: Annotated[str | None, typer.Option("--pos", help="Place of service, e.g. 11.")] = None,
-    ndc: Annotated[str | None, typer.Option("--ndc", help="Drug lines: NDC, 11 digits or 5-4-2.")] = None,
-    ndc_quantity: Annotated[str | None, typer.Option("--ndc-quantity", help="Drug lines: quantity of the NDC unit.")] = None,
-    ndc_unit: Annotated[str | None, typer.Option("--ndc-unit", help="Drug lines: F2, GR, ME, ML or UN (default UN).")] = None,
+    ndc: Annotated[
+        str | None, typer.Option("--ndc", help="Drug lines: NDC, 11 digits or 5-4-2.")
+    ] = None,
+    ndc_quantity: Annotated[
+        str | None, typer.Option("--ndc-quantity", help="Drug lines: quantity of the NDC unit.")
+    ] = None,
+    ndc_unit: Annotated[
+        str | None,
+        typer.Option("--ndc-unit", help="Drug lines: F2, GR, ME, ML or UN (default UN)."),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Enter a charge line; prints the new charge id. At a terminal, missing options are asked for.
@@ -147,7 +186,10 @@ def add(
     if missing:
         if not _interactive():
             # A script never waits on a prompt: a usage error, exit 2, as for any missing option.
-            info("Usage: medbill charge add --patient ACCOUNT --date DATE --code CODE --dx ICD10 [OPTIONS]")
+            info(
+                "Usage: medbill charge add --patient ACCOUNT --date DATE --code CODE --dx ICD10"
+                " [OPTIONS]"
+            )
             error(f"Missing option {', '.join(missing)}. Give it, or run at a terminal to be asked "
                   "for it (see medbill charge add --help).")
             raise typer.Exit(2)
@@ -168,7 +210,12 @@ def add(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV: patient,date,code,dx[,modifiers,units,fee,provider_npi,encounter,pos,ndc].")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: patient,date,code,dx[,modifiers,units,fee,provider_npi,encounter,pos,ndc]."
+        ),
+    ],
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Enter many charges from a CSV (an EHR's charge export); all-or-nothing, bad rows by line.
@@ -183,7 +230,9 @@ def import_(
     optional = (*IMPORT_OPTIONAL, "ndc_quantity", "ndc_unit")
     rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=optional)
     with _context.session() as s, progress(len(rows), "Importing charges") as advance:
-        results = import_charges(session=s, user=_context.state.actor(), rows=rows, progress=advance)
+        results = import_charges(
+            session=s, user=_context.state.actor(), rows=rows, progress=advance
+        )
         recs: list[dict[str, Any]] = []
         if fmt is Format.json:
             from medbill_cli.services.charges import list_charges
@@ -207,7 +256,9 @@ def import_(
 def list_(
     date: OptDateOpt = None,
     patient: Annotated[str | None, typer.Option("--patient", help="Account number.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="unbilled, billed or void.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="unbilled, billed or void.")
+    ] = None,
     encounter: Annotated[int | None, typer.Option("--encounter", help="Encounter id.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:

@@ -29,10 +29,19 @@ def _system(value: str | None, allowed: tuple[str, ...]) -> str | None:
 
 @app.command("search")
 def search(
-    text: Annotated[str, typer.Argument(help="A code, a code prefix (E11.2) or words (typos are fine).")],
-    system: Annotated[str | None, typer.Option("--system", help="icd10cm, cpt, hcpcs, modifier, pos, group, carc or rarc.")] = None,
-    billable: Annotated[bool, typer.Option("--billable", help="Only codes valid on a claim (no headers).")] = False,
-    date: Annotated[str | None, typer.Option("--date", help="Only codes valid on this date of service.")] = None,
+    text: Annotated[
+        str, typer.Argument(help="A code, a code prefix (E11.2) or words (typos are fine).")
+    ],
+    system: Annotated[
+        str | None,
+        typer.Option("--system", help="icd10cm, cpt, hcpcs, modifier, pos, group, carc or rarc."),
+    ] = None,
+    billable: Annotated[
+        bool, typer.Option("--billable", help="Only codes valid on a claim (no headers).")
+    ] = False,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Only codes valid on this date of service.")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -40,7 +49,8 @@ def search(
 
     Example: medbill codes search "type 2 diabetes kidney" --billable
     """
-    from medbill_cli.codesets.search import open_readonly, search_codes
+    from medbill_cli.codesets.search import search_codes
+    from medbill_cli.db.readonly import open_readonly
 
     sys_ = _system(system, SEARCH_SYSTEMS)
     dos = parse_date(date, "date of service") if date else None
@@ -49,15 +59,21 @@ def search(
     with open_readonly(_context.state.target()) as db:
         hits = search_codes(session=db, query=text, system=sys_, billable=billable, dos=dos,
                             limit=limit)
-    emit_rows([h.public() for h in hits], fmt, columns=["system", "code", "billable", "description"],
-              empty="No code matches. Try fewer words or a code prefix.")
+    emit_rows(
+        [h.public() for h in hits],
+        fmt,
+        columns=["system", "code", "billable", "description"],
+        empty="No code matches. Try fewer words or a code prefix.",
+    )
 
 
 @app.command("show")
 def show(
     code: Annotated[str, typer.Argument(help="The code, e.g. E11.9, 99213, J1100, 25.")],
     system: Annotated[str | None, typer.Option("--system")] = None,
-    date: Annotated[str | None, typer.Option("--date", help="Date of service: the version in force then.")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Date of service: the version in force then.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Show a code: description, billable or header, children, notes, dates, MUE and PTP edits.
@@ -79,7 +95,9 @@ def _for_table(rec: dict[str, object]) -> dict[str, object]:
     out = {k: v for k, v in rec.items() if v is not None and k != "billable"}
     mue = out.get("mue")
     if isinstance(mue, dict):
-        out["mue"] = f"{mue['units']} units (MAI {mue['mai']}: {mue['rationale'] or '-'}; {mue['version']})"
+        out["mue"] = (
+            f"{mue['units']} units (MAI {mue['mai']}: {mue['rationale'] or '-'}; {mue['version']})"
+        )
     notes = out.pop("notes", None)
     if isinstance(notes, dict):
         for k, v in notes.items():
@@ -94,8 +112,12 @@ def _for_table(rec: dict[str, object]) -> dict[str, object]:
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="The file to import.")],
-    system: Annotated[str, typer.Option("--system", help="hcpcs, cpt, ncci-ptp, mue, pos, carc, rarc or icd10cm.")],
-    version: Annotated[str | None, typer.Option("--version", help="Code-set version; default the file name.")] = None,
+    system: Annotated[
+        str, typer.Option("--system", help="hcpcs, cpt, ncci-ptp, mue, pos, carc, rarc or icd10cm.")
+    ],
+    version: Annotated[
+        str | None, typer.Option("--version", help="Code-set version; default the file name.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Import a code-set file, all or nothing; importing the same file again changes nothing.

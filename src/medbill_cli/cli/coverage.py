@@ -31,8 +31,13 @@ def add(
     payer: Annotated[str, typer.Option("--payer", help="Payer id.")],
     member_id: Annotated[str, typer.Option("--member-id")],
     group: Annotated[str | None, typer.Option("--group")] = None,
-    priority: Annotated[str, typer.Option("--priority", help="primary, secondary or tertiary.")] = "primary",
-    relationship: Annotated[str, typer.Option("--relationship", help="Patient to subscriber: self, spouse, child, other.")] = "self",
+    priority: Annotated[
+        str, typer.Option("--priority", help="primary, secondary or tertiary.")
+    ] = "primary",
+    relationship: Annotated[
+        str,
+        typer.Option("--relationship", help="Patient to subscriber: self, spouse, child, other."),
+    ] = "self",
     subscriber_first_name: Annotated[str | None, typer.Option("--subscriber-first-name")] = None,
     subscriber_last_name: Annotated[str | None, typer.Option("--subscriber-last-name")] = None,
     subscriber_middle_name: Annotated[str | None, typer.Option("--subscriber-middle-name")] = None,

@@ -21,14 +21,24 @@ def public(row: Any) -> dict[str, Any]:
 
     snap = json.loads(row.snapshot)
     return {
-        "id": row.id, "date": row.date, "status": "reopened" if row.reopened_at else "closed",
-        "closed_at": row.closed_at, "closed_by": row.closed_by, "forced": row.forced,
-        "reason": row.reason, "balanced": snap.get("balanced"),
-        "encounters": snap.get("encounters"), "charges": snap.get("charges"),
-        "payments": snap.get("payments"), "form_charges": snap.get("form_charges"),
-        "entered_charges": snap.get("entered_charges"), "form_collected": snap.get("form_collected"),
-        "posted_payments": snap.get("posted_payments"), "snapshot_hash": row.snapshot_hash,
-        "reopened_at": row.reopened_at, "reopened_by": row.reopened_by,
+        "id": row.id,
+        "date": row.date,
+        "status": "reopened" if row.reopened_at else "closed",
+        "closed_at": row.closed_at,
+        "closed_by": row.closed_by,
+        "forced": row.forced,
+        "reason": row.reason,
+        "balanced": snap.get("balanced"),
+        "encounters": snap.get("encounters"),
+        "charges": snap.get("charges"),
+        "payments": snap.get("payments"),
+        "form_charges": snap.get("form_charges"),
+        "entered_charges": snap.get("entered_charges"),
+        "form_collected": snap.get("form_collected"),
+        "posted_payments": snap.get("posted_payments"),
+        "snapshot_hash": row.snapshot_hash,
+        "reopened_at": row.reopened_at,
+        "reopened_by": row.reopened_by,
         "reopen_reason": row.reopen_reason,
     }
 
@@ -58,7 +68,9 @@ def reopen(
 
 @app.command("list")
 def list_(
-    closed_only: Annotated[bool, typer.Option("--closed", help="Only days closed now (not reopened).")] = False,
+    closed_only: Annotated[
+        bool, typer.Option("--closed", help="Only days closed now (not reopened).")
+    ] = False,
     since: Annotated[str | None, typer.Option("--from", help="First day to list.")] = None,
     until: Annotated[str | None, typer.Option("--to", help="Last day to list.")] = None,
     fmt: FormatOpt = Format.table,
@@ -73,6 +85,9 @@ def list_(
     first = parse_date(since, "--from date") if since else None
     last = parse_date(until, "--to date") if until else None
     with _context.session(write=False) as s:
-        rows = [public(r) for r in list_closes(session=s, closed_only=closed_only, since=first, until=last)]
+        rows = [
+            public(r)
+            for r in list_closes(session=s, closed_only=closed_only, since=first, until=last)
+        ]
     emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
               empty="No day has been closed. Close one with medbill reconcile --date DATE --close.")

@@ -12,17 +12,44 @@ from medbill_cli.cli._output import Format, emit_created, emit_rows
 
 app = typer.Typer(help="The denial worklist.", no_args_is_help=True)
 
-LIST_COLUMNS = ["id", "opened_on", "age", "claim", "account", "payer", "group", "carc", "rarc", "amount", "status"]
+LIST_COLUMNS = [
+    "id",
+    "opened_on",
+    "age",
+    "claim",
+    "account",
+    "payer",
+    "group",
+    "carc",
+    "rarc",
+    "amount",
+    "status",
+]
 
 
 def public(view: Any) -> dict[str, Any]:
     from medbill_cli.money import fmt
 
     d = view.denial
-    return {"id": d.id, "opened_on": d.opened_on, "age": view.age(), "claim": view.pcn, "claim_id": d.claim_id,
-            "account": view.account, "payer": view.payer, "group": d.group_code, "carc": d.carc,
-            "rarc": d.rarc, "amount": fmt(d.amount_cents), "status": d.status, "line": d.era_line_id,
-            "charge": d.charge_id, "note": d.note, "worked_by": d.worked_by, "worked_at": d.worked_at}
+    return {
+        "id": d.id,
+        "opened_on": d.opened_on,
+        "age": view.age(),
+        "claim": view.pcn,
+        "claim_id": d.claim_id,
+        "account": view.account,
+        "payer": view.payer,
+        "group": d.group_code,
+        "carc": d.carc,
+        "rarc": d.rarc,
+        "amount": fmt(d.amount_cents),
+        "status": d.status,
+        "line": d.era_line_id,
+        "charge": d.charge_id,
+        "note": d.note,
+        "worked_by": d.worked_by,
+        "worked_at": d.worked_at,
+    }
 
 
 @app.command("list")
@@ -30,7 +57,9 @@ def list_(
     status: Annotated[str | None, typer.Option("--status", help="open, worked or closed.")] = None,
     payer: Annotated[str | None, typer.Option("--payer", help="Payer id, e.g. ACME1.")] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="CARC, e.g. 50.")] = None,
-    older_than: Annotated[int | None, typer.Option("--older-than", help="Only denials at least N days old.")] = None,
+    older_than: Annotated[
+        int | None, typer.Option("--older-than", help="Only denials at least N days old.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List denied claims and lines, oldest first, with CARC/RARC, payer and amount.
@@ -40,16 +69,25 @@ def list_(
     from medbill_cli.services.denials import list_denials
 
     with _context.session(write=False) as s:
-        rows = [public(v) for v in list_denials(session=s, status=status, payer=payer, reason=reason,
-                                                  min_age=older_than)]
+        rows = [
+            public(v)
+            for v in list_denials(
+                session=s, status=status, payer=payer, reason=reason, min_age=older_than
+            )
+        ]
     emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None, empty="No denials.")
 
 
 @app.command("work")
 def work(
     denial_id: Annotated[int, typer.Argument(help="The denial id.")],
-    note: Annotated[str, typer.Option("--note", help="What was done: appealed, corrected and resubmitted ...")],
-    status: Annotated[str | None, typer.Option("--status", help="open, worked (default) or closed (writes it off).")] = None,
+    note: Annotated[
+        str, typer.Option("--note", help="What was done: appealed, corrected and resubmitted ...")
+    ],
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="open, worked (default) or closed (writes it off)."),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Note work on a denial and set its status; closing it writes the amount off A/R.
@@ -59,6 +97,8 @@ def work(
     from medbill_cli.services.denials import work_denial
 
     with _context.session() as s:
-        v = work_denial(session=s, user=_context.state.actor(), denial_id=denial_id, note=note, status=status)
+        v = work_denial(
+            session=s, user=_context.state.actor(), denial_id=denial_id, note=note, status=status
+        )
         rec = public(v)
     emit_created(rec, fmt)

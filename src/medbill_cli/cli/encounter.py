@@ -25,7 +25,9 @@ LIST_COLUMNS = ["id", "date", "patient", "provider", "form", "form_charges", "fo
                 "source", "diagnoses"]
 
 
-def public(e: Any, account: str, diagnoses: list[str] | None = None, npi: str | None = None) -> dict[str, Any]:
+def public(
+    e: Any, account: str, diagnoses: list[str] | None = None, npi: str | None = None
+) -> dict[str, Any]:
     from medbill_cli.money import fmt
 
     return {"id": e.id, "patient": account, "account": account, "date": e.date_of_service,
@@ -46,18 +48,31 @@ def _npis(s: Any) -> dict[int, str]:
 @app.command("add")
 def add(
     patient: Annotated[str, typer.Option("--patient", help="Account number, e.g. P000001.")],
-    date: Annotated[str, typer.Option("--date", help="Date of service: YYYY-MM-DD, today or yesterday.")],
+    date: Annotated[
+        str, typer.Option("--date", help="Date of service: YYYY-MM-DD, today or yesterday.")
+    ],
     provider: Annotated[str, typer.Option("--provider", help="Rendering provider's NPI.")],
     facility: Annotated[int | None, typer.Option("--facility", help="Facility id.")] = None,
-    pos: Annotated[str | None, typer.Option("--pos", help="Place of service (default the facility's, else 11).")] = None,
-    form: Annotated[str | None, typer.Option("--form", help="Encounter form (superbill) number.")] = None,
-    form_charges: Annotated[str | None, typer.Option("--form-charges", help="Charges total marked on the form.")] = None,
-    form_collected: Annotated[str | None, typer.Option("--form-collected", help="Money collected at the desk, per the form.")] = None,
+    pos: Annotated[
+        str | None,
+        typer.Option("--pos", help="Place of service (default the facility's, else 11)."),
+    ] = None,
+    form: Annotated[
+        str | None, typer.Option("--form", help="Encounter form (superbill) number.")
+    ] = None,
+    form_charges: Annotated[
+        str | None, typer.Option("--form-charges", help="Charges total marked on the form.")
+    ] = None,
+    form_collected: Annotated[
+        str | None,
+        typer.Option("--form-collected", help="Money collected at the desk, per the form."),
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Enter a visit from its encounter form; prints the encounter id.
 
-    Example: medbill encounter add --patient P000001 --date today --provider 1987654328 --form 5512 --form-charges 125.00 --form-collected 25.00
+    Example: medbill encounter add --patient P000001 --date today --provider 1987654328
+    --form 5512 --form-charges 125.00 --form-collected 25.00
     """
     from medbill_cli.services.encounters import add_encounter
 
@@ -73,7 +88,12 @@ def add(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV: patient,date,provider_npi[,form,form_charges,form_collected,facility,pos].")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: patient,date,provider_npi[,form,form_charges,form_collected,facility,pos]."
+        ),
+    ],
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Enter the day's visits from a scheduler's or EHR's CSV; all-or-nothing, bad rows by line.
@@ -85,7 +105,9 @@ def import_(
 
     rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
     with _context.session() as s, progress(len(rows), "Importing encounters") as advance:
-        results = import_encounters(session=s, user=_context.state.actor(), rows=rows, progress=advance)
+        results = import_encounters(
+            session=s, user=_context.state.actor(), rows=rows, progress=advance
+        )
         npis = _npis(s)
         recs = [public(r.encounter, row.get("patient", "").strip().upper(),
                        npi=npis.get(r.encounter.provider_id or 0))

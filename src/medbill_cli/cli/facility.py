@@ -31,13 +31,25 @@ def add(
 ) -> None:
     """Add a service location; prints its id.
 
-    Example: medbill facility add --name "Main St Office" --address "100 Main St" --city Albany --state NY --zip 12207
+    Example: medbill facility add --name "Main St Office" --address "100 Main St" --city Albany
+    --state NY --zip 12207
     """
     from medbill_cli.services.registration import add_facility
 
     with _context.session() as s:
-        rec = public(add_facility(session=s, user=_context.state.actor(), name=name, address=address,
-                                  city=city, state=state, zip=zip, npi=npi, pos=pos))
+        rec = public(
+            add_facility(
+                session=s,
+                user=_context.state.actor(),
+                name=name,
+                address=address,
+                city=city,
+                state=state,
+                zip=zip,
+                npi=npi,
+                pos=pos,
+            )
+        )
     emit_created(rec, fmt)
 
 

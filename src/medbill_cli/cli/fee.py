@@ -18,16 +18,25 @@ def public(f: Any) -> dict[str, Any]:
     from medbill_cli.money import fmt
     from medbill_cli.services.fees import FOREVER
 
-    return {"id": f.id, "code": f.code, "modifier": f.modifier or None, "amount": fmt(f.amount_cents),
-            "effective": None if f.effective == FOREVER else f.effective}
+    return {
+        "id": f.id,
+        "code": f.code,
+        "modifier": f.modifier or None,
+        "amount": fmt(f.amount_cents),
+        "effective": None if f.effective == FOREVER else f.effective,
+    }
 
 
 @app.command("set")
 def set_(
     code: Annotated[str, typer.Argument(help="CPT or HCPCS code.")],
     amount: Annotated[str, typer.Argument(help="Fee per unit, e.g. 125.00.")],
-    modifier: Annotated[str | None, typer.Option("--modifier", help="A fee for the code with this modifier.")] = None,
-    effective: Annotated[str | None, typer.Option("--effective", help="First date of service it applies to.")] = None,
+    modifier: Annotated[
+        str | None, typer.Option("--modifier", help="A fee for the code with this modifier.")
+    ] = None,
+    effective: Annotated[
+        str | None, typer.Option("--effective", help="First date of service it applies to.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Set the fee per unit of a code (a charge's amount is fee x units); prints the fee id.

@@ -10,7 +10,9 @@ from medbill_cli.cli import _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_created, emit_rows
 
-app = typer.Typer(help="Medical history: conditions (ICD-10-CM), allergies, notes.", no_args_is_help=True)
+app = typer.Typer(
+    help="Medical history: conditions (ICD-10-CM), allergies, notes.", no_args_is_help=True
+)
 
 
 def public(h: Any) -> dict[str, Any]:
@@ -32,18 +34,22 @@ def add(
 
     Example: medbill history add P000001 --condition E11.9 --onset 2019-03-01
     """
+    from medbill_cli.codesets.lookup import history_code_check
     from medbill_cli.dates import parse_date
     from medbill_cli.services.patients import add_history
 
-    code_check = None
-    try:
-        from medbill_cli.codesets.lookup import history_code_check as code_check
-    except ImportError:  # pragma: no cover - code sets not installed
-        code_check = None
     with _context.session() as s:
-        h = add_history(session=s, user=_context.state.actor(), account=account,
-                        condition=condition, onset=parse_date(onset, what="onset") if onset else None,
-                        status=status, allergy=allergy, note=note, code_check=code_check)
+        h = add_history(
+            session=s,
+            user=_context.state.actor(),
+            account=account,
+            condition=condition,
+            onset=parse_date(onset, what="onset") if onset else None,
+            status=status,
+            allergy=allergy,
+            note=note,
+            code_check=history_code_check,
+        )
         rec = public(h)
     emit_created(rec, fmt)
 

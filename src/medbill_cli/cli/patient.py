@@ -37,7 +37,13 @@ def add(
     zip: Annotated[str | None, typer.Option("--zip")] = None,
     phone: Annotated[str | None, typer.Option("--phone")] = None,
     email: Annotated[str | None, typer.Option("--email")] = None,
-    allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate", help="Register even if a patient with the same name and DOB exists.")] = False,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate",
+            help="Register even if a patient with the same name and DOB exists.",
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Register a patient; prints the new account number.
@@ -67,7 +73,9 @@ def show(account: Annotated[str, typer.Argument()], fmt: FormatOpt = Format.tabl
     with _context.session(write=False) as s:
         p = get_patient(session=s, account=account)
         rec = public(p)
-        rec["coverages"] = [cov_public(c, py) for c, py in list_coverages(session=s, account=account)]
+        rec["coverages"] = [
+            cov_public(c, py) for c, py in list_coverages(session=s, account=account)
+        ]
     emit_record(rec, fmt)
 
 
@@ -140,7 +148,9 @@ def update(
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV: first_name,last_name,dob,sex[,...].")],
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Import the good rows; report the bad ones.")] = False,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="Import the good rows; report the bad ones.")
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Register many patients from a CSV; all-or-nothing unless --skip-bad.
@@ -179,7 +189,9 @@ def import_(
 @app.command("balance")
 def balance(
     account: Annotated[str, typer.Argument()],
-    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")] = "today",
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")
+    ] = "today",
     fmt: FormatOpt = Format.table,
 ) -> None:
     """A patient's balance: each claim's charges, insurance paid, adjustments, payments and
@@ -197,19 +209,35 @@ def balance(
     t = acct.totals()
     rec: dict[str, Any] = {"id": acct.account, "account": acct.account, "as_of": day,
                            **{k.removesuffix("_cents"): money(v) for k, v in t.items()}}
-    rec["claims"] = [{"claim": b.claim_id, "pcn": b.pcn, "date": b.first_dos, "payer": b.payer,
-                      "status": b.status, "charge": money(b.charge_cents), "insurance_paid": money(b.paid_cents),
-                      "adjustments": money(b.adjustment_cents), "patient_resp": money(b.patient_resp_cents),
-                      "patient_paid": money(b.patient_paid_cents), "patient_due": money(b.patient_due_cents),
-                      "insurance_balance": money(b.insurance_cents)} for b in acct.claims]
+    rec["claims"] = [
+        {
+            "claim": b.claim_id,
+            "pcn": b.pcn,
+            "date": b.first_dos,
+            "payer": b.payer,
+            "status": b.status,
+            "charge": money(b.charge_cents),
+            "insurance_paid": money(b.paid_cents),
+            "adjustments": money(b.adjustment_cents),
+            "patient_resp": money(b.patient_resp_cents),
+            "patient_paid": money(b.patient_paid_cents),
+            "patient_due": money(b.patient_due_cents),
+            "insurance_balance": money(b.insurance_cents),
+        }
+        for b in acct.claims
+    ]
     emit_record(rec, fmt, title=f"Balance of {acct.account}")
 
 
 @app.command("statement")
 def statement(
     account: Annotated[str, typer.Argument()],
-    output: Annotated[Path | None, typer.Option("--output", help="Write the statement to FILE.")] = None,
-    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")] = "today",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write the statement to FILE.")
+    ] = None,
+    as_of: Annotated[
+        str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")
+    ] = "today",
 ) -> None:
     """A plain-text statement for the patient: charges, insurance paid, adjustments, patient
     payments and the balance due.

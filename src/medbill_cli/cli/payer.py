@@ -23,7 +23,9 @@ def public(p: Any) -> dict[str, Any]:
 def add(
     name: Annotated[str, typer.Option("--name")],
     payer_id: Annotated[str, typer.Option("--payer-id", help="The payer's EDI id.")],
-    filing_indicator: Annotated[str, typer.Option("--filing-indicator", help="837P SBR09, e.g. CI, MB, MC, BL.")] = "CI",
+    filing_indicator: Annotated[
+        str, typer.Option("--filing-indicator", help="837P SBR09, e.g. CI, MB, MC, BL.")
+    ] = "CI",
     timely_filing_days: Annotated[int, typer.Option("--timely-filing-days")] = 365,
     address: Annotated[str | None, typer.Option("--address")] = None,
     city: Annotated[str | None, typer.Option("--city")] = None,

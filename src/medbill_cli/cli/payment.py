@@ -12,7 +12,17 @@ from medbill_cli.cli._output import Format, emit_created, emit_rows, emit_text, 
 
 app = typer.Typer(help="Patient payments: at the desk and later.", no_args_is_help=True)
 
-LIST_COLUMNS = ["id", "date", "patient", "amount", "method", "kind", "reference", "encounter", "status"]
+LIST_COLUMNS = [
+    "id",
+    "date",
+    "patient",
+    "amount",
+    "method",
+    "kind",
+    "reference",
+    "encounter",
+    "status",
+]
 
 
 def public(view: Any) -> dict[str, Any]:
@@ -31,11 +41,25 @@ def add(
     patient: Annotated[str, typer.Option("--patient", help="Account number.")],
     amount: Annotated[str, typer.Option("--amount", help="e.g. 25, 25.00 or $1,250.00.")],
     method: Annotated[str, typer.Option("--method", help="cash, check, card or eft.")],
-    reference: Annotated[str | None, typer.Option("--reference", help="Check number (required for a check), card authorization or EFT trace.")] = None,
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            help="Check number (required for a check), card authorization or EFT trace.",
+        ),
+    ] = None,
     date: OptDateOpt = None,
-    encounter: Annotated[int | None, typer.Option("--encounter", help="Encounter id (default: the patient's visit that day).")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="copay, coinsurance, prepayment or patient (default copay).")] = None,
-    claim: Annotated[int | None, typer.Option("--claim", help="The claim a later payment is for.")] = None,
+    encounter: Annotated[
+        int | None,
+        typer.Option("--encounter", help="Encounter id (default: the patient's visit that day)."),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="copay, coinsurance, prepayment or patient (default copay)."),
+    ] = None,
+    claim: Annotated[
+        int | None, typer.Option("--claim", help="The claim a later payment is for.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Post a payment from a patient; prints the payment id.
@@ -73,7 +97,9 @@ def list_(
     d = parse_date(date) if date else None
     with _context.session(write=False) as s:
         rows = [public(v) for v in list_payments(session=s, date=d, patient=patient)]
-    emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None, empty="No payments.")
+    emit_rows(
+        rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None, empty="No payments."
+    )
 
 
 @app.command("receipt")
@@ -92,12 +118,15 @@ def receipt(payment_id: Annotated[int, typer.Argument(help="The payment id.")]) 
 @app.command("reverse")
 def reverse(
     payment_id: Annotated[int, typer.Argument(help="The payment id.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why: entered in error, bounced check, refunded ...")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why: entered in error, bounced check, refunded ...")
+    ],
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Reverse a posted payment; the payment stays on record, marked reversed.
 
-    Post the right amount again with payment add. Example: medbill payment reverse 7 --reason "entered twice"
+    Post the right amount again with payment add.
+    Example: medbill payment reverse 7 --reason "entered twice"
     """
     from medbill_cli.services.payments import get_payment, reverse_payment
 

@@ -10,7 +10,9 @@ from medbill_cli.cli import _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_created, emit_record
 
-app = typer.Typer(help="The practice (billing provider) and its EDI settings.", no_args_is_help=True)
+app = typer.Typer(
+    help="The practice (billing provider) and its EDI settings.", no_args_is_help=True
+)
 
 Opt = typer.Option
 
@@ -30,7 +32,9 @@ def public(p: Any) -> dict[str, Any]:
 def set_(
     name: Annotated[str | None, Opt("--name", help="Legal name as billed.")] = None,
     npi: Annotated[str | None, Opt("--npi", help="Type-2 (organization) NPI.")] = None,
-    tin: Annotated[str | None, Opt("--tin", "--ein", help="Employer identification number.")] = None,
+    tin: Annotated[
+        str | None, Opt("--tin", "--ein", help="Employer identification number.")
+    ] = None,
     taxonomy: Annotated[str | None, Opt("--taxonomy", help="Provider taxonomy code.")] = None,
     address: Annotated[str | None, Opt("--address", help="Street address (no PO box).")] = None,
     address2: Annotated[str | None, Opt("--address2")] = None,
@@ -38,12 +42,18 @@ def set_(
     state: Annotated[str | None, Opt("--state")] = None,
     zip: Annotated[str | None, Opt("--zip", help="ZIP+4, e.g. 12345-6789.")] = None,
     phone: Annotated[str | None, Opt("--phone")] = None,
-    submitter_id: Annotated[str | None, Opt("--submitter-id", help="ISA06/1000A id from the clearinghouse.")] = None,
+    submitter_id: Annotated[
+        str | None, Opt("--submitter-id", help="ISA06/1000A id from the clearinghouse.")
+    ] = None,
     submitter_name: Annotated[str | None, Opt("--submitter-name")] = None,
-    contact_name: Annotated[str | None, Opt("--contact-name", help="EDI contact (1000A PER).")] = None,
+    contact_name: Annotated[
+        str | None, Opt("--contact-name", help="EDI contact (1000A PER).")
+    ] = None,
     contact_phone: Annotated[str | None, Opt("--contact-phone")] = None,
     contact_email: Annotated[str | None, Opt("--contact-email")] = None,
-    receiver_id: Annotated[str | None, Opt("--receiver-id", help="ISA08/1000B id of the clearinghouse.")] = None,
+    receiver_id: Annotated[
+        str | None, Opt("--receiver-id", help="ISA08/1000B id of the clearinghouse.")
+    ] = None,
     receiver_name: Annotated[str | None, Opt("--receiver-name")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:

@@ -25,7 +25,9 @@ def add(
     first_name: Annotated[str, typer.Option("--first-name")],
     last_name: Annotated[str, typer.Option("--last-name")],
     middle_name: Annotated[str | None, typer.Option("--middle-name")] = None,
-    credential: Annotated[str | None, typer.Option("--credential", help="MD, DO, NP, PA ...")] = None,
+    credential: Annotated[
+        str | None, typer.Option("--credential", help="MD, DO, NP, PA ...")
+    ] = None,
     taxonomy: Annotated[str | None, typer.Option("--taxonomy", help="e.g. 207Q00000X.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -36,9 +38,18 @@ def add(
     from medbill_cli.services.registration import add_provider
 
     with _context.session() as s:
-        rec = public(add_provider(session=s, user=_context.state.actor(), npi=npi,
-                                  first_name=first_name, last_name=last_name, middle_name=middle_name,
-                                  credential=credential, taxonomy=taxonomy))
+        rec = public(
+            add_provider(
+                session=s,
+                user=_context.state.actor(),
+                npi=npi,
+                first_name=first_name,
+                last_name=last_name,
+                middle_name=middle_name,
+                credential=credential,
+                taxonomy=taxonomy,
+            )
+        )
     emit_created(rec, fmt, id_key="npi")
 
 

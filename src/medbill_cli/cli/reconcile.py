@@ -13,18 +13,39 @@ from medbill_cli.cli._output import Format, emit_rows, emit_text, info, warn, wr
 if TYPE_CHECKING:
     from medbill_cli.services.reconcile import Reconciliation
 
-CSV_COLUMNS = ["date", "balanced", "encounters", "form_charges", "entered_charges", "form_collected",
-               "posted_payments", "kind", "encounter", "patient", "expected", "actual", "difference"]
+CSV_COLUMNS = [
+    "date",
+    "balanced",
+    "encounters",
+    "form_charges",
+    "entered_charges",
+    "form_collected",
+    "posted_payments",
+    "kind",
+    "encounter",
+    "patient",
+    "expected",
+    "actual",
+    "difference",
+]
 
 
 def reconcile(
     date: DateOpt,
-    drawer: Annotated[str | None, typer.Option(
-        "--drawer", help="The counted cash drawer, e.g. cash=120.00,check=45.00,card=300.00.")] = None,
+    drawer: Annotated[
+        str | None,
+        typer.Option(
+            "--drawer", help="The counted cash drawer, e.g. cash=120.00,check=45.00,card=300.00."
+        ),
+    ] = None,
     close: Annotated[bool, typer.Option("--close", help="Close the day if it balances.")] = False,
-    force: Annotated[bool, typer.Option(
-        "--force", help="With --close: close an out-of-balance day (needs --reason).")] = False,
-    reason: Annotated[str | None, typer.Option("--reason", help="Why, recorded with the close.")] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --close: close an out-of-balance day (needs --reason)."),
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why, recorded with the close.")
+    ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Balance the day's encounter forms against charges and payments entered.
@@ -99,7 +120,9 @@ def _table(r: Reconciliation) -> None:
     if r.balanced:
         emit_text(f"{r.date.isoformat()}: the day balances.")
     else:
-        emit_text(f"{r.date.isoformat()}: OUT OF BALANCE, {n} discrepanc{'y' if n == 1 else 'ies'}.")
+        emit_text(
+            f"{r.date.isoformat()}: OUT OF BALANCE, {n} discrepanc{'y' if n == 1 else 'ies'}."
+        )
     opened = r.encounters - r.form_encounters
     emit_text(f"Encounters: {r.encounters} ({r.form_encounters} from encounter forms"
               + (f", {opened} opened by charge entry)" if opened else ")"))
@@ -126,12 +149,15 @@ def _table(r: Reconciliation) -> None:
                 row["counted"] = fmt(counted) if counted is not None else "not counted"
                 row["difference"] = fmt_signed(counted - posted) if counted is not None else ""
             pay_rows.append(row)
-        cols = ["method", "posted"] + (["counted", "difference"] if r.drawer_cents is not None else [])
+        cols = ["method", "posted"] + (
+            ["counted", "difference"] if r.drawer_cents is not None else []
+        )
         emit_rows(pay_rows, Format.table, columns=cols, title="Payments dated the day, by method")
     for kind in KINDS:
         group = [d for d in r.discrepancies if d.kind == kind]
         if not group:
             continue
+        rows: list[dict[str, Any]]
         if kind == "drawer_mismatch":
             rows = [{"method": d.method, "posted": fmt(d.expected_cents),
                      "counted": fmt(d.actual_cents), "difference": fmt_signed(d.difference_cents)}

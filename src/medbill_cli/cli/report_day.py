@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -13,13 +13,15 @@ from medbill_cli.cli._output import Format, emit_rows, emit_text, write_csv, wri
 from medbill_cli.cli.report import app
 
 
-class Basis(str, Enum):
+class Basis(StrEnum):
     service = "service"
     entered = "entered"
 
 
-BASIS_TEXT = {"service": "by date of service (payments by payment date, remittances by posting date)",
-              "entered": "by the day entered"}
+BASIS_TEXT = {
+    "service": "by date of service (payments by payment date, remittances by posting date)",
+    "entered": "by the day entered",
+}
 
 
 @app.command("daysheet")

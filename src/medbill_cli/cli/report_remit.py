@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -27,9 +27,16 @@ def denials(start: FromOpt, end: ToOpt, fmt: FormatOpt = Format.table) -> None:
 
     a, b = parse_date(start, "--from date"), parse_date(end, "--to date")
     with _context.session(write=False) as s:
-        rows = [{"carc": r["carc"], "payer": r["payer"], "count": r["count"], "amount": money(r["amount_cents"])}  # type: ignore[arg-type]
+        # denial_report's rows are dict[str, object]; amount_cents is an int
+        rows = [{"carc": r["carc"], "payer": r["payer"], "count": r["count"],
+                 "amount": money(cast(int, r["amount_cents"]))}
                 for r in denial_report(session=s, start=a, end=b)]
-    emit_rows(rows, fmt, title=f"Denials {a.isoformat()} to {b.isoformat()}", empty="No denials in the period.")
+    emit_rows(
+        rows,
+        fmt,
+        title=f"Denials {a.isoformat()} to {b.isoformat()}",
+        empty="No denials in the period.",
+    )
 
 
 @app.command("kpi")
@@ -44,5 +51,9 @@ def kpi(start: FromOpt, end: ToOpt, fmt: FormatOpt = Format.table) -> None:
     a, b = parse_date(start, "--from date"), parse_date(end, "--to date")
     with _context.session(write=False) as s:
         rows = kpis(session=s, start=a, end=b)
-    emit_rows(rows, fmt, columns=["kpi", "value", "formula", "numbers"] if fmt is Format.table else None,
-              title=f"KPIs {a.isoformat()} to {b.isoformat()}")
+    emit_rows(
+        rows,
+        fmt,
+        columns=["kpi", "value", "formula", "numbers"] if fmt is Format.table else None,
+        title=f"KPIs {a.isoformat()} to {b.isoformat()}",
+    )

@@ -1,1 +1,2 @@
-"""Code sets: loading, importing and looking up ICD-10-CM, CPT, HCPCS, modifiers, POS, CARC/RARC, NCCI."""
+"""Code sets: loading, importing and looking up ICD-10-CM, CPT, HCPCS, modifiers, POS, CARC/RARC,
+NCCI."""

@@ -147,10 +147,10 @@ def read_icd10cm(folder: Path | None = None) -> Iterator[IcdCode]:
         if not kids and applicable:
             base = bare.ljust(6, "X")
             for ch, meaning in applicable.items():
-                ext = base + ch
-                if ext in extended and ext not in emitted:
-                    emitted.add(ext)
-                    yield IcdCode(dotted(ext), f"{desc}, {meaning}", True, dotted(bare), {}, None)
+                full = base + ch
+                if full in extended and full not in emitted:
+                    emitted.add(full)
+                    yield IcdCode(dotted(full), f"{desc}, {meaning}", True, dotted(bare), {}, None)
 
     for chapter in root.iter("chapter"):
         for section in chapter.findall("section"):
@@ -158,4 +158,6 @@ def read_icd10cm(folder: Path | None = None) -> Iterator[IcdCode]:
                 yield from walk(diag, None, None)
     missing = exists - emitted
     if missing:
-        raise ValueError(f"{len(missing)} codes of the code list have no title, e.g. {sorted(missing)[:3]}")
+        raise ValueError(
+            f"{len(missing)} codes of the code list have no title, e.g. {sorted(missing)[:3]}"
+        )

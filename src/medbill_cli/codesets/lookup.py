@@ -74,14 +74,18 @@ def check_diagnosis(*, session: Executor, code: str, dos: dt.date | None) -> Row
     row = get_code(session=session, system="icd10cm", code=c, dos=dos)
     if row is None:
         if get_code(session=session, system="icd10cm", code=c) is not None:
-            raise InputError(f"Diagnosis {c} is not valid on {dos}", "Use the code in force on the date of service")
+            raise InputError(
+                f"Diagnosis {c} is not valid on {dos}",
+                "Use the code in force on the date of service",
+            )
         raise InputError(f"Unknown diagnosis {c}", f"Look it up with medbill codes search {c}")
     if not row.billable:
         kids = children(session=session, code=c, limit=5)
         more = ", ".join(k.code for k in kids)
         raise InputError(
             f"Diagnosis {c} is a header, not billable",
-            f"Use a more specific code{(' such as ' + more) if more else ''} (medbill codes show {c})",
+            f"Use a more specific code{(' such as ' + more) if more else ''}"
+            f" (medbill codes show {c})",
         )
     return row
 
@@ -92,8 +96,13 @@ def check_procedure(*, session: Executor, code: str, dos: dt.date | None) -> Row
     row = get_code(session=session, system=PROCEDURE_SYSTEMS, code=c, dos=dos)
     if row is None:
         if get_code(session=session, system=PROCEDURE_SYSTEMS, code=c) is not None:
-            raise InputError(f"Procedure code {c} is not valid on {dos}", "Use the code in force on the date of service")
-        raise InputError(f"Unknown procedure code {c}", f"Look it up with medbill codes search {c} --system cpt")
+            raise InputError(
+                f"Procedure code {c} is not valid on {dos}",
+                "Use the code in force on the date of service",
+            )
+        raise InputError(
+            f"Unknown procedure code {c}", f"Look it up with medbill codes search {c} --system cpt"
+        )
     return row
 
 
@@ -135,11 +144,17 @@ def ptp_pairs(*, session: Executor, codes: list[str], dos: dt.date) -> list[Row[
 
 
 def history_code_check(session: Executor, code: str) -> str:
-    """For medical history: a known ICD-10-CM code (any date, header allowed when nothing is loaded)."""
+    """For medical history: a known ICD-10-CM code (any date; a header is allowed when no
+    ICD-10-CM is loaded)."""
     row = get_code(session=session, system="icd10cm", code=code)
     if row is None:
-        loaded = session.execute(select(t.code.c.id).where(t.code.c.system == "icd10cm").limit(1)).first()
+        loaded = session.execute(
+            select(t.code.c.id).where(t.code.c.system == "icd10cm").limit(1)
+        ).first()
         if loaded is not None:
-            raise InputError(f"Unknown diagnosis {normalize_icd(code)}", f"Look it up with medbill codes search {code}")
+            raise InputError(
+                f"Unknown diagnosis {normalize_icd(code)}",
+                f"Look it up with medbill codes search {code}",
+            )
         return normalize_icd(code)
-    return row.code
+    return str(row.code)

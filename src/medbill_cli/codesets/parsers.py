@@ -164,7 +164,9 @@ def _hcpcs_record(
         out[-1]["long_description"] = f"{out[-1]['long_description']} {long_desc.strip()}".strip()
         return
     if not CODE_PATTERNS[system].match(code):
-        raise ParseError(line, f"'{code}' is not a valid {'modifier' if system == 'modifier' else 'HCPCS'} code")
+        raise ParseError(
+            line, f"'{code}' is not a valid {'modifier' if system == 'modifier' else 'HCPCS'} code"
+        )
     desc = long_desc.strip()
     if not desc:
         raise ParseError(line, f"code {code} has no description")
@@ -195,7 +197,9 @@ def read_hcpcs_anweb_txt(path: Path) -> list[dict[str, Any]]:
                 if f[k].strip() and not f[k].strip().isdigit():
                     raise ParseError(n, f"has '{f[k]}' where the record layout puts a date "
                                         f"(columns {ANWEB[k][0] + 1}-{ANWEB[k][1]})")
-        _hcpcs_record(n, f["code"], f["recid"], f["long"], f["short"], f["add_dt"], f["term_dt"], out)
+        _hcpcs_record(
+            n, f["code"], f["recid"], f["long"], f["short"], f["add_dt"], f["term_dt"], out
+        )
     if not out:
         raise ParseError(1, "holds no HCPCS records")
     return out
@@ -282,7 +286,9 @@ def read_mue(path: Path) -> list[dict[str, Any]]:
                 break
             continue
         if len(rec) < 3:
-            raise ParseError(line, f"has {len(rec)} fields, expected code, MUE value, adjudication indicator")
+            raise ParseError(
+                line, f"has {len(rec)} fields, expected code, MUE value, adjudication indicator"
+            )
         code = rec[0].strip().upper()
         if not PROCEDURE.match(code):
             raise ParseError(line, f"'{rec[0].strip()}' is not a CPT/HCPCS code")
@@ -363,7 +369,12 @@ def read_icd10cm_order(path: Path) -> list[dict[str, Any]]:
             continue
         m = order.match(ln.ljust(77))
         if m:
-            bare, flag, short, long_ = m.group(2), m.group(3), m.group(4).strip(), m.group(5).strip()
+            bare, flag, short, long_ = (
+                m.group(2),
+                m.group(3),
+                m.group(4).strip(),
+                m.group(5).strip(),
+            )
             billable = flag == "1"
         else:
             m2 = codes.match(ln)

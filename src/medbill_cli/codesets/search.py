@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from rapidfuzz import fuzz, process
 
 from medbill_cli.codesets.vocabulary import STOPWORDS, words
 
 
+@runtime_checkable
 class Runner(Protocol):
+    """What the search needs of a database: its dialect name and a query that returns rows.
+
+    ``SessionRunner`` below wraps a SQLAlchemy session; ``db.readonly.DbapiRunner`` wraps a bare
+    driver connection (``codes search``)."""
+
     dialect: str
 
     def all(self, sql: str, params: dict[str, Any]) -> list[Any]: ...
@@ -42,83 +46,8 @@ class SessionRunner:
         return list(self.session.execute(text(sql), params).all())
 
 
-_PG_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
-class DbapiRunner:
-    """Runs the search's SQL on a bare DB-API connection (sqlite3 or psycopg).
-
-    ``codes search`` is typed all day: loading SQLAlchemy and SQLModel would cost more than the
-    whole 250 ms budget of the command, so the CLI opens the database with the driver alone.
-    """
-
-    def __init__(self, conn: Any, dialect: str) -> None:
-        self.conn = conn
-        self.dialect = dialect
-
-    def all(self, sql: str, params: dict[str, Any]) -> list[Any]:
-        if self.dialect == "sqlite":
-            p = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items()}
-            return self.conn.execute(sql, p).fetchall()
-        cur = self.conn.cursor()
-        try:
-            cur.execute(_PG_PARAM.sub(r"%(\1)s", sql.replace("%", "%%")), params)
-            return cur.fetchall()
-        finally:
-            cur.close()
-
-
-@contextmanager
-def open_readonly(target: str) -> Iterator[DbapiRunner]:
-    """A read-only connection to the medbill database at ``target`` (path or URL), with the
-    same checks as every command: the file exists and its schema is current."""
-    from pathlib import Path
-
-    from medbill_cli.db.migrations import HEAD_REVISION, REVISION_ORDER
-    from medbill_cli.errors import EnvironmentProblem, SchemaBehindError
-
-    conn: Any
-    if "://" not in target or target.startswith("sqlite"):
-        import sqlite3
-
-        raw = target.split(":///", 1)[1] if target.startswith("sqlite") else target
-        path = Path(raw).expanduser().resolve()
-        if not path.exists():
-            raise EnvironmentProblem(f"No medbill database at {path}", "Run medbill init first")
-        conn = sqlite3.connect(str(path), timeout=30)
-        dialect = "sqlite"
-    else:
-        import psycopg
-
-        url = "postgresql://" + target.split("://", 1)[1]
-        try:
-            conn = psycopg.connect(url, autocommit=True)
-        except Exception as exc:
-            raise EnvironmentProblem(f"Cannot open the database: {type(exc).__name__}",
-                                     "Check --db or MEDBILL_DB") from None
-        dialect = "postgresql"
-    try:
-        runner = DbapiRunner(conn, dialect)
-        try:
-            rev = runner.all("SELECT version_num FROM alembic_version", {})
-        except Exception:
-            rev = []
-        if not rev:
-            raise EnvironmentProblem("The database has no medbill schema", "Run medbill init to create it")
-        if rev[0][0] != HEAD_REVISION:
-            if rev[0][0] in REVISION_ORDER:
-                raise SchemaBehindError(
-                    f"The database schema is at {rev[0][0]}, this medbill needs {HEAD_REVISION}",
-                    "Run medbill db upgrade")
-            raise EnvironmentProblem(f"The database schema {rev[0][0]} is newer than this medbill knows",
-                                     "Upgrade medbill")
-        yield runner
-    finally:
-        conn.close()
-
-
 def _runner(session: Any) -> Runner:
-    return session if isinstance(session, DbapiRunner | SessionRunner) else SessionRunner(session)
+    return session if isinstance(session, Runner) else SessionRunner(session)
 
 
 SYSTEMS = ("icd10cm", "cpt", "hcpcs", "modifier", "pos", "group", "carc", "rarc")
@@ -159,8 +88,11 @@ def code_variants(q: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _filters(system: str | None, billable: bool, dos: dt.date | None, alias: str = "c") -> tuple[str, dict[str, Any]]:
-    sql, params = [], {}
+def _filters(
+    system: str | None, billable: bool, dos: dt.date | None, alias: str = "c"
+) -> tuple[str, dict[str, Any]]:
+    sql: list[str] = []
+    params: dict[str, Any] = {}
     if system:
         sql.append(f"{alias}.system = :system")
         params["system"] = system
@@ -168,7 +100,10 @@ def _filters(system: str | None, billable: bool, dos: dt.date | None, alias: str
         sql.append(f"{alias}.billable = :billable")
         params["billable"] = True
     if dos is not None:
-        sql.append(f"{alias}.effective <= :dos AND ({alias}.termination IS NULL OR {alias}.termination >= :dos)")
+        sql.append(
+            f"{alias}.effective <= :dos"
+            f" AND ({alias}.termination IS NULL OR {alias}.termination >= :dos)"
+        )
         params["dos"] = dos
     return "".join(f" AND {s}" for s in sql), params
 
@@ -190,7 +125,9 @@ def _by_code(session: Runner, q: str, where: str, params: dict[str, Any], limit:
         {**params, **names, **systems},
     )
     if session.dialect == "postgresql":
-        prefixes = {f"p{i}": v.replace("%", "").replace("_", "") + "%" for i, v in enumerate(variants)}
+        prefixes = {
+            f"p{i}": v.replace("%", "").replace("_", "") + "%" for i, v in enumerate(variants)
+        }
         cond = " OR ".join(f"c.code LIKE :{k}" for k in prefixes)
     else:
         # A range, not LIKE: SQLite's LIKE is case-insensitive and cannot use the index.
@@ -283,7 +220,8 @@ def _fts_sqlite(
         "SELECT c.system, c.code, c.long_description, c.billable FROM code_fts f "
         "JOIN code c ON c.id = f.rowid "
         f"WHERE code_fts MATCH :match{where} "
-        f"ORDER BY {'1' if any_word else CATEGORY_FIRST}, bm25(code_fts, 1.0, 0.3), c.billable DESC, "
+        f"ORDER BY {'1' if any_word else CATEGORY_FIRST}, bm25(code_fts, 1.0, 0.3), "
+        "c.billable DESC, "
         "c.code LIMIT :lim",
         {**params, "match": match, "lim": limit},
     )
@@ -317,7 +255,7 @@ def search_codes(
     """Codes matching ``query``, best first.
 
     Args:
-        session: a SQLAlchemy session, or a runner from ``open_readonly``.
+        session: a SQLAlchemy session, or a runner from ``db.readonly.open_readonly``.
         query: a code, a code prefix or words of a description (typos allowed).
         system: only this system (icd10cm, cpt, hcpcs, modifier, pos, group, carc, rarc).
         billable: only codes valid on a claim (no headers).

@@ -2,14 +2,12 @@
 
 Regenerate with ``python tools/regen_tables.py``; ``tests/test_tables.py`` fails when this file
 and the models disagree. Hot paths (``charge add``) work on these with SQLAlchemy Core, which
-spares a cold process the import of SQLModel and pydantic and the building of every model class.
-Columns carry the models' Python-side defaults, so a Core insert fills a row as the ORM would.
-Foreign keys, indexes and constraints live in the models and the migrations, not here.
+spares a cold process the import of SQLModel and pydantic and the building of every model
+class. Columns carry the models' Python-side defaults, so a Core insert fills a row as the ORM
+would. Foreign keys, indexes and constraints live in the models and the migrations, not here.
 Each table is built on first use (``tables.charge``), as building all of them costs a cold
 process more than the few a command touches; ``load_all()`` builds every one.
 """
-
-# ruff: noqa: E501
 
 from __future__ import annotations
 

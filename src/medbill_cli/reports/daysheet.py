@@ -24,12 +24,13 @@ pandas is imported here only; the CLI imports this module inside the command.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from medbill_cli.db.models import Charge, Claim, Encounter, Payment, Provider
 from medbill_cli.db.models.remit import Era, EraAdjustment, EraClaim
@@ -63,7 +64,9 @@ class DaySheet:
             for measure, count_key in (("charges", "charges"), ("voids", "voids"),
                                        ("patient_payments", None), ("insurance_payments", None),
                                        ("adjustments", None), ("patient_responsibility", None)):
-                amount_key = {"charges": "charge_amount", "voids": "void_amount"}.get(measure, measure)
+                amount_key = {"charges": "charge_amount", "voids": "void_amount"}.get(
+                    measure, measure
+                )
                 out.append({**head, "section": f"provider_{measure}", "key": p["provider"],
                             "description": p["name"], "count": p[count_key] if count_key else "",
                             "amount": p[amount_key]})
@@ -74,7 +77,9 @@ class DaySheet:
             out.append({**head, "section": "adjustment_reason", "key": f"{a['group']}-{a['carc']}",
                         "description": "", "count": a["count"], "amount": a["amount"]})
         for k, v in self.totals.items():
-            if k.endswith(("amount", "payments", "adjustments", "responsibility")) and isinstance(v, str):
+            if k.endswith(("amount", "payments", "adjustments", "responsibility")) and isinstance(
+                v, str
+            ):
                 out.append({**head, "section": "total", "key": k, "description": "", "count": "",
                             "amount": v})
             else:
@@ -93,7 +98,7 @@ def _local_day(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
@@ -115,37 +120,38 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
         return and_(col_created >= start, col_created < end) if entered else col_date == date
 
     charge_rows = session.execute(
-        select(Charge.provider_id, Encounter.provider_id, Charge.amount_cents)
-        .join(Encounter, Encounter.id == Charge.encounter_id)  # type: ignore[arg-type]
-        .where(Charge.status != "void", when(Charge.date_of_service, Charge.created_at))
+        select(col(Charge.provider_id), col(Encounter.provider_id), col(Charge.amount_cents))
+        .join(Encounter, col(Encounter.id) == col(Charge.encounter_id))
+        .where(col(Charge.status) != "void",
+               when(col(Charge.date_of_service), col(Charge.created_at)))
     ).all()
-    void_when = (and_(Charge.voided_at >= start, Charge.voided_at < end)  # type: ignore[operator]
-                 if entered else Charge.date_of_service == date)
+    void_when = (and_(col(Charge.voided_at) >= start, col(Charge.voided_at) < end)
+                 if entered else col(Charge.date_of_service) == date)
     void_rows = session.execute(
-        select(Charge.provider_id, Encounter.provider_id, Charge.amount_cents)
-        .join(Encounter, Encounter.id == Charge.encounter_id)  # type: ignore[arg-type]
-        .where(Charge.status == "void", void_when)
+        select(col(Charge.provider_id), col(Encounter.provider_id), col(Charge.amount_cents))
+        .join(Encounter, col(Encounter.id) == col(Charge.encounter_id))
+        .where(col(Charge.status) == "void", void_when)
     ).all()
     pay_rows = session.execute(
-        select(Encounter.provider_id, Payment.method, Payment.amount_cents)
-        .outerjoin(Encounter, Encounter.id == Payment.encounter_id)  # type: ignore[arg-type]
-        .where(Payment.status == "posted", when(Payment.date, Payment.created_at))
+        select(col(Encounter.provider_id), col(Payment.method), col(Payment.amount_cents))
+        .outerjoin(Encounter, col(Encounter.id) == col(Payment.encounter_id))
+        .where(col(Payment.status) == "posted", when(col(Payment.date), col(Payment.created_at)))
     ).all()
-    era_when = when(Era.posted_on, Era.created_at)
+    era_when = when(col(Era.posted_on), col(Era.created_at))
     ins_rows = session.execute(
-        select(Claim.provider_id, EraClaim.paid_cents)
+        select(col(Claim.provider_id), col(EraClaim.paid_cents))
         .select_from(EraClaim)
-        .join(Era, Era.id == EraClaim.era_id)  # type: ignore[arg-type]
-        .outerjoin(Claim, Claim.id == EraClaim.claim_id)  # type: ignore[arg-type]
+        .join(Era, col(Era.id) == col(EraClaim.era_id))
+        .outerjoin(Claim, col(Claim.id) == col(EraClaim.claim_id))
         .where(era_when)
     ).all()
     adj_rows = session.execute(
-        select(Claim.provider_id, EraAdjustment.group_code, EraAdjustment.carc,
-               EraAdjustment.amount_cents)
+        select(col(Claim.provider_id), col(EraAdjustment.group_code), col(EraAdjustment.carc),
+               col(EraAdjustment.amount_cents))
         .select_from(EraAdjustment)
-        .join(EraClaim, EraClaim.id == EraAdjustment.era_claim_id)  # type: ignore[arg-type]
-        .join(Era, Era.id == EraClaim.era_id)  # type: ignore[arg-type]
-        .outerjoin(Claim, Claim.id == EraClaim.claim_id)  # type: ignore[arg-type]
+        .join(EraClaim, col(EraClaim.id) == col(EraAdjustment.era_claim_id))
+        .join(Era, col(Era.id) == col(EraClaim.era_id))
+        .outerjoin(Claim, col(Claim.id) == col(EraClaim.claim_id))
         .where(era_when)
     ).all()
     providers = {p.id: (p.npi, f"{p.last_name}, {p.first_name}")
@@ -196,24 +202,30 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
     if not ins.empty:
         methods.loc["insurance"] = [len(ins), int(ins["amount"].sum())]
     methods = methods.fillna(0).astype("int64")
-    methods = methods.sort_index(key=lambda ix: [METHOD_ORDER.index(m) if m in METHOD_ORDER else 99
-                                                for m in ix])
+    methods = methods.sort_index(key=lambda ix: pd.Index(
+        [METHOD_ORDER.index(m) if m in METHOD_ORDER else 99 for m in ix]))
     by_method = [{"method": m, "payments": int(r["payments"]), "amount": fmt(int(r["amount"]))}
                  for m, r in methods.iterrows()]
 
     adjustments: list[dict[str, Any]] = []
     if not adj.empty:
         reasons = adj.groupby(["group", "carc"])["amount"].agg(["count", "sum"]).sort_index()
-        adjustments = [{"group": g, "carc": c, "count": int(r["count"]), "amount": fmt(int(r["sum"]))}
-                       for (g, c), r in reasons.iterrows()]
+        adjustments = [
+            {"group": r["group"], "carc": r["carc"], "count": int(r["count"]),
+             "amount": fmt(int(r["sum"]))}
+            for r in reasons.reset_index().to_dict("records")
+        ]
 
     total_pat = int(pays["amount"].sum()) if not pays.empty else 0
     total_ins = int(ins["amount"].sum()) if not ins.empty else 0
     totals = {
-        "charges": len(charges), "charge_amount": fmt(int(charges["amount"].sum()) if len(charges) else 0),
-        "voids": len(voids), "void_amount": fmt(int(voids["amount"].sum()) if len(voids) else 0),
+        "charges": len(charges),
+        "charge_amount": fmt(int(charges["amount"].sum()) if len(charges) else 0),
+        "voids": len(voids),
+        "void_amount": fmt(int(voids["amount"].sum()) if len(voids) else 0),
         "payments": len(pays) + len(ins),
-        "patient_payments": fmt(total_pat), "insurance_payments": fmt(total_ins),
+        "patient_payments": fmt(total_pat),
+        "insurance_payments": fmt(total_ins),
         "payment_amount": fmt(total_pat + total_ins),
         "adjustments": fmt(int(write_off["amount"].sum()) if len(write_off) else 0),
         "patient_responsibility": fmt(int(pr["amount"].sum()) if len(pr) else 0),

@@ -45,7 +45,8 @@ _MODULE_OF = {name: mod for mod, names in _MODULES.items() for name in names}
 _TABLE_MODULE = {
     "patient": "registration", "payer": "registration", "provider": "registration",
     "facility": "registration", "coverage": "registration", "encounter": "charges",
-    "charge": "charges", "payment": "payments", "claim": "claims", "claim_line": "claims", "batch": "claims",
+    "charge": "charges", "payment": "payments", "claim": "claims", "claim_line": "claims",
+    "batch": "claims",
     "era": "remit", "era_claim": "remit", "era_line": "remit",
 }
 

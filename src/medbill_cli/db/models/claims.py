@@ -18,7 +18,9 @@ class Claim(SQLModel, table=True):
     provider_id: int | None = Field(default=None, foreign_key="provider.id")  # rendering
     facility_id: int | None = Field(default=None, foreign_key="facility.id")
     pos: str = Field(default="11", max_length=2)
-    status: str = Field(default="draft", max_length=16, index=True)  # medbill_cli.status.ClaimStatus
+    status: str = Field(
+        default="draft", max_length=16, index=True
+    )  # medbill_cli.status.ClaimStatus
     frequency: str = Field(default="1", max_length=1)  # CLM05-3: 1 original, 7 replace, 8 void
     original_claim_id: int | None = Field(default=None, foreign_key="claim.id")
     payer_claim_number: str | None = Field(default=None, max_length=50)  # REF*F8

@@ -296,7 +296,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('encounter', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_encounter_date_of_service'), ['date_of_service'], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_encounter_date_of_service"), ["date_of_service"], unique=False
+        )
         batch_op.create_index(batch_op.f('ix_encounter_patient_id'), ['patient_id'], unique=False)
 
     op.create_table('era',
@@ -340,7 +342,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('history_entry', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_history_entry_patient_id'), ['patient_id'], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_history_entry_patient_id"), ["patient_id"], unique=False
+        )
 
     op.create_table('charge',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -370,7 +374,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('charge', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_charge_date_of_service'), ['date_of_service'], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_charge_date_of_service"), ["date_of_service"], unique=False
+        )
         batch_op.create_index(batch_op.f('ix_charge_encounter_id'), ['encounter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_charge_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_charge_status'), ['status'], unique=False)
@@ -423,7 +429,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('encounter_id', 'seq')
     )
     with op.batch_alter_table('encounter_diagnosis', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_encounter_diagnosis_encounter_id'), ['encounter_id'], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_encounter_diagnosis_encounter_id"), ["encounter_id"], unique=False
+        )
 
     op.create_table('era_plb',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -549,7 +557,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('era_line', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_era_line_charge_id'), ['charge_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_era_line_era_claim_id'), ['era_claim_id'], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_era_line_era_claim_id"), ["era_claim_id"], unique=False
+        )
 
     op.create_table('denial',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -597,8 +607,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('era_adjustment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_era_adjustment_era_claim_id'), ['era_claim_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_era_adjustment_era_line_id'), ['era_line_id'], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_era_adjustment_era_claim_id"), ["era_claim_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_era_adjustment_era_line_id"), ["era_line_id"], unique=False
+        )
 
     # ### end Alembic commands ###
 

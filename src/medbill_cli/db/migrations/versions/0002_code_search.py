@@ -3,8 +3,9 @@
 SQLite: an FTS5 table over ``code`` (external content, porter stemming so "diabetic" finds
 "diabetes"). No row triggers: they make a bulk load of 98,000 codes ten times slower, so the
 one writer of codes (services/codes.py) rebuilds the index after each load, in the same
-transaction (half a second for all of ICD-10-CM). PostgreSQL: a stored, generated English tsvector of
-the same text with a GIN index, and a pattern index for code prefixes ("E11.2" -> E11.21, E11.22, ...).
+transaction (half a second for all of ICD-10-CM). PostgreSQL: a stored, generated English
+tsvector of the same text with a GIN index, and a pattern index for code prefixes ("E11.2" ->
+E11.21, E11.22, ...).
 
 Revision ID: 0002
 Revises: 0001
