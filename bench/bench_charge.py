@@ -26,24 +26,8 @@ def setup(env: dict[str, str]) -> None:
 
     insert_codes(env["MEDBILL_DB"])
     medbill(
-        [
-            "practice",
-            "set",
-            "--name",
-            "Bench Clinic",
-            "--npi",
-            "1234567893",
-            "--tin",
-            "12-3456789",
-            "--address",
-            "1 Main St",
-            "--city",
-            "Albany",
-            "--state",
-            "NY",
-            "--zip",
-            "12207-1234",
-        ],
+        ["practice", "set", "--name", "Bench Clinic", "--npi", "1234567893", "--tin", "12-3456789",
+         "--address", "1 Main St", "--city", "Albany", "--state", "NY", "--zip", "12207-1234"],
         env,
     )
     medbill(

@@ -38,32 +38,10 @@ def populate(env: dict[str, str], claims: int) -> None:
     )
 
     medbill(
-        [
-            "practice",
-            "set",
-            "--name",
-            "Bench Family Medicine",
-            "--npi",
-            "1234567893",
-            "--tin",
-            "12-3456789",
-            "--address",
-            "100 Main St",
-            "--city",
-            "Albany",
-            "--state",
-            "NY",
-            "--zip",
-            "12207-1234",
-            "--taxonomy",
-            "207Q00000X",
-            "--phone",
-            "518-555-0100",
-            "--submitter-id",
-            "BENCHSUB",
-            "--receiver-id",
-            "CLEARHOUSE",
-        ],
+        ["practice", "set", "--name", "Bench Family Medicine", "--npi", "1234567893", "--tin",
+         "12-3456789", "--address", "100 Main St", "--city", "Albany", "--state", "NY", "--zip",
+         "12207-1234", "--taxonomy", "207Q00000X", "--phone", "518-555-0100", "--submitter-id",
+         "BENCHSUB", "--receiver-id", "CLEARHOUSE"],
         env,
     )
     medbill(
@@ -72,16 +50,8 @@ def populate(env: dict[str, str], claims: int) -> None:
     )
     medbill(["payer", "add", "--name", "Acme Health", "--payer-id", "ACME1"], env)
     medbill(
-        [
-            "payer",
-            "add",
-            "--name",
-            "Beacon Medicare",
-            "--payer-id",
-            "BCN02",
-            "--filing-indicator",
-            "MB",
-        ],
+        ["payer", "add", "--name", "Beacon Medicare", "--payer-id", "BCN02", "--filing-indicator",
+         "MB"],
         env,
     )
     eng = make_engine(env["MEDBILL_DB"])
@@ -89,17 +59,9 @@ def populate(env: dict[str, str], claims: int) -> None:
     with Session(eng) as s:
         prov = s.query(Provider).one()
         pats = [
-            Patient(
-                account=f"B{i:06d}",
-                first_name=f"First{i}",
-                last_name=f"Last{i}",
-                dob=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28),
-                sex="MF"[i % 2],
-                address=f"{i} Main St",
-                city="Albany",
-                state="NY",
-                zip="12207",
-            )
+            Patient(account=f"B{i:06d}", first_name=f"First{i}", last_name=f"Last{i}",
+                    dob=dt.date(1950 + i % 50, 1 + i % 12, 1 + i % 28), sex="MF"[i % 2],
+                    address=f"{i} Main St", city="Albany", state="NY", zip="12207")
             for i in range(claims)
         ]
         s.add_all(pats)
@@ -120,23 +82,12 @@ def populate(env: dict[str, str], claims: int) -> None:
         for e in encs:
             dx += [EncounterDiagnosis(encounter_id=e.id, seq=1, code="I10"),
                    EncounterDiagnosis(encounter_id=e.id, seq=2, code="E11.9")]
-            for code, fee, ptr in (
-                ("99213", 12500, "1 2"),
-                ("36415", 1500, "1"),
-                ("83036", 3000, "2"),
-            ):
+            for code, fee, ptr in (("99213", 12500, "1 2"), ("36415", 1500, "1"),
+                                   ("83036", 3000, "2")):
                 charges.append(
-                    Charge(
-                        encounter_id=e.id,
-                        patient_id=e.patient_id,
-                        date_of_service=dos,
-                        code=code,
-                        units=1,
-                        fee_cents=fee,
-                        amount_cents=fee,
-                        dx_pointers=ptr,
-                        provider_id=prov.id,
-                    )
+                    Charge(encounter_id=e.id, patient_id=e.patient_id, date_of_service=dos,
+                           code=code, units=1, fee_cents=fee, amount_cents=fee, dx_pointers=ptr,
+                           provider_id=prov.id)
                 )
         s.add_all(dx)
         s.add_all(charges)

@@ -65,9 +65,8 @@ def bench_target(label: str, env: dict[str, str], init_runs: int, fresh: callabl
     for q in QUERIES:
         ok &= report(f"[{label}] codes search {q!r}: whole command", cold(
             ["codes", "search", q, "--format", "json"], env, runs=7), 0.250)
-        ok &= report(
-            f"[{label}] codes search {q!r}: query only", query_time(env["MEDBILL_DB"], q), 0.020
-        )
+        ok &= report(f"[{label}] codes search {q!r}: query only", query_time(env["MEDBILL_DB"], q),
+                     0.020)
     return ok
 
 

@@ -75,17 +75,9 @@ def build_835(env: dict[str, str]) -> str:
         )
         body.append(f"NM1*QC*1*LAST*FIRST****MI*M{i:08d}")
         body += svc
-    head = [
-        f"BPR*I*{amt(total)}*C*CHK************20240105",
-        "TRN*1*BENCH0001*1512345678",
-        "DTM*405*20240104",
-        "N1*PR*ACME HEALTH",
-        "N3*1 PAYER WAY",
-        "N4*HARTFORD*CT*06101",
-        "PER*BL*EDI*TE*8005551212",
-        "N1*PE*BENCH FAMILY MEDICINE*XX*1234567893",
-        "LX*1",
-    ]
+    head = [f"BPR*I*{amt(total)}*C*CHK************20240105", "TRN*1*BENCH0001*1512345678",
+            "DTM*405*20240104", "N1*PR*ACME HEALTH", "N3*1 PAYER WAY", "N4*HARTFORD*CT*06101",
+            "PER*BL*EDI*TE*8005551212", "N1*PE*BENCH FAMILY MEDICINE*XX*1234567893", "LX*1"]
     st = [*head, *body]
     segs = [
         "ISA*00*          *00*          *ZZ*ACMEPAYER      *ZZ*BENCH          "

@@ -52,13 +52,8 @@ def insert_codes(url: str) -> None:
                            billable=billable, parent=parent, version="test"))
             system, code, desc, term = RETIRED
             s.add(
-                Code(
-                    system=system,
-                    code=code,
-                    long_description=desc,
-                    termination=term,
-                    version="test",
-                )
+                Code(system=system, code=code, long_description=desc, termination=term,
+                     version="test")
             )
             s.add(MueEdit(code="99213", mue=1, mai=2, version="test"))
             s.add(MueEdit(code="36415", mue=2, mai=2, version="test"))
@@ -72,37 +67,13 @@ def build_charge_db(url: str) -> None:
     insert_codes(url)
     cli = Cli(Db("postgresql" if "://" in url else "sqlite", url))
     setup_practice(cli)
-    cli.ok(
-        "patient",
-        "add",
-        "--first-name",
-        "Jane",
-        "--last-name",
-        "Doe",
-        "--dob",
-        "1980-04-02",
-        "--sex",
-        "F",
-    )
+    cli.ok("patient", "add", "--first-name", "Jane", "--last-name", "Doe", "--dob", "1980-04-02",
+           "--sex", "F")
     cli.ok("coverage", "add", "P000001", "--payer", "ACME1", "--member-id", "XJ123456789")
-    cli.ok(
-        "patient",
-        "add",
-        "--first-name",
-        "Sam",
-        "--last-name",
-        "Poe",
-        "--dob",
-        "2000-01-01",
-        "--sex",
-        "M",
-    )
-    for code, amount in (
-        ("99213", "75.00"),
-        ("99214", "110.00"),
-        ("36415", "12.00"),
-        ("J1100", "0.50"),
-    ):
+    cli.ok("patient", "add", "--first-name", "Sam", "--last-name", "Poe", "--dob", "2000-01-01",
+           "--sex", "M")
+    for code, amount in (("99213", "75.00"), ("99214", "110.00"), ("36415", "12.00"),
+                         ("J1100", "0.50")):
         cli.ok("fee", "set", code, amount)
 
 

@@ -13,26 +13,9 @@ DOS = dt.date.today() - dt.timedelta(days=3)
 
 
 def add_patient(cli: Cli, first: str, last: str, dob: str = "1970-03-15", sex: str = "M") -> str:
-    r = cli.ok(
-        "patient",
-        "add",
-        "--first-name",
-        first,
-        "--last-name",
-        last,
-        "--dob",
-        dob,
-        "--sex",
-        sex,
-        "--address",
-        "456 Oak Ave",
-        "--city",
-        "Albany",
-        "--state",
-        "NY",
-        "--zip",
-        "12203",
-    )
+    r = cli.ok("patient", "add", "--first-name", first, "--last-name", last, "--dob", dob, "--sex",
+               sex, "--address", "456 Oak Ave", "--city", "Albany", "--state", "NY", "--zip",
+               "12203")
     return r.stdout.strip()
 
 
@@ -70,31 +53,17 @@ def add_visit(cli: Cli, account: str, dx: Sequence[str], services: Sequence[Svc]
         with Session(eng) as s:
             pat = s.exec(select(Patient).where(Patient.account == account)).one()
             prov = s.exec(select(Provider).where(Provider.npi == npi)).first()
-            enc = Encounter(
-                patient_id=pat.id,
-                date_of_service=dos,
-                provider_id=prov.id if prov else None,
-                pos=pos,
-                source="charge",
-            )
+            enc = Encounter(patient_id=pat.id, date_of_service=dos,
+                            provider_id=prov.id if prov else None, pos=pos, source="charge")
             s.add(enc)
             s.flush()
             for i, code in enumerate(dx, start=1):
                 s.add(EncounterDiagnosis(encounter_id=enc.id, seq=i, code=code))
             charges = [
-                Charge(
-                    encounter_id=enc.id,
-                    patient_id=pat.id,
-                    date_of_service=dos,
-                    code=sv.code,
-                    modifiers=sv.modifiers,
-                    units=sv.units,
-                    fee_cents=sv.fee_cents,
-                    amount_cents=sv.fee_cents * sv.units,
-                    dx_pointers=sv.pointers,
-                    provider_id=prov.id if prov else None,
-                    pos=pos,
-                )
+                Charge(encounter_id=enc.id, patient_id=pat.id, date_of_service=dos, code=sv.code,
+                       modifiers=sv.modifiers, units=sv.units, fee_cents=sv.fee_cents,
+                       amount_cents=sv.fee_cents * sv.units, dx_pointers=sv.pointers,
+                       provider_id=prov.id if prov else None, pos=pos)
                 for sv in services
             ]
             s.add_all(charges)
@@ -105,21 +74,11 @@ def add_visit(cli: Cli, account: str, dx: Sequence[str], services: Sequence[Svc]
 
 
 CODES = {
-    "icd10cm": [
-        ("J06.9", True, None),
-        ("R50.9", True, None),
-        ("Z00.129", True, None),
-        ("I10", True, None),
-        ("E11", False, None),
-        ("E11.9", True, None),
-        ("O09.90", True, None),
-        ("M17.11", True, None),
-        ("W19.XXXA", True, None),
-        ("S52.501A", True, None),
-        ("E11.42", True, None),
-        ("G63", True, '{"code_first": ["diabetes (E08-E13)"]}'),
-        ("N40.0", True, None),
-    ],
+    "icd10cm": [("J06.9", True, None), ("R50.9", True, None), ("Z00.129", True, None),
+                ("I10", True, None), ("E11", False, None), ("E11.9", True, None),
+                ("O09.90", True, None), ("M17.11", True, None), ("W19.XXXA", True, None),
+                ("S52.501A", True, None), ("E11.42", True, None),
+                ("G63", True, '{"code_first": ["diabetes (E08-E13)"]}'), ("N40.0", True, None)],
     "modifier": [("25", True, None), ("59", True, None), ("XS", True, None), ("RT", True, None)],
 }
 
@@ -137,24 +96,13 @@ def load_codes(cli: Cli, *, ptp: Sequence[tuple[str, str, str]] = (("20610", "99
             for system, rows in CODES.items():
                 for code, billable, notes in rows:
                     s.add(
-                        Code(
-                            system=system,
-                            code=code,
-                            long_description=f"{code} test",
-                            billable=billable,
-                            version="test",
-                            notes=notes,
-                        )
+                        Code(system=system, code=code, long_description=f"{code} test",
+                             billable=billable, version="test", notes=notes)
                     )
             for c1, c2, ind in ptp:
                 s.add(
-                    PtpEdit(
-                        column1=c1,
-                        column2=c2,
-                        effective=dt.date(2000, 1, 1),
-                        modifier_indicator=ind,
-                        version="test",
-                    )
+                    PtpEdit(column1=c1, column2=c2, effective=dt.date(2000, 1, 1),
+                            modifier_indicator=ind, version="test")
                 )
             for code, n, mai in mue:
                 s.add(MueEdit(code=code, mue=n, mai=mai, version="test"))

@@ -277,16 +277,8 @@ def setup_practice(cli: Cli) -> None:
     cli.ok("provider", "add", "--npi", NPI_PROVIDER, "--first-name", "Ana", "--last-name", "Ruiz",
            "--credential", "MD", "--taxonomy", "207Q00000X")
     cli.ok("payer", "add", "--name", "Acme Health", "--payer-id", "ACME1")
-    cli.ok(
-        "payer",
-        "add",
-        "--name",
-        "Beacon Medicare",
-        "--payer-id",
-        "BCN02",
-        "--filing-indicator",
-        "MB",
-    )
+    cli.ok("payer", "add", "--name", "Beacon Medicare", "--payer-id", "BCN02", "--filing-indicator",
+           "MB")
 
 
 @pytest.fixture

@@ -16,12 +16,9 @@ def exported(cli: Cli, tmp_path: Path) -> dict[str, str]:
     """Four patients with one claim each, exported; returns account -> claim pcn."""
     load_codes(cli)
     accts = {}
-    for name, services in (
-        ("Alpha", [Svc("99213", 10000), Svc("85025", 5000)]),
-        ("Bravo", [Svc("99214", 15000)]),
-        ("Charlie", [Svc("99213", 10000)]),
-        ("Delta", [Svc("99212", 8000)]),
-    ):
+    for name, services in (("Alpha", [Svc("99213", 10000), Svc("85025", 5000)]),
+                           ("Bravo", [Svc("99214", 15000)]), ("Charlie", [Svc("99213", 10000)]),
+                           ("Delta", [Svc("99212", 8000)])):
         acct = add_patient(cli, name, "Test")
         add_coverage(cli, acct)
         add_visit(cli, acct, ["J06.9"], services)
@@ -60,13 +57,8 @@ def first_835(p: dict[str, str], **kw: object) -> str:
                 "0",
                 lines=[Line("99214", "150", "0", [("CO", "50", "150")], remarks=["N115"], date=D8)],
             ),
-            ClaimSpec(
-                p["Charlie"],
-                "1",
-                "100",
-                "80",
-                lines=[Line("99213", "100", "80", [("CO", "45", "20")], date=D8)],
-            ),
+            ClaimSpec(p["Charlie"], "1", "100", "80",
+                      lines=[Line("99213", "100", "80", [("CO", "45", "20")], date=D8)]),
             ClaimSpec(
                 p["Delta"],
                 "1",

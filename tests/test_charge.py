@@ -88,22 +88,8 @@ def test_charge_add_json_prints_record(charging: Cli) -> None:
         (("--code", "99213", "--dx", "not-a-code"), "is not an ICD-10-CM code"),
         (("--code", "99213", "--dx", "I10", "-m", "ZZ"), "Unknown modifier ZZ"),
         (
-            (
-                "--code",
-                "99213",
-                "--dx",
-                "I10",
-                "-m",
-                "25",
-                "-m",
-                "59",
-                "-m",
-                "LT",
-                "-m",
-                "RT",
-                "-m",
-                "76",
-            ),
+            ("--code", "99213", "--dx", "I10", "-m", "25", "-m", "59", "-m", "LT", "-m", "RT", "-m",
+             "76"),
             "at most 4",
         ),
         (("--code", "99213", "--dx", "I10", "-m", "25", "-m", "25"), "given twice"),
@@ -117,38 +103,16 @@ def test_charge_add_json_prints_record(charging: Cli) -> None:
         (("--code", "99213", "--dx", "I10", "--provider", "1111111112"), "No provider with NPI"),
         (("--code", "99213", "--dx", "I10", "--encounter", "999"), "No encounter 999"),
         (
-            (
-                "--code",
-                "99213",
-                "--dx",
-                "I10",
-                "--dx",
-                "E11.9",
-                "--dx",
-                "E11.65",
-                "--dx",
-                "Z00.00",
-                "--dx",
-                "J06.9",
-            ),
+            ("--code", "99213", "--dx", "I10", "--dx", "E11.9", "--dx", "E11.65", "--dx", "Z00.00",
+             "--dx", "J06.9"),
             "at most 4",
         ),
         (("--code", "99213", "--dx", "I10", "--dx", "I10"), "given twice"),
         (("--code", "J1100", "--dx", "I10", "--ndc", "1234-5678-90"), "is not 11 digits"),
         (("--code", "J1100", "--dx", "I10", "--ndc", "00009-0047-04"), "needs the NDC quantity"),
         (
-            (
-                "--code",
-                "J1100",
-                "--dx",
-                "I10",
-                "--ndc",
-                "00009004704",
-                "--ndc-quantity",
-                "1",
-                "--ndc-unit",
-                "XX",
-            ),
+            ("--code", "J1100", "--dx", "I10", "--ndc", "00009004704", "--ndc-quantity", "1",
+             "--ndc-unit", "XX"),
             "not one of",
         ),
         (("--code", "J1100", "--dx", "I10", "--ndc-quantity", "1"), "needs the NDC"),
@@ -161,61 +125,17 @@ def test_charge_add_refused(charging: Cli, args: tuple[str, ...], needle: str) -
 
 def test_charge_add_refuses_future_date_unknown_patient_and_before_birth(charging: Cli) -> None:
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    r = charging.fails(
-        3,
-        "charge",
-        "add",
-        "--patient",
-        "P000001",
-        "--date",
-        tomorrow,
-        "--code",
-        "99213",
-        "--dx",
-        "I10",
-    )
+    r = charging.fails(3, "charge", "add", "--patient", "P000001", "--date", tomorrow, "--code",
+                       "99213", "--dx", "I10")
     assert "in the future" in r.stderr
-    r = charging.fails(
-        3,
-        "charge",
-        "add",
-        "--patient",
-        "P009999",
-        "--date",
-        "today",
-        "--code",
-        "99213",
-        "--dx",
-        "I10",
-    )
+    r = charging.fails(3, "charge", "add", "--patient", "P009999", "--date", "today", "--code",
+                       "99213", "--dx", "I10")
     assert "No patient with account P009999" in r.stderr
-    r = charging.fails(
-        3,
-        "charge",
-        "add",
-        "--patient",
-        "P000001",
-        "--date",
-        "1980-04-01",
-        "--code",
-        "99213",
-        "--dx",
-        "I10",
-    )
+    r = charging.fails(3, "charge", "add", "--patient", "P000001", "--date", "1980-04-01", "--code",
+                       "99213", "--dx", "I10")
     assert "before P000001's birth" in r.stderr and "Jane" not in r.stderr
-    r = charging.fails(
-        3,
-        "charge",
-        "add",
-        "--patient",
-        "P000001",
-        "--date",
-        "2024-02-30",
-        "--code",
-        "99213",
-        "--dx",
-        "I10",
-    )
+    r = charging.fails(3, "charge", "add", "--patient", "P000001", "--date", "2024-02-30", "--code",
+                       "99213", "--dx", "I10")
     assert "not a valid date" in r.stderr
 
 
@@ -279,21 +199,8 @@ def test_charge_add_uses_given_encounter_and_checks_it(charging: Cli) -> None:
     add(charging, "--code", "99213", "--dx", "I10", "--encounter", str(eid))
     add(charging, "--code", "36415", "--dx", "I10")  # finds the same encounter
     assert charging.db.count("encounter") == 1
-    r = charging.fails(
-        3,
-        "charge",
-        "add",
-        "--patient",
-        "P000002",
-        "--date",
-        "today",
-        "--code",
-        "99213",
-        "--dx",
-        "I10",
-        "--encounter",
-        str(eid),
-    )
+    r = charging.fails(3, "charge", "add", "--patient", "P000002", "--date", "today", "--code",
+                       "99213", "--dx", "I10", "--encounter", str(eid))
     assert "is not P000002's visit" in r.stderr
 
 
@@ -325,18 +232,8 @@ def test_charge_add_prompts_at_terminal(
 
 def test_charge_list_filters_and_formats(charging: Cli) -> None:
     add(charging, "--code", "99213", "--dx", "I10")
-    charging.ok(
-        "charge",
-        "add",
-        "--patient",
-        "P000002",
-        "--date",
-        "2020-01-02",
-        "--code",
-        "99214",
-        "--dx",
-        "E11.9",
-    )
+    charging.ok("charge", "add", "--patient", "P000002", "--date", "2020-01-02", "--code", "99214",
+                "--dx", "E11.9")
     assert len(charging.json("charge", "list", "--patient", "P000002")) == 1  # type: ignore[arg-type]
     assert len(charging.json("charge", "list", "--date", "2020-01-02")) == 1  # type: ignore[arg-type]
     assert charging.json("charge", "list", "--status", "void") == []
@@ -410,18 +307,8 @@ def test_charge_add_done_when_with_shipped_codes(coded: Cli) -> None:
 
     fees = Path(medbill_cli.__file__).parent / "data" / "sample_fees.csv"
     coded.ok("fee", "import", str(fees))
-    coded.ok(
-        "patient",
-        "add",
-        "--first-name",
-        "Jane",
-        "--last-name",
-        "Doe",
-        "--dob",
-        "1980-04-02",
-        "--sex",
-        "F",
-    )
+    coded.ok("patient", "add", "--first-name", "Jane", "--last-name", "Doe", "--dob", "1980-04-02",
+             "--sex", "F")
     r = coded.ok("charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213",
                  "--dx", "E11.9", "--dx", "I10")
     cid = int(r.stdout.strip())
@@ -438,45 +325,13 @@ def test_charge_add_done_when_with_shipped_codes(coded: Cli) -> None:
     )
     assert "header" in coded.fails(3, *base, "--code", "99213", "--dx", "E11").stderr
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    coded.fails(
-        3,
-        "charge",
-        "add",
-        "--patient",
-        "P000001",
-        "--date",
-        tomorrow,
-        "--code",
-        "99213",
-        "--dx",
-        "I10",
-    )
-    coded.fails(
-        3,
-        "charge",
-        "add",
-        "--patient",
-        "P000002",
-        "--date",
-        "today",
-        "--code",
-        "99213",
-        "--dx",
-        "I10",
-    )
+    coded.fails(3, "charge", "add", "--patient", "P000001", "--date", tomorrow, "--code", "99213",
+                "--dx", "I10")
+    coded.fails(3, "charge", "add", "--patient", "P000002", "--date", "today", "--code", "99213",
+                "--dx", "I10")
     coded.ok("charge", "void", str(cid), "--reason", "test")
-    pid = coded.ok(
-        "payment",
-        "add",
-        "--patient",
-        "P000001",
-        "--amount",
-        "$1,250.00",
-        "--method",
-        "check",
-        "--reference",
-        "1001",
-    ).stdout.strip()
+    pid = coded.ok("payment", "add", "--patient", "P000001", "--amount", "$1,250.00", "--method",
+                   "check", "--reference", "1001").stdout.strip()
     pay = coded.json("payment", "list")[0]  # type: ignore[index]
     assert (
         pay["id"] == int(pid)

@@ -94,13 +94,9 @@ def test_charge_import_four_processes_at_once(charging: Cli, tmp_path: Path) -> 
         f.write_text("patient,date,code,dx\n" + "\n".join(rows) + "\n")
         files.append(f)
     procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "medbill_cli", "charge", "import", str(f)],
-            env=_env(charging),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        subprocess.Popen([sys.executable, "-m", "medbill_cli", "charge", "import", str(f)],
+                         env=_env(charging), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
         for f in files
     ]
     ids: list[int] = []

@@ -13,11 +13,8 @@ from test_x12_837p import x12check_tool
 from x12_support import assert_valid_837, claim_balances, segments
 
 DOS = (dt.date.today() - dt.timedelta(days=2)).isoformat()
-SERVICES = [
-    ("99213", "125.00", ["I10", "E11.9"]),
-    ("36415", "15.00", ["E11.9"]),
-    ("85025", "32.50", ["I10"]),
-]
+SERVICES = [("99213", "125.00", ["I10", "E11.9"]), ("36415", "15.00", ["E11.9"]),
+            ("85025", "32.50", ["I10"])]
 
 
 def charge(cli: Cli, account: str, code: str, fee: str, dx: list[str], *extra: str) -> None:
@@ -28,13 +25,8 @@ def charge(cli: Cli, account: str, code: str, fee: str, dx: list[str], *extra: s
 def test_claim_day_generate_scrub_export_reproduce(coded: Cli, tmp_path: Path) -> None:
     cli = coded
     for i in range(20):
-        acct = add_patient(
-            cli,
-            "Pat",
-            f"Day{chr(65 + i)}",
-            "2012-04-04" if i % 4 == 0 else "1975-01-01",
-            "FM"[i % 2],
-        )
+        acct = add_patient(cli, "Pat", f"Day{chr(65 + i)}",
+                           "2012-04-04" if i % 4 == 0 else "1975-01-01", "FM"[i % 2])
         payer = "ACME1" if i % 2 else "BCN02"
         (add_dependent_coverage if i % 4 == 0 else add_coverage)(cli, acct, payer)
         for code, fee, dx in SERVICES:
@@ -72,13 +64,8 @@ def test_claim_day_planted_problems_held(coded: Cli) -> None:
     eng = cli.db.engine()
     with Session(eng) as s:  # a current PTP pair (the shipped excerpt's pairs have all ended)
         s.add(
-            PtpEdit(
-                column1="20610",
-                column2="99213",
-                effective=dt.date(2020, 1, 1),
-                modifier_indicator="1",
-                version="test",
-            )
+            PtpEdit(column1="20610", column2="99213", effective=dt.date(2020, 1, 1),
+                    modifier_indicator="1", version="test")
         )
         s.commit()
     eng.dispose()
@@ -97,16 +84,8 @@ def test_claim_day_planted_problems_held(coded: Cli) -> None:
     add_coverage(cli, acct["sex"])
     charge(cli, acct["sex"], "99213", "125", ["O09.90"])
     acct["expired"] = add_patient(cli, "Ended", "Case")
-    add_coverage(
-        cli,
-        acct["expired"],
-        "ACME1",
-        None,
-        "--effective",
-        "2020-01-01",
-        "--termination",
-        "2021-12-31",
-    )
+    add_coverage(cli, acct["expired"], "ACME1", None, "--effective", "2020-01-01", "--termination",
+                 "2021-12-31")
     charge(cli, acct["expired"], "99213", "125", ["I10"])
     cli.ok("claim", "generate")
     r = cli("claim", "scrub", "--format", "json")

@@ -35,17 +35,8 @@ def _export(cli: Cli, out: Path, fault: str | None = None) -> subprocess.Popen[b
     if fault:
         env["MEDBILL_FAULT"] = fault
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "medbill_cli",
-            "claim",
-            "export",
-            "--format",
-            "x12",
-            "--output",
-            str(out),
-        ],
+        [sys.executable, "-m", "medbill_cli", "claim", "export", "--format", "x12", "--output",
+         str(out)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

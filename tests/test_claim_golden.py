@@ -62,13 +62,8 @@ def test_claim_golden_service_day(practice: Cli, tmp_path: Path) -> None:
     add_dependent_coverage(practice, b, "BCN02")
     c = add_patient(practice, "Ann", "Long", "1960-07-07", "F")
     add_coverage(practice, c, "ACME1", "L555")
-    add_visit(
-        practice,
-        a,
-        ["J06.9", "R50.9"],
-        [Svc("99213", 12500, pointers="1 2"), Svc("87880", 2550)],
-        dos=DOS,
-    )
+    add_visit(practice, a, ["J06.9", "R50.9"],
+              [Svc("99213", 12500, pointers="1 2"), Svc("87880", 2550)], dos=DOS)
     add_visit(practice, b, ["Z00.129"], [Svc("99392", 8500, modifiers="25")], dos=DOS)
     add_visit(practice, c, ["M17.11"], [Svc("97110", 3000 + i) for i in range(55)], dos=DOS)
     practice.ok("claim", "generate")

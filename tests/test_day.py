@@ -94,17 +94,8 @@ def test_reconcile_close_force_needs_a_reason(cli: Cli, rows: DayRows) -> None:
 
 def test_reconcile_close_force_records_reason(cli: Cli, rows: DayRows, db: Db) -> None:
     rows.encounter(charges=12500)
-    r = cli(
-        "reconcile",
-        "--date",
-        DAY,
-        "--close",
-        "--force",
-        "--reason",
-        "form lost; charge tomorrow",
-        "--format",
-        "json",
-    )
+    r = cli("reconcile", "--date", DAY, "--close", "--force", "--reason",
+            "form lost; charge tomorrow", "--format", "json")
     assert r.exit_code == 1  # closed, but still out of balance
     assert json.loads(r.stdout)["balanced"] is False
     assert "forced" in r.stderr

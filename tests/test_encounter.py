@@ -13,22 +13,9 @@ TODAY = dt.date.today().isoformat()
 
 
 def test_encounter_add_stores_form_totals(charging: Cli) -> None:
-    rec = charging.json(
-        "encounter",
-        "add",
-        "--patient",
-        "P000001",
-        "--date",
-        "today",
-        "--provider",
-        NPI,
-        "--form",
-        "SB-1001",
-        "--form-charges",
-        "$1,250.00",
-        "--form-collected",
-        "25",
-    )
+    rec = charging.json("encounter", "add", "--patient", "P000001", "--date", "today", "--provider",
+                        NPI, "--form", "SB-1001", "--form-charges", "$1,250.00", "--form-collected",
+                        "25")
     assert isinstance(rec, dict)
     assert (
         rec["form"] == "SB-1001"

@@ -41,13 +41,8 @@ def test_era_import_posts_pays_denies_reverses(practice: Cli, tmp_path: Path) ->
         "50", "CO", "N115", "150.00", "ACME1", "open")
 
     alpha = cli.json("patient", "balance", p["Alpha_acct"])
-    assert (
-        alpha["charge"],
-        alpha["paid"],
-        alpha["adjustment"],
-        alpha["patient_due"],
-        alpha["insurance"],
-    ) == ("150.00", "100.00", "15.00", "35.00", "0.00")
+    assert (alpha["charge"], alpha["paid"], alpha["adjustment"], alpha["patient_due"],
+            alpha["insurance"]) == ("150.00", "100.00", "15.00", "35.00", "0.00")
     bravo = cli.json("patient", "balance", p["Bravo_acct"])
     assert (bravo["insurance"], bravo["patient_due"]) == ("150.00", "0.00")
 
@@ -151,12 +146,9 @@ def test_era_import_payment_with_claim(practice: Cli, tmp_path: Path) -> None:
     )
 
 
-PUBLIC_835 = [
-    "pyx12__835_mult_loops.txt",
-    "linuxforhealth__managed-care.835",
-    "linuxforhealth__secondary-payment.835",
-    "edi835parser__united_healthcare_legacy_sample.txt",
-]
+PUBLIC_835 = ["pyx12__835_mult_loops.txt", "linuxforhealth__managed-care.835",
+              "linuxforhealth__secondary-payment.835",
+              "edi835parser__united_healthcare_legacy_sample.txt"]
 
 
 @pytest.mark.parametrize("name", PUBLIC_835)

@@ -45,9 +45,8 @@ OPS = st.lists(
     st.one_of(
         st.tuples(st.just("charge"), st.integers(0, 10**7), st.integers(1, 999), st.integers(0, 3)),
         st.tuples(st.just("void"), st.integers(0, 50)),
-        st.tuples(
-            st.just("payment"), st.integers(1, 10**7), st.sampled_from(["cash", "card", "eft"])
-        ),
+        st.tuples(st.just("payment"), st.integers(1, 10**7),
+                  st.sampled_from(["cash", "card", "eft"])),
     ),
     min_size=1,
     max_size=12,
@@ -68,9 +67,8 @@ def _totals(session) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     return int(live), int(void), int(paid)
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS)
 def test_money_totals_exact_under_any_sequence(charging_sqlite: Cli, ops: list[tuple]) -> None:  # type: ignore[type-arg]
     from medbill_cli.db.engine import make_engine, session_scope

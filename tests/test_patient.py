@@ -200,9 +200,8 @@ def test_patient_import_with_coverage_columns(practice: Cli, tmp_path: Path) -> 
 
 
 def test_patient_import_unknown_column_refused(practice: Cli, tmp_path: Path) -> None:
-    f = _csv(
-        tmp_path / "p.csv", ["Ann,Lee,1990-02-03,F,x"], header="first_name,last_name,dob,sex,frist"
-    )
+    f = _csv(tmp_path / "p.csv", ["Ann,Lee,1990-02-03,F,x"],
+             header="first_name,last_name,dob,sex,frist")
     r = practice.fails(3, "patient", "import", str(f))
     assert "Unknown column 'frist'" in r.stderr
 

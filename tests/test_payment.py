@@ -20,18 +20,8 @@ def _visit(cli: Cli, patient: str = "P000001") -> int:
 
 def test_payment_add_check_exact_cents_linked_to_encounter(charging: Cli) -> None:
     eid = _visit(charging)
-    r = charging.ok(
-        "payment",
-        "add",
-        "--patient",
-        "P000001",
-        "--amount",
-        "$1,250.00",
-        "--method",
-        "check",
-        "--reference",
-        "1001",
-    )
+    r = charging.ok("payment", "add", "--patient", "P000001", "--amount", "$1,250.00", "--method",
+                    "check", "--reference", "1001")
     pid = int(r.stdout.strip())
     assert charging.db.scalar("SELECT amount_cents FROM payment WHERE id = :i", i=pid) == 125000
     assert charging.db.scalar("SELECT encounter_id FROM payment WHERE id = :i", i=pid) == eid
@@ -97,18 +87,8 @@ def test_payment_add_refused(charging: Cli) -> None:
 
 def test_payment_receipt_plain_text(charging: Cli) -> None:
     _visit(charging)
-    pid = charging.ok(
-        "payment",
-        "add",
-        "--patient",
-        "P000001",
-        "--amount",
-        "1250",
-        "--method",
-        "check",
-        "--reference",
-        "1001",
-    ).stdout.strip()
+    pid = charging.ok("payment", "add", "--patient", "P000001", "--amount", "1250", "--method",
+                      "check", "--reference", "1001").stdout.strip()
     text = charging.ok("payment", "receipt", pid).stdout
     assert "Main Street Family Medicine" in text and "RECEIPT" in text
     assert "$1,250.00" in text and "Check #1001" in text and "P000001" in text

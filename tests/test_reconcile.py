@@ -40,13 +40,8 @@ class DayRows:
 
         self.n += 1
         return self._add(
-            Patient(
-                account=f"P{self.n:06d}",
-                first_name="Pat",
-                last_name=f"Test{self.n}",
-                dob=dt.date(1980, 1, 1),
-                sex="F",
-            )
+            Patient(account=f"P{self.n:06d}", first_name="Pat", last_name=f"Test{self.n}",
+                    dob=dt.date(1980, 1, 1), sex="F")
         )
 
     def encounter(self, patient: Any = None, *, dos: dt.date = D, charges: int | None = None,

@@ -62,18 +62,8 @@ def test_provider_payer_facility_refusals(practice: Cli) -> None:
 
 
 def test_coverage_end_refusals(practice: Cli) -> None:
-    practice.ok(
-        "patient",
-        "add",
-        "--first-name",
-        "Jane",
-        "--last-name",
-        "Doe",
-        "--dob",
-        "1980-04-02",
-        "--sex",
-        "F",
-    )
+    practice.ok("patient", "add", "--first-name", "Jane", "--last-name", "Doe", "--dob",
+                "1980-04-02", "--sex", "F")
     practice.ok("coverage", "add", "P000001", "--payer", "ACME1", "--member-id", "M1",
                 "--effective", "2025-01-01")
     practice.fails(3, "coverage", "end", "99", "--date", "2025-06-30")

@@ -8,14 +8,8 @@ from pathlib import Path
 from conftest import Cli
 from remit_support import exported, first_835
 
-KPIS = [
-    "clean-claim rate",
-    "first-pass resolution rate",
-    "denial rate",
-    "days in A/R",
-    "net collection rate",
-    "charge lag",
-]
+KPIS = ["clean-claim rate", "first-pass resolution rate", "denial rate", "days in A/R",
+        "net collection rate", "charge lag"]
 
 
 def test_report_kpi_values_and_formulas(practice: Cli, tmp_path: Path) -> None:

@@ -37,13 +37,9 @@ DOS = dt.date(2024, 1, 10)
 
 ENVELOPE = Envelope(sender_id="SUB12345", receiver_id="RCV98765", control_number=101,
                     created=dt.datetime(2024, 1, 15, 12, 30), usage="T")
-SUBMITTER = Submitter(
-    name="Main Street Family Medicine",
-    id="SUB12345",
-    contact_name="Billing Office",
-    phone="518-555-0100",
-    email="billing@example.com",
-)
+SUBMITTER = Submitter(name="Main Street Family Medicine", id="SUB12345",
+                      contact_name="Billing Office", phone="518-555-0100",
+                      email="billing@example.com")
 RECEIVER = Receiver(name="Example Clearinghouse", id="RCV98765")
 BILLING = BillingProvider(name="Main Street Family Medicine", npi="1234567893", ein="12-3456789",
                           address=Address("100 Main St", "Albany", "NY", "122071234"),
@@ -132,11 +128,8 @@ def test_x12_dependent_has_patient_loop() -> None:
     segs = segments(render([dependent_claim()]))
     ids = [s[0] for s in segs]
     hl = [s for s in segs if s[0] == "HL"]
-    assert hl == [
-        ["HL", "1", "", "20", "1"],
-        ["HL", "2", "1", "22", "1"],
-        ["HL", "3", "2", "23", "0"],
-    ]
+    assert hl == [["HL", "1", "", "20", "1"], ["HL", "2", "1", "22", "1"],
+                  ["HL", "3", "2", "23", "0"]]
     assert ["PAT", "19"] in segs
     assert ids.index("NM1") < ids.index("PAT")
     sbr = next(s for s in segs if s[0] == "SBR")

@@ -89,28 +89,18 @@ def _prompt_missing(
             patient = _ask(s, "Patient account", _patient)
         pat = refs.patient(patient)
         if date is None:
-            date = _ask(
-                s,
-                "Date of service",
-                lambda v: check_service_date(parse_date(v), pat) and "",
-                default="today",
-            )
+            date = _ask(s, "Date of service",
+                        lambda v: check_service_date(parse_date(v), pat) and "", default="today")
         dos = parse_date(date)
         prompted_code = code is None
         if code is None:
-            code = _ask(
-                s,
-                "Procedure code (CPT/HCPCS)",
-                lambda v: describe(session=s, system="proc", code=v, dos=dos),
-            )
+            code = _ask(s, "Procedure code (CPT/HCPCS)",
+                        lambda v: describe(session=s, system="proc", code=v, dos=dos))
         if prompted_code and not modifiers:
             while len(modifiers) < MAX_MODIFIERS:
-                m = _ask(
-                    s,
-                    f"Modifier {len(modifiers) + 1} (blank for none)",
-                    lambda v: describe(session=s, system="mod", code=v, dos=dos) if v else "",
-                    default="",
-                )
+                m = _ask(s, f"Modifier {len(modifiers) + 1} (blank for none)",
+                         lambda v: describe(session=s, system="mod", code=v, dos=dos) if v else "",
+                         default="")
                 if not m:
                     break
                 modifiers.append(m)

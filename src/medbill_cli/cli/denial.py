@@ -12,19 +12,8 @@ from medbill_cli.cli._output import Format, emit_created, emit_rows
 
 app = typer.Typer(help="The denial worklist.", no_args_is_help=True)
 
-LIST_COLUMNS = [
-    "id",
-    "opened_on",
-    "age",
-    "claim",
-    "account",
-    "payer",
-    "group",
-    "carc",
-    "rarc",
-    "amount",
-    "status",
-]
+LIST_COLUMNS = ["id", "opened_on", "age", "claim", "account", "payer", "group", "carc", "rarc",
+                "amount", "status"]
 
 
 def public(view: Any) -> dict[str, Any]:

@@ -38,17 +38,8 @@ def add(
 
     with _context.session() as s:
         rec = public(
-            add_facility(
-                session=s,
-                user=_context.state.actor(),
-                name=name,
-                address=address,
-                city=city,
-                state=state,
-                zip=zip,
-                npi=npi,
-                pos=pos,
-            )
+            add_facility(session=s, user=_context.state.actor(), name=name, address=address,
+                         city=city, state=state, zip=zip, npi=npi, pos=pos)
         )
     emit_created(rec, fmt)
 

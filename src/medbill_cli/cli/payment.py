@@ -12,17 +12,8 @@ from medbill_cli.cli._output import Format, emit_created, emit_rows, emit_text, 
 
 app = typer.Typer(help="Patient payments: at the desk and later.", no_args_is_help=True)
 
-LIST_COLUMNS = [
-    "id",
-    "date",
-    "patient",
-    "amount",
-    "method",
-    "kind",
-    "reference",
-    "encounter",
-    "status",
-]
+LIST_COLUMNS = ["id", "date", "patient", "amount", "method", "kind", "reference", "encounter",
+                "status"]
 
 
 def public(view: Any) -> dict[str, Any]:

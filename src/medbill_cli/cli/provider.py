@@ -39,16 +39,9 @@ def add(
 
     with _context.session() as s:
         rec = public(
-            add_provider(
-                session=s,
-                user=_context.state.actor(),
-                npi=npi,
-                first_name=first_name,
-                last_name=last_name,
-                middle_name=middle_name,
-                credential=credential,
-                taxonomy=taxonomy,
-            )
+            add_provider(session=s, user=_context.state.actor(), npi=npi, first_name=first_name,
+                         last_name=last_name, middle_name=middle_name, credential=credential,
+                         taxonomy=taxonomy)
         )
     emit_created(rec, fmt, id_key="npi")
 

@@ -31,12 +31,8 @@ def denials(start: FromOpt, end: ToOpt, fmt: FormatOpt = Format.table) -> None:
         rows = [{"carc": r["carc"], "payer": r["payer"], "count": r["count"],
                  "amount": money(cast(int, r["amount_cents"]))}
                 for r in denial_report(session=s, start=a, end=b)]
-    emit_rows(
-        rows,
-        fmt,
-        title=f"Denials {a.isoformat()} to {b.isoformat()}",
-        empty="No denials in the period.",
-    )
+    emit_rows(rows, fmt, title=f"Denials {a.isoformat()} to {b.isoformat()}",
+              empty="No denials in the period.")
 
 
 @app.command("kpi")
@@ -51,9 +47,6 @@ def kpi(start: FromOpt, end: ToOpt, fmt: FormatOpt = Format.table) -> None:
     a, b = parse_date(start, "--from date"), parse_date(end, "--to date")
     with _context.session(write=False) as s:
         rows = kpis(session=s, start=a, end=b)
-    emit_rows(
-        rows,
-        fmt,
-        columns=["kpi", "value", "formula", "numbers"] if fmt is Format.table else None,
-        title=f"KPIs {a.isoformat()} to {b.isoformat()}",
-    )
+    emit_rows(rows, fmt,
+              columns=["kpi", "value", "formula", "numbers"] if fmt is Format.table else None,
+              title=f"KPIs {a.isoformat()} to {b.isoformat()}")

@@ -369,12 +369,8 @@ def read_icd10cm_order(path: Path) -> list[dict[str, Any]]:
             continue
         m = order.match(ln.ljust(77))
         if m:
-            bare, flag, short, long_ = (
-                m.group(2),
-                m.group(3),
-                m.group(4).strip(),
-                m.group(5).strip(),
-            )
+            bare, flag, short, long_ = (m.group(2), m.group(3), m.group(4).strip(),
+                                        m.group(5).strip())
             billable = flag == "1"
         else:
             m2 = codes.match(ln)

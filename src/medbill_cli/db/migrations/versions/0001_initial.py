@@ -296,9 +296,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('encounter', schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_encounter_date_of_service"), ["date_of_service"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_encounter_date_of_service"), ["date_of_service"],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_encounter_patient_id'), ['patient_id'], unique=False)
 
     op.create_table('era',
@@ -342,9 +341,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('history_entry', schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_history_entry_patient_id"), ["patient_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_history_entry_patient_id"), ["patient_id"],
+                              unique=False)
 
     op.create_table('charge',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -374,9 +372,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('charge', schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_charge_date_of_service"), ["date_of_service"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_charge_date_of_service"), ["date_of_service"],
+                              unique=False)
         batch_op.create_index(batch_op.f('ix_charge_encounter_id'), ['encounter_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_charge_patient_id'), ['patient_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_charge_status'), ['status'], unique=False)
@@ -429,9 +426,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('encounter_id', 'seq')
     )
     with op.batch_alter_table('encounter_diagnosis', schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_encounter_diagnosis_encounter_id"), ["encounter_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_encounter_diagnosis_encounter_id"), ["encounter_id"],
+                              unique=False)
 
     op.create_table('era_plb',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -607,12 +603,10 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('era_adjustment', schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_era_adjustment_era_claim_id"), ["era_claim_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_era_adjustment_era_line_id"), ["era_line_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_era_adjustment_era_claim_id"), ["era_claim_id"],
+                              unique=False)
+        batch_op.create_index(batch_op.f("ix_era_adjustment_era_line_id"), ["era_line_id"],
+                              unique=False)
 
     # ### end Alembic commands ###
 
