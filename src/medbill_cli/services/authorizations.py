@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from medbill_cli.db.models.eligibility import PriorAuth
+    from medbill_cli.scrub.authorization import AuthLine
 
     Executor = Session | Connection
 
@@ -208,6 +209,34 @@ def _match(r: Any, visits: int, units: int, *, covers: bool) -> AuthMatch:
     return AuthMatch(id=r.id, number=r.number, start=r.start, end=r.end,
                      visits_allowed=r.visits, units_allowed=r.units, visits_used=visits,
                      units_used=units, covers_date=covers)
+
+
+def auth_lines(conn: Executor, patient_id: int, payer_id: int,
+               lines: Sequence[tuple[int, str, dt.date, int | None]]) -> tuple[AuthLine, ...]:
+    """What the prior-auth edit needs for a claim's lines: (line number, code, date of service,
+    encounter id) each, looked up against the payer's list and the patient's authorizations.
+
+    Args:
+        conn: a Session or Core connection.
+        patient_id: the patient's row id.
+        payer_id: the billed payer's row id.
+        lines: the claim's lines.
+
+    Returns:
+        One ``scrub.authorization.AuthLine`` per line, in order.
+    """
+    from medbill_cli.scrub.authorization import AuthInfo, AuthLine
+
+    needed = codes_needing_auth(conn, payer_id)
+    out: list[AuthLine] = []
+    for number, code, dos, encounter_id in lines:
+        m = authorization_for(conn, patient_id, payer_id, dos, code, encounter_id=encounter_id)
+        info = None if m is None else AuthInfo(
+            number=m.number, start=m.start, end=m.end, visits_allowed=m.visits_allowed,
+            units_allowed=m.units_allowed, visits_used=m.visits_used, units_used=m.units_used)
+        out.append(AuthLine(number=number, code=code, dos=dos, needs_auth=code.upper() in needed,
+                            auth=info))
+    return tuple(out)
 
 
 def referral_for(conn: Executor, patient_id: int, dos: dt.date, code: str = "") -> AuthMatch | None:
