@@ -10,7 +10,12 @@ import pytest
 from claim_support import Svc, add_visit
 from conftest import NPI_PROVIDER, Cli
 
-from medbill_cli.scrub.authorization import AuthInfo, AuthLine, check_authorizations, check_prior_auth
+from medbill_cli.scrub.authorization import (
+    AuthInfo,
+    AuthLine,
+    check_authorizations,
+    check_prior_auth,
+)
 
 START = dt.date(2026, 1, 5)
 

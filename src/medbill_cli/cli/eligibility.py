@@ -44,7 +44,8 @@ def request(
     service_type: Annotated[list[str] | None, typer.Option(
         "--service-type", help="EQ01 service type (repeatable): 30 plan coverage (default), "
         "98 office visit, MH mental health, PT physical therapy, ...")] = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The 270 file to write.")] = Path(),
+    *,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The 270 file to write.")],
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Write a 270 eligibility inquiry (005010X279A1) and remember its trace numbers.
@@ -59,8 +60,8 @@ def request(
     from medbill_cli.errors import InputError
     from medbill_cli.services import eligibility as svc
 
-    if output == Path() or output.is_dir():
-        raise InputError("Give the file to write with --output FILE.270")
+    if output.is_dir():
+        raise InputError(f"{output} is a folder", "Give the file to write with --output FILE.270")
     if not accounts and date is None:
         raise InputError("Give account numbers or --date", "For example: --date tomorrow")
     on = parse_day(date) if date is not None else today()

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from medbill_cli import dates
 from medbill_cli.dates import in_force
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.money import fmt
@@ -472,7 +473,7 @@ def import_271(*, session: Session, user: str, data: bytes, name: str) -> Import
             accounts[pid] = acct
     result = ImportResult()
     rows: list[dict[str, Any]] = []
-    today = dt.date.today()
+    today = dates.today()
     for a in inter.answers:
         req = requests.get(a.trace or "")
         row: dict[str, Any] = {"request_id": None, "patient_id": None, "coverage_id": None,
