@@ -75,6 +75,22 @@ def test_referral_add_and_list(pt: Cli) -> None:
     rows = pt.json("referral", "list", "P000001")
     assert isinstance(rows, list) and rows[0]["number"] == "R778"
     assert pt.json("auth", "list") == []
+    from sqlmodel import Session
+
+    from medbill_cli.services.authorizations import referral_for
+
+    add_visit(pt, "P000001", ["I10"], [Svc("99213")], dos=dt.date(2026, 2, 2))
+    add_visit(pt, "P000001", ["I10"], [Svc("99213")], dos=dt.date(2026, 4, 2))  # after it ends
+    eng = pt.db.engine()
+    try:
+        with Session(eng) as s:
+            ref = referral_for(s, 1, dt.date(2026, 2, 2))
+            late = referral_for(s, 1, dt.date(2026, 4, 2))
+    finally:
+        eng.dispose()
+    assert ref is not None and ref.number == "R778" and ref.visits_used == 1 and ref.covers_date
+    assert late is not None and not late.covers_date
+    assert pt.json("referral", "list")[0]["visits_used"] == 1  # type: ignore[index]
     pt.fails(3, "referral", "add", "P000001", "--provider-npi", "1234567890", "--number", "R9",
              "--from", "2026-01-01", "--to", "2026-03-31")
     pt.fails(3, "referral", "add", "P000001", "--provider-npi", NPI_PROVIDER, "--number", "R9",

@@ -225,12 +225,19 @@ def auth_lines(conn: Executor, patient_id: int, payer_id: int,
     Returns:
         One ``scrub.authorization.AuthLine`` per line, in order.
     """
+    from sqlalchemy import select
+
+    from medbill_cli.db import tables as t
     from medbill_cli.scrub.authorization import AuthInfo, AuthLine
 
     needed = codes_needing_auth(conn, payer_id)
+    pa = t.prior_auth
+    has_any = conn.execute(select(pa.c.id).where(pa.c.patient_id == patient_id, pa.c.kind == "auth",
+                                                 pa.c.payer_id == payer_id).limit(1)).first()
     out: list[AuthLine] = []
     for number, code, dos, encounter_id in lines:
-        m = authorization_for(conn, patient_id, payer_id, dos, code, encounter_id=encounter_id)
+        m = None if has_any is None else authorization_for(conn, patient_id, payer_id, dos, code,
+                                                           encounter_id=encounter_id)
         info = None if m is None else AuthInfo(
             number=m.number, start=m.start, end=m.end, visits_allowed=m.visits_allowed,
             units_allowed=m.units_allowed, visits_used=m.visits_used, units_used=m.units_used)
