@@ -68,8 +68,8 @@ def request(
     types = svc.service_types(service_type or [])
     result = None
     try:
-        with _context.session() as s:
-            result = svc.request_eligibility(session=s, user=_context.state.actor(),
+        with _context.connection() as c:
+            result = svc.request_eligibility(conn=c, user=_context.state.actor(),
                                              accounts=accounts or [], on=on, types=types,
                                              output=output)
         svc.finish_file(result)
@@ -96,8 +96,8 @@ def import_(
     from medbill_cli.services.eligibility import import_271
 
     data = file.read_bytes()
-    with _context.session() as s:
-        result = import_271(session=s, user=_context.state.actor(), data=data, name=file.name)
+    with _context.connection() as c:
+        result = import_271(conn=c, user=_context.state.actor(), data=data, name=file.name)
     rows = result.matched + result.unmatched
     emit_rows(rows, fmt, columns=["trace", "account", "matched_by", "status", "member_id",
                                   "reason"])

@@ -30,10 +30,10 @@ from medbill_cli.services import audit
 from medbill_cli.x12 import p271
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
     from sqlmodel import Session
 
     from medbill_cli.db.models.eligibility import EligibilityResponse
-    from medbill_cli.db.models.registration import Coverage, Patient, Payer
     from medbill_cli.x12 import p270
 
 # The interchange counter the 837P export uses (services/claims.py CONTROL_KEY): ISA13 stays
@@ -72,22 +72,22 @@ def service_types(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _next_control(session: Session) -> int:
+def _next_control(conn: Connection) -> int:
     """Reserve the next interchange control number from the shared counter row."""
     from sqlalchemy import select, update
 
     from medbill_cli.db import dialect
     from medbill_cli.db import tables as t
 
-    dialect.insert_ignore(session, t.setting, {"key": CONTROL_KEY, "value": "0"}, ["key"])
-    q = dialect.for_update(session, select(t.setting.c.value).where(t.setting.c.key == CONTROL_KEY))
-    value = int(session.execute(q).scalar_one()) + 1
-    session.execute(update(t.setting).where(t.setting.c.key == CONTROL_KEY)
-                    .values(value=str(value)))
+    dialect.insert_ignore(conn, t.setting, {"key": CONTROL_KEY, "value": "0"}, ["key"])
+    q = dialect.for_update(conn, select(t.setting.c.value).where(t.setting.c.key == CONTROL_KEY))
+    value = int(conn.execute(q).scalar_one()) + 1
+    conn.execute(update(t.setting).where(t.setting.c.key == CONTROL_KEY)
+                 .values(value=str(value)))
     return value
 
 
-def _primary_on(covs: Iterable[Coverage], on: dt.date) -> Coverage | None:
+def _primary_on(covs: Iterable[Row[Any]], on: dt.date) -> Row[Any] | None:
     live = [c for c in covs if in_force(c.effective, c.termination, on)]
     if not live:
         return None
@@ -95,32 +95,34 @@ def _primary_on(covs: Iterable[Coverage], on: dt.date) -> Coverage | None:
     return min(live, key=lambda c: (order.get(c.priority, 9), -(c.id or 0)))
 
 
-def _patients_for(session: Session, accounts: Sequence[str], on: dt.date) -> list[Patient]:
-    from sqlmodel import col, select
+def _patients_for(conn: Connection, accounts: Sequence[str], on: dt.date) -> list[Row[Any]]:
+    from sqlalchemy import select
 
-    from medbill_cli.db.models.charges import Encounter
-    from medbill_cli.db.models.registration import Patient
-    from medbill_cli.services.patients import get_patient
+    from medbill_cli.db import tables as t
 
+    pt = t.patient
     if accounts:
-        seen: dict[int | None, Patient] = {}
+        seen: dict[int, Row[Any]] = {}
         for a in accounts:
-            p = get_patient(session=session, account=a)
+            p = conn.execute(select(pt).where(pt.c.account == a.strip().upper())).first()
+            if p is None:
+                raise NotFoundError(f"No patient with account {a}",
+                                    "Find it with medbill patient search")
             seen.setdefault(p.id, p)
         return list(seen.values())
-    ids = select(Encounter.patient_id).where(Encounter.date_of_service == on).distinct()
-    return list(session.exec(select(Patient).where(col(Patient.id).in_(ids))
-                             .order_by(col(Patient.id))).all())
+    enc = t.encounter
+    ids = select(enc.c.patient_id).where(enc.c.date_of_service == on).distinct()
+    return list(conn.execute(select(pt).where(pt.c.id.in_(ids)).order_by(pt.c.id)))
 
 
-def _person(p: Patient) -> p270.Person:
+def _person(p: Any) -> p270.Person:
     from medbill_cli.x12 import p270
 
     return p270.Person(last_name=p.last_name, first_name=p.first_name, middle_name=p.middle_name,
                        dob=p.dob, sex=p.sex)
 
 
-def _inquiry(trace: str, patient: Patient, cov: Coverage, payer: Payer, practice: Any,
+def _inquiry(trace: str, patient: Any, cov: Any, payer: Any, practice: Any,
              on: dt.date, types: tuple[str, ...]) -> p270.Inquiry:
     from medbill_cli.x12 import p270
 
@@ -141,13 +143,13 @@ def _inquiry(trace: str, patient: Patient, cov: Coverage, payer: Payer, practice
 
 
 def request_eligibility(
-    *, session: Session, user: str, accounts: Sequence[str], on: dt.date,
+    *, conn: Connection, user: str, accounts: Sequence[str], on: dt.date,
     types: tuple[str, ...], output: Path, now: dt.datetime | None = None,
 ) -> RequestResult:
     """Write a 270 for ``accounts`` (or everyone with an encounter on ``on``) and store the traces.
 
     Args:
-        session: the command's session (committed by the caller).
+        conn: the command's connection (committed by the caller).
         user: who acts.
         accounts: patient account numbers; empty means every patient seen on ``on``.
         on: the date of service asked about.
@@ -159,33 +161,32 @@ def request_eligibility(
     Returns:
         The temporary file, the control number and one row per person asked about.
     """
-    from sqlmodel import col, select
+    from sqlalchemy import select
 
     from medbill_cli.db import dialect
     from medbill_cli.db import tables as t
-    from medbill_cli.db.models.registration import Coverage, Payer, Practice
+    from medbill_cli.db.query import chunks
     from medbill_cli.x12 import p270
 
-    practice = session.exec(select(Practice)).first()
+    practice = conn.execute(select(t.practice).order_by(t.practice.c.id)).first()
     if practice is None or not practice.npi:
         raise InputError("The practice is not set up", "Run medbill practice set first")
     if not output.parent.is_dir():
         raise InputError(f"Folder {output.parent} does not exist",
                          "Give --output in an existing folder")
-    patients = _patients_for(session, accounts, on)
+    patients = _patients_for(conn, accounts, on)
     if not patients:
         raise InputError(f"No patient has an encounter on {on}", "Give account numbers instead")
-    pids = [p.id for p in patients]
-    covs: dict[int, list[Coverage]] = {}
-    for c in session.exec(select(Coverage).where(col(Coverage.patient_id).in_(pids))):
-        covs.setdefault(c.patient_id, []).append(c)
-    payers = {p.id: p for p in session.exec(select(Payer))}
-    control = _next_control(session)
+    covs: dict[int, list[Row[Any]]] = {}
+    for part in chunks([p.id for p in patients]):
+        for c in conn.execute(select(t.coverage).where(t.coverage.c.patient_id.in_(part))):
+            covs.setdefault(c.patient_id, []).append(c)
+    payers = {p.id: p for p in conn.execute(select(t.payer))}
+    control = _next_control(conn)
     result = RequestResult(temp=output, output=output, control=control)
     inquiries: list[p270.Inquiry] = []
     rows: list[dict[str, Any]] = []
     for patient in patients:
-        assert patient.id is not None
         cov = _primary_on(covs.get(patient.id, []), on)
         if cov is None:
             if accounts:
@@ -210,8 +211,8 @@ def request_eligibility(
                         receiver_id=practice.receiver_id or "RECEIVER", control_number=control,
                         created=now or dt.datetime.now().replace(second=0, microsecond=0))
     text = p270.write_270(inquiries, env, originator=f"1{practice.tin}")
-    dialect.insert_many(session, t.eligibility_request, rows)
-    audit.record_many(session=session, user=user, entries=[
+    dialect.insert_many(conn, t.eligibility_request, rows)
+    audit.record_many(session=conn, user=user, entries=[
         ("request", "eligibility_request", r["trace"], None, audit_jsonable(r)) for r in rows])
     result.temp = _write_temp(output, text)
     return result
@@ -411,31 +412,35 @@ def _on_date(a: p271.Answer) -> dt.date | None:
     return None
 
 
-def _match_member(session: Session, a: p271.Answer) -> tuple[Any, Any] | None:
-    """(patient, coverage) with the answer's member id whose patient has the answer's name."""
-    from sqlmodel import col, select
+def _match_member(conn: Connection, a: p271.Answer) -> tuple[int, str, int] | None:
+    """(patient id, account, coverage id) of the one patient with the answer's member id and
+    name (and birth date, when the answer gives one)."""
+    from sqlalchemy import select
 
-    from medbill_cli.db.models.registration import Coverage, Patient
+    from medbill_cli.db import tables as t
 
     if not a.member_id:
         return None
-    rows = session.exec(select(Patient, Coverage)
-                        .join(Coverage, col(Coverage.patient_id) == Patient.id)
-                        .where(Coverage.member_id == a.member_id.upper())).all()
-    hits = {(p.id, c.id): (p, c) for p, c in rows
-            if p.last_name.upper() == a.last_name.upper()
-            and p.first_name.upper() == a.first_name.upper()
-            and (a.dob is None or p.dob == a.dob)}
-    if len({pid for pid, _ in hits}) != 1:
+    pt, cv = t.patient, t.coverage
+    rows = conn.execute(select(pt.c.id, pt.c.account, pt.c.first_name, pt.c.last_name, pt.c.dob,
+                               cv.c.id.label("coverage_id"))
+                        .join(cv, cv.c.patient_id == pt.c.id)
+                        .where(cv.c.member_id == a.member_id.upper())
+                        .order_by(cv.c.id)).all()
+    hits = [r for r in rows
+            if r.last_name.upper() == a.last_name.upper()
+            and r.first_name.upper() == a.first_name.upper()
+            and (a.dob is None or r.dob == a.dob)]
+    if len({r.id for r in hits}) != 1:
         return None
-    return next(iter(hits.values()))
+    return hits[-1].id, hits[-1].account, hits[-1].coverage_id
 
 
-def import_271(*, session: Session, user: str, data: bytes, name: str) -> ImportResult:
+def import_271(*, conn: Connection, user: str, data: bytes, name: str) -> ImportResult:
     """Store every answer of a 271, matched to its request by trace, else by member id and name.
 
     Args:
-        session: the command's session.
+        conn: the command's connection.
         user: who acts.
         data: the file's bytes.
         name: the file's name, for messages.
@@ -443,12 +448,10 @@ def import_271(*, session: Session, user: str, data: bytes, name: str) -> Import
     Returns:
         The matched and the unmatched answers (both stored).
     """
-    from sqlmodel import col, select
+    from sqlalchemy import select
 
     from medbill_cli.db import dialect
     from medbill_cli.db import tables as t
-    from medbill_cli.db.models.eligibility import EligibilityRequest, EligibilityResponse
-    from medbill_cli.db.models.registration import Patient
     from medbill_cli.db.query import chunks
 
     try:
@@ -456,20 +459,20 @@ def import_271(*, session: Session, user: str, data: bytes, name: str) -> Import
     except p271.Eligibility271Error as exc:
         raise InputError(f"{name} is not a readable 271: {exc}", "Check the file") from None
     digest = hashlib.sha256(data).hexdigest()
-    seen = select(EligibilityResponse.id).where(EligibilityResponse.file_hash == digest)
-    if session.exec(seen).first():
+    er = t.eligibility_response
+    if conn.execute(select(er.c.id).where(er.c.file_hash == digest).limit(1)).first():
         raise DuplicateError(f"{name} was already imported", "Nothing to do")
     traces = [a.trace for a in inter.answers if a.trace]
-    requests: dict[str, EligibilityRequest] = {}
+    requests: dict[str, Row[Any]] = {}
     for part in chunks(traces):
-        q = select(EligibilityRequest).where(col(EligibilityRequest.trace).in_(part))
-        for r in session.exec(q):
+        q = select(t.eligibility_request).where(t.eligibility_request.c.trace.in_(part))
+        for r in conn.execute(q):
             requests[r.trace] = r
     accounts: dict[int | None, str | None] = {}
     pids = sorted({r.patient_id for r in requests.values()})
     for ids in chunks(pids):
-        for pid, acct in session.exec(select(Patient.id, Patient.account)
-                                      .where(col(Patient.id).in_(ids))):
+        for pid, acct in conn.execute(select(t.patient.c.id, t.patient.c.account)
+                                      .where(t.patient.c.id.in_(ids))):
             accounts[pid] = acct
     result = ImportResult()
     rows: list[dict[str, Any]] = []
@@ -485,10 +488,10 @@ def import_271(*, session: Session, user: str, data: bytes, name: str) -> Import
                        matched_by="trace")
             asked, on = tuple(req.service_types.split()), req.date_of_service
         else:
-            hit = _match_member(session, a)
+            hit = _match_member(conn, a)
             if hit is not None:
-                row.update(patient_id=hit[0].id, coverage_id=hit[1].id, matched_by="member")
-                accounts[hit[0].id] = hit[0].account
+                row.update(patient_id=hit[0], coverage_id=hit[2], matched_by="member")
+                accounts[hit[0]] = hit[1]
         summary = summarize(a, on, asked)
         copay = next((b.amount_cents for b in _office(a, "B", asked)
                       if b.amount_cents is not None and b.in_network in ("Y", "W", "")), None)
@@ -504,8 +507,8 @@ def import_271(*, session: Session, user: str, data: bytes, name: str) -> Import
         (result.matched if row["matched_by"] else result.unmatched).append(shown)
     if not rows:
         raise InputError(f"{name} holds no eligibility answer", "Check the file")
-    ids = dialect.insert_many(session, t.eligibility_response, rows, ids=True)
-    audit.record_many(session=session, user=user, entries=[
+    ids = dialect.insert_many(conn, t.eligibility_response, rows, ids=True)
+    audit.record_many(session=conn, user=user, entries=[
         ("import", "eligibility_response", i,
          None, {"trace": r["trace"], "patient_id": r["patient_id"], "status": r["status"],
                 "matched_by": r["matched_by"], "file_hash": digest})
