@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -126,6 +127,7 @@ def main() -> int:
     print(f"{a.patients} patients; {sizes}")
     ok = report(f"eligibility request, {a.patients}-patient day", t270, 2.0)
     ok &= report(f"eligibility import, {a.patients} answers", t271, 2.0)
+    shutil.rmtree(d, ignore_errors=True)  # the scratch database holds made-up patients only
     return 0 if ok else 1
 
 
