@@ -39,6 +39,17 @@ def _audit_log() -> Table:
     )
 
 
+def _auth_code() -> Table:
+    return Table(
+        'auth_code', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('payer_id', Integer(), nullable=False),
+        Column('code', String(5), nullable=False),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
+
+
 def _batch() -> Table:
     return Table(
         'batch', metadata,
@@ -237,6 +248,49 @@ def _denial() -> Table:
         Column('worked_at', UTCDateTime()),
         Column('worked_by', String()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _eligibility_request() -> Table:
+    return Table(
+        'eligibility_request', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('trace', String(30), nullable=False),
+        Column('patient_id', Integer(), nullable=False),
+        Column('coverage_id', Integer(), nullable=False),
+        Column('payer_id', Integer(), nullable=False),
+        Column('date_of_service', Date(), nullable=False),
+        Column('service_types', String(40), nullable=False, default='30'),
+        Column('dependent', Boolean(), nullable=False, default=False),
+        Column('isa_control', Integer(), nullable=False),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
+
+
+def _eligibility_response() -> Table:
+    return Table(
+        'eligibility_response', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('request_id', Integer()),
+        Column('patient_id', Integer()),
+        Column('coverage_id', Integer()),
+        Column('matched_by', String(10)),
+        Column('trace', String(30)),
+        Column('payer_code', String(80)),
+        Column('member_id', String(80)),
+        Column('last_name', String()),
+        Column('first_name', String()),
+        Column('dob', Date()),
+        Column('on_date', Date(), nullable=False),
+        Column('status', String(10), nullable=False),
+        Column('plan_name', String()),
+        Column('copay_cents', Integer()),
+        Column('summary', String(), nullable=False),
+        Column('file_hash', String(64), nullable=False),
+        Column('isa_control', String(9)),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
     )
 
 
@@ -503,6 +557,25 @@ def _practice() -> Table:
     )
 
 
+def _prior_auth() -> Table:
+    return Table(
+        'prior_auth', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('kind', String(10), nullable=False),
+        Column('patient_id', Integer(), nullable=False),
+        Column('payer_id', Integer()),
+        Column('provider_npi', String(10)),
+        Column('number', String(50), nullable=False),
+        Column('start', Date(), nullable=False),
+        Column('end', Date(), nullable=False),
+        Column('visits', Integer()),
+        Column('units', Integer()),
+        Column('codes', String(200), nullable=False, default=''),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
+
+
 def _provider() -> Table:
     return Table(
         'provider', metadata,
@@ -542,6 +615,7 @@ def _setting() -> Table:
 
 _BUILD: dict[str, Callable[[], Table]] = {
     'audit_log': _audit_log,
+    'auth_code': _auth_code,
     'batch': _batch,
     'charge': _charge,
     'claim': _claim,
@@ -553,6 +627,8 @@ _BUILD: dict[str, Callable[[], Table]] = {
     'coverage': _coverage,
     'day_close': _day_close,
     'denial': _denial,
+    'eligibility_request': _eligibility_request,
+    'eligibility_response': _eligibility_response,
     'encounter': _encounter,
     'encounter_diagnosis': _encounter_diagnosis,
     'era': _era,
@@ -568,6 +644,7 @@ _BUILD: dict[str, Callable[[], Table]] = {
     'payer': _payer,
     'payment': _payment,
     'practice': _practice,
+    'prior_auth': _prior_auth,
     'provider': _provider,
     'ptp_edit': _ptp_edit,
     'setting': _setting,

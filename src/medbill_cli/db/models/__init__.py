@@ -16,6 +16,12 @@ if TYPE_CHECKING:  # for type checkers and editors; names load lazily below
     from medbill_cli.db.models.claims import Batch, Claim, ClaimFinding, ClaimLine
     from medbill_cli.db.models.codes import Code, CodeSet, CodeWord, MueEdit, PtpEdit
     from medbill_cli.db.models.days import DayClose
+    from medbill_cli.db.models.eligibility import (
+        AuthCode,
+        EligibilityRequest,
+        EligibilityResponse,
+        PriorAuth,
+    )
     from medbill_cli.db.models.payments import Payment
     from medbill_cli.db.models.registration import (
         AuditLog,
@@ -39,6 +45,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "claims": ("Batch", "Claim", "ClaimFinding", "ClaimLine"),
     "days": ("DayClose",),
     "remit": ("Denial", "Era", "EraAdjustment", "EraClaim", "EraLine", "EraPlb"),
+    "eligibility": ("AuthCode", "EligibilityRequest", "EligibilityResponse", "PriorAuth"),
 }
 _MODULE_OF = {name: mod for mod, names in _MODULES.items() for name in names}
 # Where each table lives, for tables that foreign keys point at.
@@ -48,6 +55,7 @@ _TABLE_MODULE = {
     "charge": "charges", "payment": "payments", "claim": "claims", "claim_line": "claims",
     "batch": "claims",
     "era": "remit", "era_claim": "remit", "era_line": "remit",
+    "eligibility_request": "eligibility",
 }
 
 __all__ = sorted(_MODULE_OF) + ["load_all", "resolve_references"]
