@@ -22,7 +22,7 @@ class Sheet:
     lines: int
 
     def field(self, line: int, column: int, width: int) -> str:
-        """The text printed from ``column`` for ``width`` columns on ``line``, spaces kept inside."""
+        """The text from ``column`` for ``width`` columns on ``line``, inner spaces kept."""
         text = "".join(self.chars.get((line, c), " ") for c in range(column, column + width))
         return text.strip()
 
