@@ -15,7 +15,8 @@ from medbill_cli.forms.pdf import FormMode
 def print_claims(
     output: Annotated[str, typer.Option("--output", "-o", help="The PDF file to write.")],
     claim_ids: Annotated[
-        list[str] | None, typer.Argument(help="Claim ids or patient control numbers.")
+        list[str] | None,
+        typer.Argument(help="Claim ids or patient control numbers.", metavar="CLAIM_ID"),
     ] = None,
     batch: Annotated[
         int | None, typer.Option("--batch", help="Every claim of this exported batch.")
