@@ -46,6 +46,12 @@ GROUPS: dict[str, str] = {
 }
 
 
+# Commands kept in their own module and added to a group when it is built: group -> name -> target.
+SUBCOMMANDS: dict[str, dict[str, str]] = {
+    "claim": {"print": "medbill_cli.cli.claim_print:print_claims"},
+}
+
+
 def _load(name: str) -> Any:
     """The group's Typer app, or the top-level command's function."""
     module, _, attr = GROUPS[name].partition(":")
@@ -69,7 +75,14 @@ def _build(name: str) -> Any:
         wrapper.command(name)(target)
         wrapper.callback()(lambda: None)
     group = typer.main.get_command(wrapper)
-    return group.commands[name]  # type: ignore[attr-defined]
+    built = group.commands[name]  # type: ignore[attr-defined]
+    for sub, spec in SUBCOMMANDS.get(name, {}).items():
+        module, _, attr = spec.partition(":")
+        extra = typer.Typer(add_completion=False)
+        extra.command(sub)(getattr(importlib.import_module(module), attr))
+        extra.callback()(lambda: None)
+        built.add_command(typer.main.get_command(extra).commands[sub], sub)  # type: ignore[attr-defined]
+    return built
 
 
 class MedbillGroup(TyperGroup):

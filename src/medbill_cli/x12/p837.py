@@ -181,6 +181,11 @@ class ClaimOut:
     frequency: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
     payer_claim_number: str | None = None  # REF*F8, for 7 and 8
     rendering: RenderingProvider | None = None
+    # CLM06-09, which the CMS-1500 prints as boxes 31, 27, 13 and 12 (one source for both).
+    provider_signature: str = "Y"  # CLM06: the provider's signature is on file
+    assignment: str = "A"  # CLM07: A the provider accepts assignment, C not assigned
+    benefits_assigned: str = "Y"  # CLM08: the patient assigned benefits to the provider
+    release: str = "Y"  # CLM09: release of information on file
 
     @property
     def total_cents(self) -> int:
@@ -333,7 +338,8 @@ class Writer837P:
             self._person(p)
         total = c.total_cents
         self._seg("CLM", clean(c.pcn), amount(total), "", "",
-                  _composite(clean(c.pos), "B", c.frequency), "Y", "A", "Y", "Y")
+                  _composite(clean(c.pos), "B", c.frequency), c.provider_signature,
+                  c.assignment, c.benefits_assigned, c.release)
         if c.frequency in ("7", "8") and c.payer_claim_number:
             self._seg("REF", "F8", clean(c.payer_claim_number))
         hi = ["HI"]

@@ -1,0 +1,212 @@
+"""Paper claims: CMS-1500 (02/12) PDFs of claims or of an exported batch.
+
+The forms render the very ``ClaimOut`` records the 837P export writes (loaded by the claims
+service) and its billing provider (2010AA); this module adds only what the claim view does not
+carry yet: the patient's other coverage (boxes 9, 9a, 9d, 11d) and, on a secondary or tertiary
+claim, what earlier payers paid for its services (box 29).
+
+The file is written beside its target, owner-only, synced, and renamed into place after the
+prints are recorded in the audit trail; the command commits right after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, or_, select
+
+from medbill_cli.dates import in_force
+from medbill_cli.db import tables as t
+from medbill_cli.db.query import chunks
+from medbill_cli.errors import InputError
+from medbill_cli.forms.cms1500 import FormHeader, FormPage, OtherInsurance, render
+from medbill_cli.forms.pdf import FormMode, write_pdf
+from medbill_cli.privfile import open_private
+from medbill_cli.services import audit
+from medbill_cli.services import claims as claims_service
+from medbill_cli.services.registration import require_practice
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from medbill_cli.x12.p837 import BillingProvider, ClaimOut
+
+PRIORITY_ORDER = {"primary": 0, "secondary": 1, "tertiary": 2}
+MAX_OFFSET = 72.0  # points: printer drift beyond an inch is a wrong form, not drift
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    path: Path
+    claims: int
+    pages: int
+    total_cents: int
+
+
+def check_output(output: Path) -> Path:
+    """Refuse, before anything is read or recorded, a target that cannot become the PDF."""
+    target = output.expanduser()
+    if target.is_dir():
+        raise InputError(f"The output {output} is a directory", "Give a file name, e.g. claims.pdf")
+    parent = target.resolve().parent
+    if not parent.is_dir():
+        raise InputError(f"The output's folder {parent} does not exist",
+                         "Create it or choose another")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise InputError(f"The output {output} is not writable", "Choose a file you can write")
+    return target.resolve()
+
+
+# --------------------------------------------------------------------------- loading
+
+# The claims service's loaders (claim view and 837P header), named once here.
+_load_claim_outs = claims_service._claim_outs
+_interchange = claims_service._interchange
+
+
+def _claim_ids(session: Session, claim_ids: Sequence[str], batch_id: int | None) -> list[int]:
+    if bool(claim_ids) == (batch_id is not None):
+        raise InputError("Give claim ids or --batch, not both and not neither",
+                         "For example: medbill claim print 1 2 --output claims.pdf")
+    if batch_id is not None:
+        batch = claims_service.get_batch(session=session, batch_id=batch_id)
+        rows = session.execute(select(t.claim.c.id).where(t.claim.c.batch_id == batch.id)
+                               .order_by(t.claim.c.id))
+        return [r.id for r in rows]
+    ids: list[int] = []
+    for text in claim_ids:
+        claim = claims_service.get_claim(session=session, claim_id=text)
+        assert claim.id is not None
+        if claim.id not in ids:
+            ids.append(claim.id)
+    return ids
+
+
+def _coverages(session: Session, patient_ids: set[int]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    cv, py = t.coverage, t.payer
+    q = (select(cv, py.c.name.label("payer_name")).join(py, py.c.id == cv.c.payer_id)
+         .where(cv.c.patient_id.in_(sorted(patient_ids))))
+    for row in session.execute(q):
+        out.setdefault(row.patient_id, []).append(row)
+    return out
+
+
+def _other_insurance(row: Any, co: ClaimOut, covs: list[Any]) -> OtherInsurance | None:
+    """The patient's next other coverage in force on the claim's first date of service."""
+    dos = row.first_dos or co.lines[0].date_of_service
+    others = [c for c in covs
+              if c.id != row.coverage_id and in_force(c.effective, c.termination, dos)]
+    if not others:
+        return None
+    cov = min(others, key=lambda c: (PRIORITY_ORDER.get(c.priority, 9), c.id))
+    if cov.relationship == "self":
+        dependent = co.patient is not None and co.relationship != "self"
+        person = co.patient if dependent and co.patient is not None else co.subscriber
+        last, first, middle = person.last_name, person.first_name, person.middle_name
+    else:
+        last = cov.subscriber_last_name or ""
+        first, middle = cov.subscriber_first_name or "", cov.subscriber_middle_name
+    return OtherInsurance(last_name=last, first_name=first, middle_name=middle,
+                          policy=cov.member_id, plan_name=cov.payer_name)
+
+
+def _prior_paid(session: Session, claim_ids: list[int]) -> dict[int, int]:
+    """What 835s for other claims (the earlier payers') paid on each claim's charges."""
+    if not claim_ids:
+        return {}
+    cl, el, ec = t.claim_line, t.era_line, t.era_claim
+    q = (select(cl.c.claim_id, func.sum(el.c.paid_cents))
+         .join(el, el.c.charge_id == cl.c.charge_id)
+         .join(ec, ec.c.id == el.c.era_claim_id)
+         .where(and_(cl.c.claim_id.in_(claim_ids),
+                     or_(ec.c.claim_id.is_(None), ec.c.claim_id != cl.c.claim_id)))
+         .group_by(cl.c.claim_id))
+    return {claim_id: int(paid or 0) for claim_id, paid in session.execute(q)}
+
+
+def _pages(session: Session, ids: list[int], header: FormHeader) -> list[FormPage]:
+    pages: list[FormPage] = []
+    for chunk in chunks(ids):
+        pairs: Iterator[tuple[Any, ClaimOut]] = _load_claim_outs(session, list(chunk))
+        loaded = {row.id: (row, co) for row, co in pairs}
+        covs = _coverages(session, {row.patient_id for row, _ in loaded.values()})
+        later = [i for i, (_, co) in loaded.items() if co.priority != "primary"]
+        paid = _prior_paid(session, later)
+        for claim_id in chunk:
+            row, co = loaded[claim_id]
+            if not co.lines:
+                raise InputError(f"Claim {claim_id} has no lines",
+                                 "There is nothing to print on it")
+            prior = paid.get(claim_id, 0) if claim_id in later else None
+            other = _other_insurance(row, co, covs.get(row.patient_id, []))
+            pages += render(co, header, other=other, prior_paid_cents=prior)
+    return pages
+
+
+def _billing(session: Session) -> tuple[BillingProvider, str | None]:
+    practice = require_practice(session=session)
+    billing: BillingProvider = _interchange(practice, 0, dt.datetime.now(), "P")["billing"]
+    return billing, practice.phone
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def print_claims(
+    *, session: Session, user: str, output: Path, claim_ids: Sequence[str] = (),
+    batch_id: int | None = None, form: FormMode = FormMode.data, offset_x: float = 0.0,
+    offset_y: float = 0.0, signed_on: dt.date | None = None,
+) -> PrintResult:
+    """Print claims (or every claim of a batch) as CMS-1500 forms in one PDF.
+
+    Args:
+        session: the command's session (the caller commits right after this returns).
+        user: who prints, for the audit trail.
+        output: the PDF to write (owner-only, replaced atomically).
+        claim_ids: claim ids or patient control numbers, printed in this order.
+        batch_id: instead of ``claim_ids``, every claim of this exported batch.
+        form: ``data`` for the preprinted form, ``full`` to draw the form too.
+        offset_x: points to move the print right (negative: left).
+        offset_y: points to move the print down (negative: up).
+        signed_on: box 31's date (default today).
+
+    Returns:
+        The file, how many claims and pages it holds, and their total charge.
+    """
+    for name, value in (("--offset-x", offset_x), ("--offset-y", offset_y)):
+        if abs(value) > MAX_OFFSET:
+            raise InputError(f"{name} {value:g} is more than {MAX_OFFSET:g} points (an inch)",
+                             "Printer drift is a few points; measure it on a test print")
+    target = check_output(output)
+    ids = _claim_ids(session, claim_ids, batch_id)
+    if not ids:
+        raise InputError(f"Batch {batch_id} has no claims", "See medbill claim batch show")
+    billing, phone = _billing(session)
+    header = FormHeader(billing=billing, signed_on=signed_on or dt.date.today(), phone=phone)
+    pages = _pages(session, ids, header)
+    data = write_pdf(pages, form=form, offset_x=offset_x, offset_y=offset_y)
+    total = sum(p.total_cents for p in pages)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open_private(tmp) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        counts: dict[str, int] = {}
+        for p in pages:
+            counts[p.pcn] = p.pages
+        after = {"form": form.value, "file": target.name, "offset_x": offset_x,
+                 "offset_y": offset_y}
+        audit.record_many(session=session, user=user, entries=[
+            ("print", "claim", pcn, None, {**after, "pages": n}) for pcn, n in counts.items()])
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return PrintResult(path=target, claims=len(counts), pages=len(pages), total_cents=total)
