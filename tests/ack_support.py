@@ -147,6 +147,24 @@ def ack_277ca(s: Sent, answers: list[Answer], *, source: str = "AY", control: in
                     st_id="277")
 
 
+def ack_277(s: Sent, answers: list[Answer], *, control: int = 6001) -> str:
+    """A claim status response (005010X212) from the payer, answering a 276."""
+    body = [f"BHT*0010*08*R{control}*{WHEN:%Y%m%d}*{WHEN:%H%M}*DG",
+            "HL*1**20*1", "NM1*PR*2*ACME HEALTH*****PI*ACME1",
+            "HL*2*1*21*1", f"NM1*41*2*MAIN STREET FAMILY MEDICINE*****46*{s.sender}",
+            "HL*3*2*19*1", "NM1*1P*2*MAIN STREET FAMILY MEDICINE*****XX*1234567893"]
+    hl = 3
+    for i, a in enumerate(answers):
+        hl += 1
+        body += [f"HL*{hl}*3*22*0", f"NM1*IL*1*DOE*JOHN****MI*M{i:06d}", f"TRN*2*{a.pcn}",
+                 f"STC*{a.stc}*{WHEN:%Y%m%d}**{a.charge}*0"]
+        if a.payer_claim_number:
+            body.append(f"REF*1K*{a.payer_claim_number}")
+        body += [f"REF*EJ*{a.pcn}", "DTP*472*D8*20260102"]
+    return envelope(s, body, gs_id="HN", version="005010X212", control=control, when=WHEN,
+                    st_id="277")
+
+
 def write(tmp_path: Path, name: str, text: str) -> Path:
     p = tmp_path / name
     p.write_text(text)
@@ -158,5 +176,5 @@ def assert_pyx12_valid(path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-__all__ = ["Answer", "IK3", "Sent", "ack_277ca", "ack_999", "add_coverage", "add_patient",
+__all__ = ["Answer", "IK3", "Sent", "ack_277", "ack_277ca", "ack_999", "add_coverage", "add_patient",
            "assert_pyx12_valid", "export_claims", "sent", "ta1", "write"]
