@@ -242,7 +242,9 @@ def test_claim_status_request_and_277_answer(practice: Cli, tmp_path: Path) -> N
     rec = practice.json("ack", "list")[0]
     assert rec["kind"] == "277"
     assert practice.db.scalar("SELECT payer_claim_number FROM claim WHERE id = 1") == "ICN777"
-    assert "pending" in practice.json("claim", "history", "1")[-1]["event"]
+    last = practice.json("claim", "history", "1")[-2:]
+    assert {h["event"] for h in last} == {"pending (277 ack 2)", "updated"}
+    assert any("P1 pending: in process" in h["detail"] for h in last)
 
 
 def test_claim_status_request_refusals(practice: Cli, tmp_path: Path) -> None:
