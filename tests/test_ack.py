@@ -243,7 +243,7 @@ def test_claim_status_request_and_277_answer(practice: Cli, tmp_path: Path) -> N
     assert rec["kind"] == "277"
     assert practice.db.scalar("SELECT payer_claim_number FROM claim WHERE id = 1") == "ICN777"
     last = practice.json("claim", "history", "1")[-2:]
-    assert {h["event"] for h in last} == {"pending (277 ack 2)", "updated"}
+    assert {h["event"] for h in last} == {"pending (277 ack 1)", "updated"}
     assert any("P1 pending: in process" in h["detail"] for h in last)
 
 
