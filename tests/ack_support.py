@@ -65,7 +65,8 @@ def envelope(s: Sent, body: list[str], *, gs_id: str, version: str, control: int
     st = f"{control:04d}"
     segs = [_isa(s, control, when), *(ta1 or [])]
     if body:
-        segs += [f"GS*{gs_id}*{s.receiver}*{s.sender}*{when:%Y%m%d}*{when:%H%M}*{control}*X*{version}",
+        segs += [f"GS*{gs_id}*{s.receiver}*{s.sender}*{when:%Y%m%d}*{when:%H%M}*{control}*X*"
+                 f"{version}",
                  f"ST*{st_id}*{st}*{version}", *body, f"SE*{len(body) + 2}*{st}", f"GE*1*{control}"]
     segs.append(f"IEA*{1 if body else 0}*{control:09d}")
     elem, term = delimiters
@@ -100,7 +101,8 @@ def ack_999(s: Sent, code: str = "A", errors: list[IK3] | None = None, control: 
             body.append("*".join(["IK4", pos, ref, c, bad]).rstrip("*"))
     body.append("*".join(["IK5", code, *(reasons or (["5"] if code in "RE" and errors else []))]))
     accepted = 0 if code in "RMWX" else 1
-    body.append(f"AK9*{'A' if accepted and code == 'A' else 'E' if accepted else 'R'}*1*1*{accepted}")
+    group = "A" if accepted and code == "A" else "E" if accepted else "R"
+    body.append(f"AK9*{group}*1*1*{accepted}")
     return envelope(s, body, gs_id="FA", version="005010X231A1", control=control, when=WHEN)
 
 
@@ -112,7 +114,8 @@ class Answer:
     charge: str
     stc: str  # STC01, e.g. A2:20:PR or A7:164:IL
     payer_claim_number: str | None = None
-    line_stc: list[tuple[str, str, str, str]] = field(default_factory=list)  # code, charge, stc, ref
+    # (code, charge, STC01, REF*FJ) of each rejected line
+    line_stc: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 def ack_277ca(s: Sent, answers: list[Answer], *, source: str = "AY", control: int = 7001,
@@ -176,5 +179,5 @@ def assert_pyx12_valid(path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-__all__ = ["Answer", "IK3", "Sent", "ack_277", "ack_277ca", "ack_999", "add_coverage", "add_patient",
-           "assert_pyx12_valid", "export_claims", "sent", "ta1", "write"]
+__all__ = ["IK3", "Answer", "Sent", "ack_277", "ack_277ca", "ack_999", "add_coverage",
+           "add_patient", "assert_pyx12_valid", "export_claims", "sent", "ta1", "write"]

@@ -82,7 +82,8 @@ def test_ack_scenario_999_then_277ca_17_accepted_3_rejected(practice: Cli, tmp_p
     practice.ok("audit", "verify")
 
 
-def test_ack_999_rejecting_the_transaction_rejects_all_its_claims(practice: Cli, tmp_path: Path) -> None:
+def test_ack_999_rejecting_the_transaction_rejects_all_its_claims(practice: Cli,
+                                                                  tmp_path: Path) -> None:
     s = sent(export_claims(practice, tmp_path, 3)[0])
     errs = [IK3("NM1", 22, "2000", "8", [("9", "67", "7", "XX")]), IK3("DMG", 24, "", "3")]
     f = write(tmp_path, "r.999", ack_999(s, "R", errs))
@@ -90,7 +91,8 @@ def test_ack_999_rejecting_the_transaction_rejects_all_its_claims(practice: Cli,
     practice.ok("ack", "import", str(f))
     assert set(statuses(practice).values()) == {"rejected"}
     rec = practice.json("ack", "show", "1")
-    assert [(e["segment"], e["position"], e["loop"], e["element"], e["element_code"]) for e in rec["errors"]] == [
+    assert [(e["segment"], e["position"], e["loop"], e["element"], e["element_code"])
+            for e in rec["errors"]] == [
         ("NM1", "22", "2000", "9", "7"), ("DMG", "24", "", "", "")]
     assert "invalid code value" in rec["errors"][0]["message"]
     assert "a required segment is missing" in rec["errors"][1]["message"]
@@ -102,7 +104,8 @@ def test_ack_999_rejecting_the_transaction_rejects_all_its_claims(practice: Cli,
 
 def test_ack_999_accepted_with_errors_keeps_the_warnings(practice: Cli, tmp_path: Path) -> None:
     s = sent(export_claims(practice, tmp_path, 2)[0])
-    f = write(tmp_path, "e.999", ack_999(s, "E", [IK3("REF", 12, "", "8", [("2", "127", "5", "")])]))
+    errs = [IK3("REF", 12, "", "8", [("2", "127", "5", "")])]
+    f = write(tmp_path, "e.999", ack_999(s, "E", errs))
     assert_pyx12_valid(f)
     practice.ok("ack", "import", str(f))
     assert set(statuses(practice).values()) == {"accepted"}
@@ -203,7 +206,8 @@ def test_ack_277ca_odd_category_is_flagged_and_moves_nothing(practice: Cli, tmp_
 def test_ack_277ca_after_payment_is_history_only(practice: Cli, tmp_path: Path) -> None:
     s = sent(export_claims(practice, tmp_path, 1)[0])
     practice.db.execute("UPDATE claim SET status = 'paid'")
-    f = write(tmp_path, "late.277", ack_277ca(s, [Answer(s.claims[0][0], s.claims[0][1], "A7:164:IL")]))
+    answer = Answer(s.claims[0][0], s.claims[0][1], "A7:164:IL")
+    f = write(tmp_path, "late.277", ack_277ca(s, [answer]))
     practice.ok("ack", "import", str(f))
     assert set(statuses(practice).values()) == {"paid"}
     assert practice.json("claim", "history", "1")[-1]["event"] == "rejected (277CA ack 1)"
@@ -211,9 +215,9 @@ def test_ack_277ca_after_payment_is_history_only(practice: Cli, tmp_path: Path) 
 
 def test_claim_status_request_and_277_answer(practice: Cli, tmp_path: Path) -> None:
     s = sent(export_claims(practice, tmp_path, 3)[0])
-    practice.db.execute("UPDATE claim SET submitted_at = submitted_at - INTERVAL '40 days' WHERE id = 1"
-                        if practice.db.kind == "postgresql" else
-                        "UPDATE claim SET submitted_at = datetime(submitted_at, '-40 days') WHERE id = 1")
+    aged = ("submitted_at - INTERVAL '40 days'" if practice.db.kind == "postgresql"
+            else "datetime(submitted_at, '-40 days')")
+    practice.db.execute(f"UPDATE claim SET submitted_at = {aged} WHERE id = 1")
     out = tmp_path / "status.276"
     r = practice.ok("claim", "status-request", "--older-than", "30", "--output", str(out))
     assert "for 1 claim(s)" in r.stderr

@@ -13,6 +13,9 @@ from conftest import Cli
 from era_support import ClaimSpec, Line, build_835
 
 
+TODAY = dt.date.today().strftime("%Y%m%d")
+
+
 def _age_submission(cli: Cli, claim_id: int, days: int) -> None:
     when = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=days)
     cli.db.execute("UPDATE claim SET submitted_at = :w WHERE id = :i", w=when, i=claim_id)
@@ -29,7 +32,7 @@ def test_worklist_no_response_until_the_835(practice: Cli, tmp_path: Path) -> No
     assert "no 835 after 31 days" in item["reason"] and "status-request 1" in item["action"]
     pcn = str(practice.db.scalar("SELECT pcn FROM claim WHERE id = 1"))
     era = write(tmp_path, "pay.835", build_835([ClaimSpec(pcn, "1", "125", "100", lines=[
-        Line("99213", "125", "100", [("CO", "45", "25")], date=dt.date.today().strftime("%Y%m%d"))])]))
+        Line("99213", "125", "100", [("CO", "45", "25")], date=TODAY)])]))
     practice.ok("era", "import", str(era))
     r = practice("worklist", "no-response", "--days", "30")
     assert r.exit_code == 0, r.output
@@ -51,7 +54,8 @@ def test_worklist_held_unbilled_and_timely_filing(practice: Cli, tmp_path: Path)
     old = dt.date.today() - dt.timedelta(days=350)
     add_visit(practice, b, ["I10"], [Svc("99213", 9000)], dos=old)
     c = add_patient(practice, "Sal", "Self")
-    add_visit(practice, c, ["I10"], [Svc("99212", 7000)], dos=dt.date.today() - dt.timedelta(days=10))
+    ten_days = dt.date.today() - dt.timedelta(days=10)
+    add_visit(practice, c, ["I10"], [Svc("99212", 7000)], dos=ten_days)
     items = json.loads(practice("worklist", "--format", "json").stdout)
     kinds = {(i["kind"], i["record"]) for i in items}
     assert ("held", "claim 1") in kinds
@@ -75,7 +79,7 @@ def test_worklist_denied_and_credit(practice: Cli, tmp_path: Path) -> None:
     export_claims(practice, tmp_path, 1)
     pcn = str(practice.db.scalar("SELECT pcn FROM claim WHERE id = 1"))
     era = write(tmp_path, "deny.835", build_835([ClaimSpec(pcn, "4", "125", "0", lines=[
-        Line("99213", "125", "0", [("CO", "50", "125")], date=dt.date.today().strftime("%Y%m%d"))])]))
+        Line("99213", "125", "0", [("CO", "50", "125")], date=TODAY)])]))
     practice.ok("era", "import", str(era))
     acct = str(practice.db.scalar("SELECT account FROM patient WHERE id = 1"))
     practice.ok("payment", "add", "--patient", acct, "--amount", "40", "--method", "cash")

@@ -52,7 +52,8 @@ def status_request(
     from medbill_cli.services.status_request import build_status_request
 
     if not output.parent.exists():
-        raise InputError(f"Folder {output.parent} does not exist", "Create it or choose another --output")
+        raise InputError(f"Folder {output.parent} does not exist",
+                         "Create it or choose another --output")
     with _context.session() as s:
         req = build_status_request(session=s, user=_context.state.actor(),
                                    claim_ids=list(claim_ids or []), older_than=older_than,

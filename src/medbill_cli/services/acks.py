@@ -162,7 +162,8 @@ def _ta1_events(session: Session, f: x.AckFile) -> tuple[list[Event], int | None
 def _errors_words(tx: x.TransactionAck) -> list[str]:
     out: list[str] = []
     for se in tx.errors:
-        where = f"{se.segment_id} at position {se.position}" + (f" in loop {se.loop}" if se.loop else "")
+        where = f"{se.segment_id} at position {se.position}"
+        where += f" in loop {se.loop}" if se.loop else ""
         text = f"{where}: {words('ik3', se.code)}"
         for el in se.elements:
             text += f"; element {el.position} ({el.reference}): {words('ik4', el.code)}"
@@ -198,7 +199,8 @@ def _tx_event_fields(tx: x.TransactionAck) -> tuple[str, str, bool]:
     return outcome, "; ".join([head, *details]) if details else head, outcome == "unknown"
 
 
-def _999_events(session: Session, f: x.AckFile) -> tuple[list[Event], list[dict[str, Any]], int | None]:
+def _999_events(session: Session, f: x.AckFile,
+                ) -> tuple[list[Event], list[dict[str, Any]], int | None]:
     events: list[Event] = []
     errors: list[dict[str, Any]] = []
     batch_id: int | None = None
@@ -286,21 +288,24 @@ def _277_events(session: Session, f: x.AckFile) -> list[Event]:
 
 def _refuse_duplicate(session: Session, f: x.AckFile, sha: str) -> None:
     a = t.ack.c
-    q = select(a.id).where((a.file_hash == sha) | ((a.kind == f.kind) & (a.sender_id == f.sender_id[:15])
-                                                    & (a.isa_control == f.control)))
+    same = (a.kind == f.kind) & (a.sender_id == f.sender_id[:15]) & (a.isa_control == f.control)
+    q = select(a.id).where((a.file_hash == sha) | same)
     row = session.execute(q).first()
     if row is not None:
-        raise DuplicateError(f"This file was imported already (ack {row[0]}, interchange {f.control})",
+        raise DuplicateError(f"This file was imported already (ack {row[0]}, interchange "
+                             f"{f.control})",
                              "See medbill ack show " + str(row[0]))
 
 
-def _plan_moves(session: Session, events: list[Event], warnings: list[str]) -> dict[int, tuple[str, str, Event]]:
+def _plan_moves(session: Session, events: list[Event],
+                warnings: list[str]) -> dict[int, tuple[str, str, Event]]:
     """claim id -> (old status, new status, deciding event) for the claims that move."""
     ids = sorted({e.claim_id for e in events if e.claim_id is not None})
     current: dict[int, str] = {}
     c = t.claim.c
     for part in chunks(ids):
-        current.update(dict(session.execute(select(c.id, c.status).where(c.id.in_(list(part)))).all()))
+        q = select(c.id, c.status).where(c.id.in_(list(part)))
+        current.update({cid: status for cid, status in session.execute(q)})
     moves: dict[int, tuple[str, str, Event]] = {}
     status_now = dict(current)
     for e in events:
@@ -367,13 +372,15 @@ def _payer_numbers(session: Session, events: list[Event], ack_id: int,
         return
     stmt = (update(t.claim).where(c.id == bindparam("b_id"))
             .values(payer_claim_number=bindparam("b_number")))
-    for part in chunks(changed, 2000):
-        session.execute(stmt, [{"b_id": cid, "b_number": e.payer_claim_number} for cid, e in part])
+    params = [{"b_id": cid, "b_number": e.payer_claim_number} for cid, e in changed]
+    for batch in chunks(params, 2000):
+        session.execute(stmt, list(batch))
     entries += [("update", "claim", e.pcn, {"payer_claim_number": old.get(cid)},
                  {"payer_claim_number": e.payer_claim_number, "ack": ack_id}) for cid, e in changed]
 
 
-def import_ack(*, session: Session, user: str, data: bytes, file_name: str | None = None) -> ImportResult:
+def import_ack(*, session: Session, user: str, data: bytes,
+               file_name: str | None = None) -> ImportResult:
     """Read an acknowledgment file and post what it says, in the caller's transaction.
 
     Args:

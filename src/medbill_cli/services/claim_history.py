@@ -112,7 +112,8 @@ def _from_acks(session: Session, claim: Any) -> list[HistoryEvent]:
             ak.answers_batch_id == claim.batch_id)
         for ack_id, kind, summary, at, user in session.execute(q2):
             if ack_id not in seen:
-                out.append(HistoryEvent(_aware(at), f"interchange acknowledged ({kind} ack {ack_id})",
+                out.append(HistoryEvent(_aware(at),
+                                        f"interchange acknowledged ({kind} ack {ack_id})",
                                         kind, None, summary, user))
     return out
 
@@ -143,7 +144,8 @@ def _resubmissions(session: Session, claim: Any) -> list[HistoryEvent]:
     return out
 
 
-def claim_history(*, session: Session, claim_id: str | int) -> tuple[dict[str, Any], list[HistoryEvent]]:
+def claim_history(*, session: Session,
+                  claim_id: str | int) -> tuple[dict[str, Any], list[HistoryEvent]]:
     """The claim (id, pcn, status now) and every event of its story, oldest first.
 
     Raises:

@@ -39,13 +39,15 @@ class StatusRequest:
 def _next_control(session: Session) -> int:
     s = t.setting.c
     insert_ignore(session, t.setting, {"key": CONTROL_KEY, "value": "0"}, ["key"])
-    value = session.execute(for_update(session, select(s.value).where(s.key == CONTROL_KEY))).scalar_one()
+    q = for_update(session, select(s.value).where(s.key == CONTROL_KEY))
+    value = session.execute(q).scalar_one()
     nxt = int(value) + 1
     session.execute(update(t.setting).where(s.key == CONTROL_KEY).values(value=str(nxt)))
     return nxt
 
 
-def _pick(session: Session, claim_ids: list[str], older_than: int | None, today: dt.date) -> list[Any]:
+def _pick(session: Session, claim_ids: list[str], older_than: int | None,
+          today: dt.date) -> list[Any]:
     c = t.claim.c
     if claim_ids:
         rows = [find_claim(session, cid) for cid in claim_ids]
@@ -73,7 +75,8 @@ def _queries(session: Session, rows: list[Any]) -> list[p276.StatusQuery]:
              .join(t.coverage, cov.id == t.claim.c.coverage_id)
              .join(t.payer, pay.id == t.claim.c.payer_id)
              .where(t.claim.c.id.in_(list(part))))
-        for cid, first, last, dob, sex, member, rel, sf, sl, sdob, ssex, pname, pid in session.execute(q):
+        for row in session.execute(q):
+            cid, first, last, dob, sex, member, rel, sf, sl, sdob, ssex, pname, pid = row
             r = by_id[cid]
             self_ = rel == "self" or not sl
             out.append(p276.StatusQuery(
@@ -109,7 +112,8 @@ def build_status_request(
             no practice set up (exit 3).
     """
     if older_than is not None and older_than < 0:
-        raise InputError(f"--older-than {older_than} is negative", "Give a number of days, 0 or more")
+        raise InputError(f"--older-than {older_than} is negative",
+                         "Give a number of days, 0 or more")
     day = today or dt.date.today()
     rows = _pick(session, claim_ids, older_than, day)
     if not rows:

@@ -201,8 +201,8 @@ def find_timely_filing(session: Session, days: int, today: dt.date) -> list[Item
         if left <= days:
             items.append(Item("timely-filing", f"charge {r.id}", _age(today, r.date_of_service),
                               f"unbilled {r.code}: {note}",
-                              "Bill it now: medbill claim generate, scrub, export"
-                              if left >= 0 else "Appeal with proof of timely filing, or write it off",
+                              "Bill it now: medbill claim generate, scrub, export" if left >= 0
+                              else "Appeal with proof of timely filing, or write it off",
                               None, accounts.get(r.patient_id), payer_id, r.amount_cents))
     for r in rejected:
         limit = limits.get(r.payer_id, 365)
@@ -211,7 +211,8 @@ def find_timely_filing(session: Session, days: int, today: dt.date) -> list[Item
             items.append(Item("timely-filing", f"claim {r.id}", _age(today, r.first_dos),
                               f"rejected claim: {note}",
                               "Correct and resend it today" if left >= 0
-                              else "Appeal with proof of timely filing (the rejection), or write it off",
+                              else "Appeal with proof of timely filing (the rejection), "
+                                   "or write it off",
                               r.pcn, accounts.get(r.patient_id), payer_ids.get(r.payer_id),
                               r.total_cents))
     return sorted(items, key=lambda i: -i.age_days)
@@ -282,7 +283,8 @@ def find_unbilled(session: Session, days: int, today: dt.date) -> list[Item]:
 
 
 register(Kind("held", 0, "claims the scrub held, with their findings", find_held))
-register(Kind("rejected", 0, "claims rejected by a TA1, 999 or 277, with the reason", find_rejected))
+register(Kind("rejected", 0, "claims rejected by a TA1, 999 or 277, with the reason",
+              find_rejected))
 register(Kind("no-response", 30, "claims sent N days ago with no 835", find_no_response))
 register(Kind("timely-filing", 30, "unbilled charges and rejected claims near or past the payer's "
                                    "filing limit", find_timely_filing))

@@ -218,6 +218,19 @@ def _int(value: str, what: str) -> int:
 
 
 @dataclass
+class _LineDraft:
+    procedure: str
+    charge: str
+    ref: str = ""
+    date: dt.date | None = None
+    statuses: list[Status] = field(default_factory=list)
+
+    def freeze(self) -> LineStatus:
+        return LineStatus(procedure=self.procedure, charge=self.charge, line_ref=self.ref,
+                          date=self.date, statuses=tuple(self.statuses))
+
+
+@dataclass
 class _Draft277:
     """A claim being read; frozen when the next claim, HL or SE starts."""
 
@@ -230,15 +243,11 @@ class _Draft277:
     payer_claim_number: str = ""
     patient_control: str = ""
     lines: list[LineStatus] = field(default_factory=list)
-    line: dict[str, object] | None = None
+    line: _LineDraft | None = None
 
     def close_line(self) -> None:
         if self.line is not None:
-            ln = self.line
-            self.lines.append(LineStatus(
-                procedure=str(ln["procedure"]), charge=str(ln["charge"]), line_ref=str(ln["ref"]),
-                date=ln["date"] if isinstance(ln["date"], dt.date) else None,
-                statuses=tuple(ln["statuses"])))  # type: ignore[call-overload]
+            self.lines.append(self.line.freeze())
             self.line = None
 
     def freeze(self) -> ClaimStatus:
@@ -314,21 +323,20 @@ class _Reader277:
         tag = seg[0]
         if tag == "SVC":
             d.close_line()
-            d.line = {"procedure": _el(seg, 1), "charge": _el(seg, 2), "ref": "", "date": None,
-                      "statuses": []}
+            d.line = _LineDraft(_el(seg, 1), _el(seg, 2))
         elif tag == "STC":
-            target = d.line["statuses"] if d.line is not None else d.statuses
-            target.extend(_stc(seg, self.component))  # type: ignore[attr-defined]
+            target = d.line.statuses if d.line is not None else d.statuses
+            target.extend(_stc(seg, self.component))
         elif tag == "REF":
             qual, value = _el(seg, 1), _el(seg, 2)
             if d.line is not None and qual == "FJ":
-                d.line["ref"] = value
+                d.line.ref = value
             elif qual == "1K":
                 d.payer_claim_number = value
             elif qual == "EJ":
                 d.patient_control = value
         elif tag == "DTP" and d.line is not None and _el(seg, 1) == "472":
-            d.line["date"] = _dtp_date(seg)
+            d.line.date = _dtp_date(seg)
 
     def finish(self) -> list[ClaimStatus]:
         self._close()

@@ -83,7 +83,8 @@ def write_276(req: Requester, queries: Iterable[StatusQuery]) -> str:
         hl += 1
         recv_hl = hl
         body += [_seg("HL", recv_hl, payer_hl, "21", "1"),
-                 _seg("NM1", "41", "2", clean(req.name), "", "", "", "", "46", clean(req.sender_id))]
+                 _seg("NM1", "41", "2", clean(req.name), "", "", "", "", "46",
+                      clean(req.sender_id))]
         hl += 1
         prov_hl = hl
         body += [_seg("HL", prov_hl, recv_hl, "19", "1"),
