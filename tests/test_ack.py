@@ -65,9 +65,10 @@ def test_ack_scenario_999_then_277ca_17_accepted_3_rejected(practice: Cli, tmp_p
     items = json.loads(w.stdout)
     assert sorted(i["pcn"] for i in items) == sorted(reasons)
     by = {i["pcn"]: i["reason"] for i in items}
-    assert "contract or member number" in by[s.claims[3][0]] and "insured or subscriber" in by[s.claims[3][0]]
-    assert "information missing" in by[s.claims[9][0]] and "referring provider" in by[s.claims[9][0]]
-    assert "the diagnosis code" in by[s.claims[15][0]]
+    member, referring, dx = by[s.claims[3][0]], by[s.claims[9][0]], by[s.claims[15][0]]
+    assert "contract or member number" in member and "insured or subscriber" in member
+    assert "information missing" in referring and "referring provider" in referring
+    assert "the diagnosis code" in dx
     assert all(i["action"] and i["age_days"] == 0 for i in items)
 
     hist = practice.json("claim", "history", s.claims[3][0])
@@ -78,7 +79,8 @@ def test_ack_scenario_999_then_277ca_17_accepted_3_rejected(practice: Cli, tmp_p
     assert hist[-1]["source"] == "277CA payer" and hist[-1]["status"] == "rejected"
     assert "batch 1" in hist[2]["detail"]
     acks = practice.json("ack", "list")
-    assert [(a["kind"], a["claims"], a["rejected"]) for a in acks] == [("277CA", 20, 3), ("999", 20, 0)]
+    assert [(a["kind"], a["claims"], a["rejected"]) for a in acks] == [("277CA", 20, 3),
+                                                                       ("999", 20, 0)]
     practice.ok("audit", "verify")
 
 

@@ -12,7 +12,6 @@ from claim_support import Svc, add_coverage, add_patient, add_visit, load_codes
 from conftest import Cli
 from era_support import ClaimSpec, Line, build_835
 
-
 TODAY = dt.date.today().strftime("%Y%m%d")
 
 
