@@ -57,8 +57,11 @@ def test_ack_scenario_999_then_277ca_17_accepted_3_rejected(practice: Cli, tmp_p
     assert sum(v == "accepted" for v in st.values()) == 17
     assert practice.db.scalar("SELECT payer_claim_number FROM claim WHERE pcn = :p",
                               p=s.claims[0][0]) == "ICN00000"
-    assert practice.db.scalar("SELECT count(*) FROM audit_log WHERE action = 'update' "
-                              "AND entity = 'claim'") == 17
+    # One audit row per claim the 277CA changed: 17 payer claim numbers, 3 rejections.
+    assert practice.db.scalar("SELECT count(*) FROM audit_log WHERE action = 'ack' "
+                              "AND entity = 'claim'") == 20 + 20
+    assert practice.db.scalar("SELECT count(*) FROM audit_log WHERE action = 'ack' "
+                              "AND after LIKE '%payer_claim_number%'") == 17
 
     w = practice("worklist", "rejected", "--format", "json")
     assert w.exit_code == 1, w.output
@@ -249,7 +252,7 @@ def test_claim_status_request_and_277_answer(practice: Cli, tmp_path: Path) -> N
     assert rec["kind"] == "277"
     assert practice.db.scalar("SELECT payer_claim_number FROM claim WHERE id = 1") == "ICN777"
     last = practice.json("claim", "history", "1")[-2:]
-    assert {h["event"] for h in last} == {"pending (277 ack 1)", "updated"}
+    assert {h["event"] for h in last} == {"pending (277 ack 1)", "payer claim number stored"}
     assert any("P1 pending: in process" in h["detail"] for h in last)
 
 

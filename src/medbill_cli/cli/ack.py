@@ -16,6 +16,7 @@ app = typer.Typer(help="Acknowledgments: import TA1, 999, 277CA and 277 files; l
 
 LIST_COLUMNS = ["id", "kind", "sender", "control", "batch", "claims", "accepted", "rejected",
                 "unmatched", "flagged", "imported_at"]
+TABLE_LIMIT = 200  # answers a table shows
 ANSWER_COLUMNS = ["pcn", "line", "source", "outcome", "new_status", "message"]
 
 
@@ -48,7 +49,13 @@ def import_(
         write_json({"id": res.ack_id, "kind": res.kind, "summary": res.summary, "answers": rows,
                     "errors": res.errors})
     else:
-        emit_rows(rows, fmt, columns=ANSWER_COLUMNS, empty="No claim-level answers.")
+        # A table shows what needs work (rejections, unmatched, oddities); csv gives every row.
+        if fmt is Format.table:
+            rows = [r for r in rows if r["outcome"] not in ("accepted", "forwarded")]
+        shown = rows[:TABLE_LIMIT] if fmt is Format.table else rows
+        emit_rows(shown, fmt, columns=ANSWER_COLUMNS, empty="Nothing rejected or unmatched.")
+        if len(shown) < len(rows):
+            info(f"... and {len(rows) - len(shown)} more (--format csv lists them all).")
     info(f"Imported {res.kind} as ack {res.ack_id}: {res.summary}.")
     if res.unmatched:
         info(f"{len(res.unmatched)} claim(s) match none of ours: "

@@ -31,7 +31,7 @@ def worklist(
     from medbill_cli.errors import ExitCode
     from medbill_cli.services.worklist import worklist as build
 
-    with _context.session(write=False) as s:
+    with _context.connection(write=False) as s:
         items = build(session=s, kinds=kinds or [], days=days)
     emit_rows([i.public() for i in items], fmt, columns=COLUMNS, empty="Nothing to follow up.")
     if items:

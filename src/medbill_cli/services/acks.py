@@ -322,6 +322,8 @@ def _plan_moves(session: Session, events: list[Event],
                 warnings.append(f"claim {e.pcn} is {cur.value}, not sent: its {e.outcome} answer "
                                 "is recorded only")
             continue
+        if cur == target:
+            continue  # already there (a 277CA accepting what the 999 accepted): no move
         check_transition(cur, target, record=e.pcn)
         e.new_status = target.value
         status_now[e.claim_id] = target.value
@@ -354,29 +356,46 @@ def _summary(f: x.AckFile, events: list[Event]) -> str:
     return "; ".join(ta1 + groups + [", ".join(parts) or "no claims"])
 
 
-def _payer_numbers(session: Session, events: list[Event], ack_id: int,
-                   entries: list[audit.AuditEntry]) -> None:
+def _payer_numbers(session: Session, events: list[Event]) -> dict[int, tuple[str | None, str]]:
+    """Store each claim's REF*1K; returns claim id -> (old, new) for the numbers that changed."""
     c = t.claim.c
     latest: dict[int, Event] = {}
     for e in events:
         if e.claim_id is not None and e.line is None and e.payer_claim_number:
             latest[e.claim_id] = e
     if not latest:
-        return
+        return {}
     old: dict[int, str | None] = {}
     for part in chunks(sorted(latest)):
         old.update(dict(session.execute(select(c.id, c.payer_claim_number)
                                         .where(c.id.in_(list(part)))).all()))
     changed = [(cid, e) for cid, e in latest.items() if old.get(cid) != e.payer_claim_number]
     if not changed:
-        return
+        return {}
     stmt = (update(t.claim).where(c.id == bindparam("b_id"))
             .values(payer_claim_number=bindparam("b_number")))
     params = [{"b_id": cid, "b_number": e.payer_claim_number} for cid, e in changed]
     for batch in chunks(params, 2000):
         session.execute(stmt, list(batch))
-    entries += [("update", "claim", e.pcn, {"payer_claim_number": old.get(cid)},
-                 {"payer_claim_number": e.payer_claim_number, "ack": ack_id}) for cid, e in changed]
+    return {cid: (old.get(cid), e.payer_claim_number) for cid, e in changed}
+
+
+def _claim_audit(ack_id: int, events: list[Event], moves: dict[int, tuple[str, str, Event]],
+                 numbers: dict[int, tuple[str | None, str]]) -> list[audit.AuditEntry]:
+    """One audit row per claim the file changed: its status, its payer claim number, or both."""
+    pcns = {e.claim_id: e.pcn for e in events if e.claim_id is not None}
+    out: list[audit.AuditEntry] = []
+    for cid in sorted(set(moves) | set(numbers)):
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {"ack": ack_id}
+        if cid in moves:
+            old, new, e = moves[cid]
+            before["status"] = old
+            after.update(status=new, source=e.source, reason=e.message[:500])
+        if cid in numbers:
+            before["payer_claim_number"], after["payer_claim_number"] = numbers[cid]
+        out.append(("ack", "claim", pcns[cid], before, after))
+    return out
 
 
 def import_ack(*, session: Session, user: str, data: bytes,
@@ -429,10 +448,7 @@ def import_ack(*, session: Session, user: str, data: bytes,
             session.execute(update(t.claim).where(c.id.in_(list(part))).values(status=new))
     entries: list[audit.AuditEntry] = [("import", "ack", ack_id, None, {
         k: v for k, v in row.items() if k not in ("created_at",)})]
-    entries += [("ack", "claim", e.pcn, {"status": old},
-                 {"status": new, "ack": ack_id, "source": e.source, "reason": e.message[:500]})
-                for _cid, (old, new, e) in sorted(moves.items())]
-    _payer_numbers(session, events, ack_id, entries)
+    entries += _claim_audit(ack_id, events, moves, _payer_numbers(session, events))
     audit.record_many(session=session, user=user, entries=entries)
     return ImportResult(ack_id, f.kind, events, errors, summary, warnings)
 

@@ -82,9 +82,14 @@ def _from_audit(session: Session, pcn: str) -> list[HistoryEvent]:
     out: list[HistoryEvent] = []
     q = select(a.at, a.user, a.action, a.after).where(a.entity == "claim", a.entity_id == pcn)
     for at, user, action, after_text in session.execute(q.order_by(a.id)):
+        after = json.loads(after_text) if after_text else {}
+        if action == "ack" and isinstance(after, dict) and after.get("payer_claim_number"):
+            out.append(HistoryEvent(_aware(at), "payer claim number stored", f"ack {after['ack']}",
+                                    None, f"payer claim number {after['payer_claim_number']}",
+                                    user))
+            continue
         if action in _SKIP_AUDIT:
             continue
-        after = json.loads(after_text) if after_text else {}
         status = after.get("status") if isinstance(after, dict) else None
         detail = _audit_detail(action, after) if isinstance(after, dict) else ""
         out.append(HistoryEvent(_aware(at), _AUDIT_EVENT.get(action, action), "medbill", status,

@@ -28,7 +28,11 @@ from medbill_cli.errors import InputError
 from medbill_cli.money import fmt
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session as OrmSession
+
+    # Kinds read with Core: a command's session or, for speed, its bare connection.
+    Session = OrmSession | Connection
 
 
 @dataclass(frozen=True)
@@ -244,10 +248,38 @@ def find_denied(session: Session, days: int, today: dt.date) -> list[Item]:
             for r in rows]
 
 
-def find_credit(session: Session, days: int, today: dt.date) -> list[Item]:
-    from medbill_cli.services.accounts import compute_balances
+def _credit_candidates(session: Session, today: dt.date) -> list[int]:
+    """Patients who paid more than all the patient responsibility their payers assigned: only
+    they can hold a credit, so only their balances are computed (the whole database's would
+    take seconds)."""
+    p, ec, ea, c = t.payment.c, t.era_claim.c, t.era_adjustment.c, t.claim.c
+    paid = dict(session.execute(select(p.patient_id, func.sum(p.amount_cents))
+                                .where(p.status == "posted", p.date <= today)
+                                .group_by(p.patient_id)).all())
+    if not paid:
+        return []
+    owed: dict[int, int] = {}
+    for part in chunks(sorted(paid)):
+        q = (select(c.patient_id, func.sum(ea.amount_cents))
+             .join(t.era_claim, ec.id == ea.era_claim_id).join(t.claim, c.id == ec.claim_id)
+             .where(ea.group_code == "PR", c.patient_id.in_(list(part))).group_by(c.patient_id))
+        owed.update({pid: int(total or 0) for pid, total in session.execute(q)})
+    return [pid for pid, total in sorted(paid.items()) if int(total or 0) > owed.get(pid, 0)]
 
-    credits = compute_balances(session=session, as_of=today).credits
+
+def find_credit(session: Session, days: int, today: dt.date) -> list[Item]:
+    credits: dict[int, int] = {}
+    candidates = _credit_candidates(session, today)
+    if candidates:
+        from sqlmodel import Session as OrmSession
+
+        from medbill_cli.services.accounts import compute_balances
+
+        orm = session if isinstance(session, OrmSession) else OrmSession(bind=session)
+    for pid in candidates:
+        cents = compute_balances(session=orm, as_of=today, patient_id=pid).credits.get(pid, 0)
+        if cents > 0:
+            credits[pid] = cents
     if not credits:
         return []
     p = t.payment.c

@@ -35,6 +35,7 @@ def words(table: str, code: str) -> str:
     return f"{code} {found}" if found else f"{code} (code not in medbill's table)"
 
 
+@lru_cache(maxsize=4096)
 def status_words(category: str, code: str, entity: str) -> str:
     """One STC composite in words: ``A7 rejected: information invalid; 164 the entity's
     contract or member number; entity IL insured or subscriber``."""
