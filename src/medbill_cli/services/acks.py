@@ -154,8 +154,8 @@ def _ta1_events(session: Session, f: x.AckFile) -> tuple[list[Event], int | None
         if ta.code != "R":
             continue
         msg = f"TA1 {ta.code}: interchange rejected; note {words('ta1', ta.note)}"
-        events += [Event(c.pcn, "ta1", "rejected", msg, claim_id=c.id, category=ta.code,
-                         status_code=ta.note) for c in _claims_of_batch(session, batch.id)]
+        events += [Event(c.pcn, "ta1", "rejected", msg, claim_id=c.id, category=ta.code[:3],
+                         status_code=ta.note[:8]) for c in _claims_of_batch(session, batch.id)]
     return events, batch_id
 
 
@@ -219,7 +219,7 @@ def _999_events(session: Session, f: x.AckFile,
                                  "Check the file is meant for this practice's database")
             outcome, msg, flagged = _tx_event_fields(tx)
             errors += _error_rows(tx)
-            events += [Event(c.pcn, "999", outcome, msg, claim_id=c.id, category=tx.code,
+            events += [Event(c.pcn, "999", outcome, msg, claim_id=c.id, category=tx.code[:3],
                              status_code=" ".join(tx.reasons)[:8], flagged=flagged)
                        for c in claims]
     return events, errors, batch_id
