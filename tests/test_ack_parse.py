@@ -17,7 +17,8 @@ SENT = Sent("000000042", "42", "0042", [("C00000001", "125"), ("C00000002", "80.
 
 
 def test_read_999_with_errors() -> None:
-    f = read_ack(ack_999(SENT, "R", [IK3("CLM", 30, "2300", "8", [("5:3", "1325", "7", "9")])]).encode())
+    errs = [IK3("CLM", 30, "2300", "8", [("5:3", "1325", "7", "9")])]
+    f = read_ack(ack_999(SENT, "R", errs).encode())
     assert f.kind == "999" and f.sender_id == "CLEARHOUSE" and f.receiver_id == "MAINST01"
     (g,) = f.groups
     assert (g.group_control, g.code, g.counts) == ("42", "R", (1, 1, 0))
