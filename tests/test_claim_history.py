@@ -12,7 +12,8 @@ from conftest import Cli
 from era_support import ClaimSpec, Line, build_835
 
 
-def test_claim_history_from_export_to_payment_and_replacement(practice: Cli, tmp_path: Path) -> None:
+def test_claim_history_from_export_to_payment_and_replacement(practice: Cli,
+                                                              tmp_path: Path) -> None:
     s = sent(export_claims(practice, tmp_path, 1)[0])
     pcn, charge = s.claims[0]
     practice.ok("ack", "import", str(write(tmp_path, "a.999", ack_999(s))))
