@@ -105,6 +105,13 @@ def test_ack_999_rejecting_the_transaction_rejects_all_its_claims(practice: Cli,
     assert "rejected" in reason and "NM1 at position 22 in loop 2000" in reason
     w = practice("worklist", "rejected", "--format", "csv")
     assert w.exit_code == 1 and w.stdout.count("\n") == 4
+    table = practice.ok("ack", "show", "1").stdout
+    assert "Ack 1" in table and "a required segment is missing" in table
+    csv = practice.ok("ack", "show", "1", "--format", "csv").stdout.splitlines()
+    assert csv[0].startswith("id,kind,sender,control") and csv[1].startswith("1,999,")
+    listing = practice.ok("ack", "list", "--format", "csv").stdout.splitlines()
+    assert len(listing) == 2 and listing[1].startswith("1,999,")
+    assert "999" in practice.ok("ack", "list").stdout
 
 
 def test_ack_999_accepted_with_errors_keeps_the_warnings(practice: Cli, tmp_path: Path) -> None:
