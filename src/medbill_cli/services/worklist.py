@@ -92,15 +92,20 @@ def _names(session: Session, model: Any, key: str, ids: set[int]) -> dict[int, s
 def _claim_items(session: Session, rows: Sequence[Any], kind: str, today: dt.date,
                  reason: Callable[[Any], str], action: Callable[[Any], str],
                  since: Callable[[Any], Any]) -> list[Item]:
-    accounts = _names(session, t.patient, "account", {r.patient_id for r in rows})
-    payers = _names(session, t.payer, "payer_id", {r.payer_id for r in rows})
     return [Item(kind, f"claim {r.id}", _age(today, since(r)), reason(r), action(r), r.pcn,
-                 accounts.get(r.patient_id), payers.get(r.payer_id), r.total_cents) for r in rows]
+                 r.account, r.payer_code, r.total_cents) for r in rows]
 
 
 _CLAIM_COLS = (t.claim.c.id, t.claim.c.pcn, t.claim.c.patient_id, t.claim.c.payer_id,
                t.claim.c.total_cents, t.claim.c.created_at, t.claim.c.submitted_at,
-               t.claim.c.first_dos)
+               t.claim.c.first_dos, t.patient.c.account, t.payer.c.payer_id.label("payer_code"))
+
+
+def _claims(*where: Any) -> Any:
+    """The claims matching ``where`` with their patient's account and payer's id."""
+    c = t.claim.c
+    return (select(*_CLAIM_COLS).join(t.patient, t.patient.c.id == c.patient_id)
+            .outerjoin(t.payer, t.payer.c.id == c.payer_id).where(*where))
 
 
 # --------------------------------------------------------------------------- the kinds
@@ -108,7 +113,7 @@ _CLAIM_COLS = (t.claim.c.id, t.claim.c.pcn, t.claim.c.patient_id, t.claim.c.paye
 
 def find_held(session: Session, days: int, today: dt.date) -> list[Item]:
     c, f = t.claim.c, t.claim_finding.c
-    rows = list(session.execute(select(*_CLAIM_COLS).where(c.status == "held").order_by(c.id)))
+    rows = list(session.execute(_claims(c.status == "held").order_by(c.id)))
     rows = [r for r in rows if _age(today, r.created_at) >= days]
     findings: dict[int, list[str]] = {}
     for part in chunks([r.id for r in rows]):
@@ -138,7 +143,7 @@ def rejection_reasons(session: Session, claim_ids: Sequence[int]) -> dict[int, t
 
 def find_rejected(session: Session, days: int, today: dt.date) -> list[Item]:
     c = t.claim.c
-    rows = list(session.execute(select(*_CLAIM_COLS).where(c.status == "rejected").order_by(c.id)))
+    rows = list(session.execute(_claims(c.status == "rejected").order_by(c.id)))
     reasons = rejection_reasons(session, [r.id for r in rows])
     rows = [r for r in rows if _age(today, reasons.get(r.id, ("", r.submitted_at))[1]) >= days]
     return _claim_items(
@@ -152,10 +157,9 @@ def find_rejected(session: Session, days: int, today: dt.date) -> list[Item]:
 def find_no_response(session: Session, days: int, today: dt.date) -> list[Item]:
     c, ec = t.claim.c, t.era_claim.c
     cutoff = dt.datetime.combine(today - dt.timedelta(days=days), dt.time.max, tzinfo=dt.UTC)
-    q = (select(*_CLAIM_COLS, c.status)
-         .where(c.status.in_(("submitted", "accepted")), c.submitted_at <= cutoff,
-                ~exists().where(ec.claim_id == c.id))
-         .order_by(c.submitted_at, c.id))
+    q = (_claims(c.status.in_(("submitted", "accepted")), c.submitted_at <= cutoff,
+                 ~exists().where(ec.claim_id == c.id))
+         .add_columns(c.status).order_by(c.submitted_at, c.id))
     rows = list(session.execute(q))
     return _claim_items(
         session, rows, "no-response", today,
@@ -190,13 +194,11 @@ def find_timely_filing(session: Session, days: int, today: dt.date) -> list[Item
     items: list[Item] = []
     charges = list(session.execute(select(ch.id, ch.patient_id, ch.date_of_service, ch.amount_cents,
                                           ch.code).where(ch.status == "unbilled")))
-    rejected = list(session.execute(select(*_CLAIM_COLS).where(c.status == "rejected")))
+    rejected = list(session.execute(_claims(c.status == "rejected")))
     payers = _primary_payers(session, {r.patient_id for r in charges})
     limits = {pid: lim for pid, lim in session.execute(select(t.payer.c.id,
                                                               t.payer.c.timely_filing_days))}
-    payer_ids = _names(session, t.payer, "payer_id", set(limits))
-    accounts = _names(session, t.patient, "account",
-                      {r.patient_id for r in charges} | {r.patient_id for r in rejected})
+    accounts = _names(session, t.patient, "account", {r.patient_id for r in charges})
     for r in charges:
         if r.patient_id not in payers:
             continue
@@ -217,8 +219,7 @@ def find_timely_filing(session: Session, days: int, today: dt.date) -> list[Item
                               "Correct and resend it today" if left >= 0
                               else "Appeal with proof of timely filing (the rejection), "
                                    "or write it off",
-                              r.pcn, accounts.get(r.patient_id), payer_ids.get(r.payer_id),
-                              r.total_cents))
+                              r.pcn, r.account, r.payer_code, r.total_cents))
     return sorted(items, key=lambda i: -i.age_days)
 
 
