@@ -293,3 +293,16 @@ def test_ack_public_samples_import(practice: Cli, tmp_path: Path) -> None:
         assert f.kind in ("TA1", "999", "277CA", "277")
         r = practice("ack", "import", str(p))
         assert r.exit_code in (0, 1, 3) and "Traceback" not in r.output
+
+
+def test_ack_999_group_only_answer_applies_to_the_batch(practice: Cli, tmp_path: Path) -> None:
+    """Some clearinghouses answer a rejected group with AK1 and AK9 alone, no AK2."""
+    s = sent(export_claims(practice, tmp_path, 2)[0])
+    body = [f"AK1*HC*{s.gs}*005010X222A1", "AK9*R*1*1*0"]
+    from ack_support import WHEN, envelope
+
+    f = write(tmp_path, "g.999", envelope(s, body, gs_id="FA", version="005010X231A1",
+                                          control=8101, when=WHEN))
+    assert_pyx12_valid(f)
+    practice.ok("ack", "import", str(f))
+    assert set(statuses(practice).values()) == {"rejected"}
