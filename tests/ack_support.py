@@ -179,5 +179,6 @@ def assert_pyx12_valid(path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-__all__ = ["IK3", "Answer", "Sent", "ack_277", "ack_277ca", "ack_999", "add_coverage",
-           "add_patient", "assert_pyx12_valid", "export_claims", "sent", "ta1", "write"]
+__all__ = ["IK3", "WHEN", "Answer", "Sent", "ack_277", "ack_277ca", "ack_999", "add_coverage",
+           "add_patient", "assert_pyx12_valid", "envelope", "export_claims", "sent", "ta1",
+           "write"]

@@ -9,11 +9,13 @@ from pathlib import Path
 
 from ack_support import (
     IK3,
+    WHEN,
     Answer,
     ack_277,
     ack_277ca,
     ack_999,
     assert_pyx12_valid,
+    envelope,
     export_claims,
     sent,
     ta1,
@@ -299,8 +301,6 @@ def test_ack_999_group_only_answer_applies_to_the_batch(practice: Cli, tmp_path:
     """Some clearinghouses answer a rejected group with AK1 and AK9 alone, no AK2."""
     s = sent(export_claims(practice, tmp_path, 2)[0])
     body = [f"AK1*HC*{s.gs}*005010X222A1", "AK9*R*1*1*0"]
-    from ack_support import WHEN, envelope
-
     f = write(tmp_path, "g.999", envelope(s, body, gs_id="FA", version="005010X231A1",
                                           control=8101, when=WHEN))
     assert_pyx12_valid(f)
