@@ -306,3 +306,16 @@ def test_ack_999_group_only_answer_applies_to_the_batch(practice: Cli, tmp_path:
     assert_pyx12_valid(f)
     practice.ok("ack", "import", str(f))
     assert set(statuses(practice).values()) == {"rejected"}
+
+
+def test_ack_ta1_rejection_wins_over_a_999_in_the_same_file(practice: Cli, tmp_path: Path) -> None:
+    s = sent(export_claims(practice, tmp_path, 2)[0])
+    text = ack_999(s)
+    isa_end = text.index("~") + 1
+    text = text[:isa_end] + f"\nTA1*{s.isa}*260105*1200*R*024~" + text[isa_end:]
+    f = write(tmp_path, "both.999", text)
+    assert_pyx12_valid(f)
+    practice.ok("ack", "import", str(f))
+    assert set(statuses(practice).values()) == {"rejected"}
+    reason = json.loads(practice("worklist", "rejected", "--format", "json").stdout)[0]["reason"]
+    assert "the interchange content is invalid" in reason

@@ -417,14 +417,16 @@ def import_ack(*, session: Session, user: str, data: bytes,
     f = x.read_ack(data)
     sha = hashlib.sha256(data).hexdigest()
     _refuse_duplicate(session, f, sha)
-    events, batch_id = _ta1_events(session, f)
+    ta1_events, batch_id = _ta1_events(session, f)
     errors: list[dict[str, Any]] = []
+    events: list[Event] = []
     if f.kind == x.K999:
-        ev999, errors, b999 = _999_events(session, f)
-        events += ev999
+        events, errors, b999 = _999_events(session, f)
         batch_id = batch_id or b999
     elif f.kind in (x.K277CA, x.K277):
-        events += _277_events(session, f)
+        events = _277_events(session, f)
+    # A TA1 rejecting the interchange has the last word over a 999 in the same file.
+    events += ta1_events
     warnings: list[str] = []
     moves = _plan_moves(session, events, warnings)
     summary = _summary(f, events)
