@@ -23,6 +23,71 @@ from medbill_cli.db.types import UTCDateTime
 metadata = MetaData()
 
 
+def _ack() -> Table:
+    return Table(
+        'ack', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('kind', String(5), nullable=False),
+        Column('sender_id', String(15), nullable=False, default=''),
+        Column('receiver_id', String(15), nullable=False, default=''),
+        Column('isa_control', Integer(), nullable=False),
+        Column('group_controls', String(200), nullable=False, default=''),
+        Column('answers_batch_id', Integer()),
+        Column('file_hash', String(64), nullable=False),
+        Column('file_name', String()),
+        Column('file_date', Date()),
+        Column('claim_count', Integer(), nullable=False, default=0),
+        Column('accepted_count', Integer(), nullable=False, default=0),
+        Column('rejected_count', Integer(), nullable=False, default=0),
+        Column('unmatched_count', Integer(), nullable=False, default=0),
+        Column('flagged_count', Integer(), nullable=False, default=0),
+        Column('summary', String(), nullable=False, default=''),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
+
+
+def _ack_claim() -> Table:
+    return Table(
+        'ack_claim', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('ack_id', Integer(), nullable=False),
+        Column('claim_id', Integer()),
+        Column('pcn', String(38), nullable=False),
+        Column('line', String(30)),
+        Column('source', String(13), nullable=False),
+        Column('category', String(3), nullable=False, default=''),
+        Column('status_code', String(8), nullable=False, default=''),
+        Column('entity_code', String(3), nullable=False, default=''),
+        Column('outcome', String(10), nullable=False),
+        Column('message', String(), nullable=False, default=''),
+        Column('status_date', Date()),
+        Column('payer_claim_number', String(50), nullable=False, default=''),
+        Column('flagged', Boolean(), nullable=False, default=False),
+        Column('previous_status', String(16)),
+        Column('new_status', String(16)),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
+def _ack_error() -> Table:
+    return Table(
+        'ack_error', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('ack_id', Integer(), nullable=False),
+        Column('st_control', String(9), nullable=False, default=''),
+        Column('segment_id', String(3), nullable=False, default=''),
+        Column('position', String(10), nullable=False, default=''),
+        Column('loop', String(6), nullable=False, default=''),
+        Column('segment_code', String(3), nullable=False, default=''),
+        Column('element', String(12), nullable=False, default=''),
+        Column('element_ref', String(6), nullable=False, default=''),
+        Column('element_code', String(3), nullable=False, default=''),
+        Column('bad_value', String(), nullable=False, default=''),
+        Column('message', String(), nullable=False, default=''),
+    )
+
+
 def _audit_log() -> Table:
     return Table(
         'audit_log', metadata,
@@ -614,6 +679,9 @@ def _setting() -> Table:
 
 
 _BUILD: dict[str, Callable[[], Table]] = {
+    'ack': _ack,
+    'ack_claim': _ack_claim,
+    'ack_error': _ack_error,
     'audit_log': _audit_log,
     'auth_code': _auth_code,
     'batch': _batch,

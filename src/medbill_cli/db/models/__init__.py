@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers and editors; names load lazily below
+    from medbill_cli.db.models.acks import Ack, AckClaim, AckError
     from medbill_cli.db.models.charges import Charge, Encounter, EncounterDiagnosis, Fee
     from medbill_cli.db.models.claims import Batch, Claim, ClaimFinding, ClaimLine
     from medbill_cli.db.models.codes import Code, CodeSet, CodeWord, MueEdit, PtpEdit
@@ -46,6 +47,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "days": ("DayClose",),
     "remit": ("Denial", "Era", "EraAdjustment", "EraClaim", "EraLine", "EraPlb"),
     "eligibility": ("AuthCode", "EligibilityRequest", "EligibilityResponse", "PriorAuth"),
+    "acks": ("Ack", "AckClaim", "AckError"),
 }
 _MODULE_OF = {name: mod for mod, names in _MODULES.items() for name in names}
 # Where each table lives, for tables that foreign keys point at.
@@ -55,7 +57,7 @@ _TABLE_MODULE = {
     "charge": "charges", "payment": "payments", "claim": "claims", "claim_line": "claims",
     "batch": "claims",
     "era": "remit", "era_claim": "remit", "era_line": "remit",
-    "eligibility_request": "eligibility",
+    "eligibility_request": "eligibility", "ack": "acks",
 }
 
 __all__ = sorted(_MODULE_OF) + ["load_all", "resolve_references"]
