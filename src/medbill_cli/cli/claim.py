@@ -31,7 +31,8 @@ def generate(
     Example: medbill claim generate --through today
     """
     from medbill_cli.cli._options import parse_date
-    from medbill_cli.services.claims import claim_rows, generate_claims
+    from medbill_cli.services.claims.generate import generate_claims
+    from medbill_cli.services.claims.query import claim_rows
 
     thru = parse_date(through, "--through") if through else None
     with _context.session() as s:
@@ -58,16 +59,18 @@ def scrub(
     Example: medbill claim scrub --format json
     """
     from medbill_cli.errors import ExitCode
-    from medbill_cli.services.claims import get_claim, scrub_claims
+    from medbill_cli.status import ClaimStatus
+    from medbill_cli.services.claims.scrub import scrub_claims
+    from medbill_cli.services.claims.store import get_claim
 
     with _context.session() as s:
         ids = [get_claim(session=s, claim_id=c).id for c in (claim_ids or [])]
         results = scrub_claims(session=s, user=_context.state.actor(),
                                claim_ids=[i for i in ids if i is not None] or None)
-        out = [{"claim": r.claim.id, "pcn": r.claim.pcn, "status": r.status,
+        out = [{"claim": r.claim.id, "pcn": r.claim.pcn, "status": r.status.value,
                 "findings": [{"edit": f.edit, "severity": f.severity, "line": f.line, "message": f.message,
                               "fix": f.fix} for f in r.findings]} for r in results]
-    held = [r for r in out if r["status"] == "held"]
+    held = [r for r in out if r["status"] == ClaimStatus.HELD]
     if fmt is Format.json:
         write_json(out)
     else:
@@ -97,7 +100,7 @@ def list_(
 
     Example: medbill claim list --status held
     """
-    from medbill_cli.services.claims import claim_rows, list_claims
+    from medbill_cli.services.claims.query import claim_rows, list_claims
 
     with _context.session(write=False) as s:
         rows = claim_rows(session=s, claims=list_claims(session=s, status=status, limit=limit))
@@ -112,7 +115,8 @@ def show(claim_id: Annotated[str, typer.Argument(help="Claim id or patient contr
 
     Example: medbill claim show 12
     """
-    from medbill_cli.services.claims import claim_detail, get_claim
+    from medbill_cli.services.claims.query import claim_detail
+    from medbill_cli.services.claims.store import get_claim
 
     with _context.session(write=False) as s:
         rec = claim_detail(session=s, claim=get_claim(session=s, claim_id=claim_id))
@@ -134,57 +138,35 @@ def export(
 
     Example: medbill claim export --format x12 --output batch.x12
     """
-    from medbill_cli.services.claims import (
-        export_claims,
-        peek_control_number,
-        reserve_control_number,
-    )
-
-    f = fmt_.strip().lower()
-    if f not in ("x12", "json", "csv"):
-        from medbill_cli.errors import InputError
-
-        raise InputError(f"Unknown export format '{fmt_}'", "Use --format x12, json or csv")
-    path = None if output == "-" else Path(output)
-    if path is not None and path.parent and not path.parent.exists():
-        from medbill_cli.errors import InputError
-
-        raise InputError(f"Folder {path.parent} does not exist", "Create it or choose another --output")
-    # The control number is committed on its own, so that it never repeats, even after a crash.
-    with _context.session(write=not dry_run) as s:
-        control = peek_control_number(session=s) if dry_run else reserve_control_number(session=s)
-    result = None
-    try:
-        with _context.session(write=not dry_run) as s:
-            result = export_claims(session=s, user=_context.state.actor(), fmt_=f, output=path,
-                                   control=control, dry_run=dry_run, payer=payer, usage="T" if test else "P")
-            if dry_run:
-                s.rollback()
-    except BaseException:
-        # The file was renamed into place but the batch was not recorded: do not leave it to be sent.
-        if result is not None and path is not None and not dry_run:
-            path.unlink(missing_ok=True)
-        raise
-    if result.temp is not None:
-        try:
-            with open(result.temp, "rb") as fh:
-                while chunk := fh.read(1 << 16):
-                    sys.stdout.buffer.write(chunk) if hasattr(sys.stdout, "buffer") else sys.stdout.write(chunk.decode())
-            sys.stdout.flush()
-        finally:
-            result.temp.unlink(missing_ok=True)
     from medbill_cli.cli._output import warn
+    from medbill_cli.money import fmt as money
+    from medbill_cli.services.claims.export import export_batch
 
+    eng = _context.engine()
+    try:
+        result = export_batch(engine=eng, user=_context.state.actor(), fmt_=fmt_,
+                              output=None if output == "-" else Path(output),
+                              to_stdout=_stdout_bytes, payer=payer, dry_run=dry_run,
+                              usage="T" if test else "P")
+    finally:
+        eng.dispose()
+    sys.stdout.flush()
     for w in result.warnings:
         warn(w)
     if result.claim_count == 0:
         info("No ready claims to export.")
         return
-    from medbill_cli.money import fmt as money
+    what = "Would export" if dry_run else f"Batch {result.batch_id or ''}:"
+    control = f", control number {result.control}" if fmt_.strip().lower() == "x12" else ""
+    info(f"{what} {result.claim_count} claim(s), total {money(result.total_cents)}{control}"
+         + (" (dry run: nothing recorded)" if dry_run else "."))
 
-    what = "Would export" if dry_run else f"Batch {result.batch.id if result.batch else ''}:"
-    info(f"{what} {result.claim_count} claim(s), total {money(result.total_cents)}"
-         + (f", control number {control}" if f == "x12" else "") + (" (dry run: nothing recorded)" if dry_run else "."))
+
+def _stdout_bytes(data: bytes) -> None:
+    if hasattr(sys.stdout, "buffer"):
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data.decode())
 
 
 @batch_app.command("list")
@@ -193,7 +175,7 @@ def batch_list(fmt: FormatOpt = Format.table) -> None:
 
     Example: medbill claim batch list
     """
-    from medbill_cli.services.claims import batch_row, list_batches
+    from medbill_cli.services.claims.query import batch_row, list_batches
 
     with _context.session(write=False) as s:
         rows = [batch_row(b) for b in list_batches(session=s)]
@@ -211,7 +193,7 @@ def batch_show(
 
     Example: medbill claim batch show 3 --output batch3.x12
     """
-    from medbill_cli.services.claims import batch_bytes, batch_row, get_batch
+    from medbill_cli.services.claims.query import batch_bytes, batch_row, get_batch
 
     with _context.session(write=False) as s:
         b = get_batch(session=s, batch_id=batch_id)
@@ -221,7 +203,7 @@ def batch_show(
         emit_record(rec, fmt)
         return
     if output == "-":
-        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode())
+        _stdout_bytes(data)
         return
     assert output is not None
     from medbill_cli.privfile import write_private
@@ -242,7 +224,8 @@ def resubmit(
     Example: medbill claim resubmit 12 --frequency 7 --payer-claim-number 2024123456789
     """
     from medbill_cli.cli._output import emit_created
-    from medbill_cli.services.claims import claim_detail, resubmit_claim
+    from medbill_cli.services.claims.query import claim_detail
+    from medbill_cli.services.claims.resubmit import resubmit_claim
 
     with _context.session() as s:
         c = resubmit_claim(session=s, user=_context.state.actor(), claim_id=claim_id, frequency=frequency,
