@@ -293,7 +293,8 @@ def delimiters(text: str) -> Delimiters:
     terminator = text[pos + 2]
     isa = text[: pos + 1].split(elem)
     rep = isa[11] if len(isa) > 11 else ""
-    repetition = rep if len(rep) == 1 and not rep.isalnum() and rep not in (elem, component) else None
+    repetition = (rep if len(rep) == 1 and not rep.isalnum() and rep not in (elem, component)
+                  else None)
     if terminator.isalnum():
         raise EraParseError(f"Cannot read the segment terminator after ISA16 ({terminator!r})")
     return Delimiters(elem, component, terminator, repetition)
@@ -413,7 +414,8 @@ class _Builder:
         self.claims.append(ClaimPayment(
             pcn=str(c["pcn"]), status=str(c["status"]), charge=c["charge"], paid=c["paid"],  # type: ignore[arg-type]
             patient_responsibility=c["patient_responsibility"],  # type: ignore[arg-type]
-            filing_indicator=str(c["filing_indicator"]), payer_claim_number=str(c["payer_claim_number"]),
+            filing_indicator=str(c["filing_indicator"]),
+            payer_claim_number=str(c["payer_claim_number"]),
             facility_code=str(c["facility_code"]), frequency=str(c["frequency"]),
             adjustments=tuple(c["adjustments"]), names=tuple(c["names"]),  # type: ignore[arg-type]
             inpatient_remarks=tuple(c["mia"]), outpatient_remarks=tuple(c["moa"]),  # type: ignore[arg-type]
@@ -434,7 +436,8 @@ class _Builder:
         if "total" not in t:
             raise EraParseError("The 835 has no BPR segment (the payment)", int(t["segment"]))  # type: ignore[call-overload]
         if "trace" not in t:
-            self.warnings.append(f"segment {t['segment']}: the 835 has no TRN segment (trace number)")
+            self.warnings.append(
+                f"segment {t['segment']}: the 835 has no TRN segment (trace number)")
         warnings = tuple(self.warnings)
         self.warnings = []
         self.transactions.append(Remittance(
@@ -485,13 +488,15 @@ class _Builder:
             return
         if sid == "ST":
             if _el(seg, 1) != "835":
-                raise EraParseError(f"Not an 835: the transaction set is {_el(seg, 1) or '(none)'}", idx)
+                raise EraParseError(
+                    f"Not an 835: the transaction set is {_el(seg, 1) or '(none)'}", idx)
             if self.tx is not None:
                 self.close_tx(idx)
             impl = _el(seg, 3) or self.gs_version
             self.tx = {"control": _el(seg, 2), "impl": impl, "segment": idx}
             if impl and not impl.startswith("005010X221"):
-                self.warnings.append(f"segment {idx}: implementation {impl} is not 005010X221A1; read as if it were")
+                self.warnings.append(f"segment {idx}: implementation {impl} is not "
+                                     "005010X221A1; read as if it were")
             return
         if sid in ("SE",):
             self.close_tx(idx)
@@ -542,7 +547,8 @@ class _Builder:
                 "amounts": [], "lines": [], "segment": idx,
             }
             if _el(seg, 2) not in CLAIM_STATUS:
-                self.warnings.append(f"segment {idx}: CLP02 '{_el(seg, 2)}' is not a known claim status")
+                self.warnings.append(
+                    f"segment {idx}: CLP02 '{_el(seg, 2)}' is not a known claim status")
         elif sid == "SVC":
             if self.claim is None:
                 raise EraParseError("SVC before any CLP", idx)
@@ -555,7 +561,8 @@ class _Builder:
                 "qualifier": proc[0] if proc else "", "code": proc[1] if len(proc) > 1 else "",
                 "modifiers": [m for m in proc[2:6] if m], "charge": charge,
                 "paid": paid if paid is not None else ZERO, "revenue_code": _el(seg, 4),
-                "units": self.number(seg, 5, idx), "original_code": orig[1] if len(orig) > 1 else "",
+                "units": self.number(seg, 5, idx),
+                "original_code": orig[1] if len(orig) > 1 else "",
                 "original_units": self.number(seg, 7, idx), "service_date": None,
                 "service_end": None, "adjustments": [], "control_number": "", "allowed": None,
                 "remarks": [], "segment": idx,

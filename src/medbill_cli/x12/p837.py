@@ -206,7 +206,7 @@ def segment(*elements: object) -> str:
     parts = [e if e.__class__ is str else ("" if e is None else str(e)) for e in elements]
     while parts and not parts[-1]:
         parts.pop()
-    return ELEMENT.join(parts) + SEGMENT + "\n"  # type: ignore[arg-type]
+    return ELEMENT.join(parts) + SEGMENT + "\n"
 
 
 def _composite(*parts: str) -> str:
@@ -320,14 +320,16 @@ class Writer837P:
             if s.address is not None:
                 self._address(s.address)
             self._person(s)
-        self._seg("NM1", "PR", "2", clean(c.payer.name), "", "", "", "", "PI", clean(c.payer.payer_id))
+        self._seg("NM1", "PR", "2", clean(c.payer.name), "", "", "", "", "PI",
+                  clean(c.payer.payer_id))
         if dependent:
             assert c.patient is not None
             self.stats.hl += 1
             self._seg("HL", self.stats.hl, sub_hl, "23", "0")
             self._seg("PAT", RELATIONSHIP_CODES.get(c.relationship, "G8"))
             p = c.patient
-            self._seg("NM1", "QC", "1", clean(p.last_name), clean(p.first_name), clean(p.middle_name))
+            self._seg("NM1", "QC", "1", clean(p.last_name), clean(p.first_name),
+                      clean(p.middle_name))
             if p.address is not None:
                 self._address(p.address)
             self._person(p)
@@ -390,7 +392,8 @@ def write_837p(
     Returns:
         Segment, claim and line counts and the total charge.
     """
-    w = Writer837P(write, envelope=envelope, submitter=submitter, receiver=receiver, billing=billing)
+    w = Writer837P(write, envelope=envelope, submitter=submitter, receiver=receiver,
+                   billing=billing)
     w.begin()
     for c in claims:
         w.claim(c)

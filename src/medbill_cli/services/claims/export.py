@@ -35,8 +35,8 @@ from sqlmodel import Session
 
 from medbill_cli.db import tables as t
 from medbill_cli.db.dialect import for_update
-from medbill_cli.db.models import Batch
 from medbill_cli.db.models._base import utcnow
+from medbill_cli.db.models.claims import Batch
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError
 from medbill_cli.money import fmt

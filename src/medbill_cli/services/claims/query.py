@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
+from sqlmodel import select as orm_select
 
 from medbill_cli.db import tables as t
-from medbill_cli.db.models import Batch
+from medbill_cli.db.models.claims import Batch
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.money import fmt
 from medbill_cli.services.claims import store
@@ -66,7 +67,7 @@ def claim_rows(*, session: Session, claims: Sequence[ClaimRecord]) -> list[dict[
 
 
 def list_batches(*, session: Session) -> list[Batch]:
-    return list(session.exec(select(Batch).order_by(col(Batch.id))).all())
+    return list(session.exec(orm_select(Batch).order_by(col(Batch.id))).all())
 
 
 def get_batch(*, session: Session, batch_id: int) -> Batch:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from medbill_cli.db.models import Claim, ClaimLine
+from medbill_cli.db.models.claims import Claim, ClaimLine
 from medbill_cli.errors import InputError
 from medbill_cli.services import audit
 from medbill_cli.services.claims import store

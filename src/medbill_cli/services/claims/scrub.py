@@ -225,9 +225,9 @@ def save_findings(session: Session, user: str, results: Sequence[ScrubResult]) -
     for r in results:
         rows += [{"claim_id": r.claim.id, "edit": f.edit, "severity": f.severity, "line": f.line,
                   "message": f.message, "fix": f.fix, "created_at": now} for f in r.findings]
+        found = [f"{f.severity}:{f.edit}:{f.line or ''}" for f in r.findings]
         entries.append(("scrub", "claim", r.claim.pcn, {"status": r.claim.status.value},
-                        {"status": r.status.value,
-                         "findings": [f"{f.severity}:{f.edit}:{f.line or ''}" for f in r.findings]}))
+                        {"status": r.status.value, "findings": found}))
         by_status[r.status].append(r.claim.id)
     for status, claim_ids in by_status.items():
         store.set_status(session, claim_ids, status)

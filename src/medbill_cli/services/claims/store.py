@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Row
@@ -86,7 +86,8 @@ def _claim(row: Row[Any]) -> ClaimRecord:
 
 def _load(session: Session, table: Table, cls: type[R], where: Any,
           make: Callable[[Row[Any]], R] | None = None) -> list[R]:
-    build = make or (lambda row: cls(*row))
+    ctor = cast(Callable[..., R], cls)
+    build = make or (lambda row: ctor(*row))
     return [build(row) for row in session.execute(select(*_columns(table, cls)).where(where))]
 
 
