@@ -374,10 +374,12 @@ def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, An
              .group_by(ec.claim_id))
     firsts = {cid: pid for cid, pid in session.execute(first)}
     adjudicated: list[tuple[int, str]] = []
+    era = t.era.c
     for chunk in chunks(list(firsts.values())):
-        q = (select(EraClaim.claim_id, EraClaim.outcome).join(Era, col(Era.id) == EraClaim.era_id)
-             .where(col(EraClaim.id).in_(chunk), Era.posted_on >= start, Era.posted_on <= end))
-        adjudicated += [(cid, oc) for cid, oc in session.exec(q)]  # type: ignore[misc]
+        q = (sa.select(ec.claim_id, ec.outcome)
+             .select_from(t.era_claim.join(t.era, era.id == ec.era_id))
+             .where(ec.id.in_(chunk), era.posted_on >= start, era.posted_on <= end))
+        adjudicated += [(int(cid), str(oc)) for cid, oc in session.execute(q)]
     first_pass = sum(1 for _, oc in adjudicated if oc == Outcome.PAID)
     posted_claims = set(session.exec(
         select(EraClaim.claim_id).join(Era, col(Era.id) == EraClaim.era_id)

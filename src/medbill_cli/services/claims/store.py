@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Row
@@ -32,6 +32,14 @@ from medbill_cli.x12.claim_map import (
 )
 
 R = TypeVar("R")
+
+
+class _Keyed(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+K = TypeVar("K", bound=_Keyed)
 
 CONTROL_KEY = "x12.control_number"
 PCN_KEY = "claim.pcn_seq"
@@ -91,12 +99,12 @@ def _load(session: Session, table: Table, cls: type[R], where: Any,
     return [build(row) for row in session.execute(select(*_columns(table, cls)).where(where))]
 
 
-def _by_id(session: Session, table: Table, cls: type[R], ids: Iterable[int | None]) -> dict[int, R]:
+def _by_id(session: Session, table: Table, cls: type[K], ids: Iterable[int | None]) -> dict[int, K]:
     wanted = sorted({i for i in ids if i is not None})
-    out: dict[int, R] = {}
+    out: dict[int, K] = {}
     for part in chunks(wanted):
         for rec in _load(session, table, cls, table.c.id.in_(part)):
-            out[rec.id] = rec  # type: ignore[attr-defined]
+            out[rec.id] = rec
     return out
 
 
