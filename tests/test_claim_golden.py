@@ -20,9 +20,7 @@ DOS = dt.date(2026, 3, 2)
 
 
 def test_claim_golden_service_day(practice: Cli, tmp_path: Path) -> None:
-    from sqlmodel import Session
-
-    from medbill_cli.services.claims import export_claims
+    from medbill_cli.services.claims.export import export_batch
 
     practice.ok(
         "practice",
@@ -68,13 +66,13 @@ def test_claim_golden_service_day(practice: Cli, tmp_path: Path) -> None:
     add_visit(practice, c, ["M17.11"], [Svc("97110", 3000 + i) for i in range(55)], dos=DOS)
     practice.ok("claim", "generate")
     practice.db.execute("UPDATE claim SET status = 'ready'")
+    # The batch takes the next control number: 4242.
+    practice.db.execute("INSERT INTO setting (key, value) VALUES ('x12.control_number', '4241')")
     out = tmp_path / "day.x12"
     eng = practice.db.engine()
     try:
-        with Session(eng) as s:
-            export_claims(session=s, user="golden", fmt_="x12", output=out, control=4242,
-                          now=dt.datetime(2026, 3, 3, 18, 5), usage="T")
-            s.commit()
+        export_batch(engine=eng, user="golden", fmt_="x12", output=out,
+                     now=dt.datetime(2026, 3, 3, 18, 5), usage="T")
     finally:
         eng.dispose()
     if os.environ.get("MEDBILL_UPDATE_GOLDEN") == "1":

@@ -15,7 +15,8 @@ app = typer.Typer(help="Accounts receivable.", no_args_is_help=True)
 
 @app.command("aging")
 def aging(
-    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")] = "today",
+    as_of: Annotated[str, typer.Option(
+        "--as-of", help="YYYY-MM-DD, today or yesterday.")] = "today",
     by: Annotated[str, typer.Option("--by", help="payer or patient.")] = "payer",
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -34,5 +35,6 @@ def aging(
     with _context.session(write=False) as s:
         rows = ar_aging(session=s, as_of=day, by=by.strip().lower())
     key = by.strip().lower()
-    out = [{key: r[key], **{b: money(r[b]) for b in BUCKETS}, "total": money(r["total"])} for r in rows]
+    out = [{key: r[key], **{b: money(r[b]) for b in BUCKETS}, "total": money(r["total"])}
+           for r in rows]
     emit_rows(out, fmt, title=f"A/R aging as of {day.isoformat()}")

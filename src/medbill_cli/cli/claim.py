@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,45 +13,87 @@ from medbill_cli.cli import _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_record, emit_rows, info, write_json
 
+if TYPE_CHECKING:
+    from medbill_cli.services.claims.scrub import ScrubResult
+
 app = typer.Typer(help="Claims: generate, scrub, export 837P, resubmit.", no_args_is_help=True)
-batch_app = typer.Typer(help="Exported batches: list, and re-create one byte for byte.", no_args_is_help=True)
+batch_app = typer.Typer(help="Exported batches: list, and re-create one byte for byte.",
+                        no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
 
 TABLE_LIMIT = 200  # rows a table shows; json and csv give everything
-LIST_COLUMNS = ["id", "pcn", "status", "patient", "payer", "first_dos", "total", "frequency", "batch"]
+LIST_COLUMNS = ["id", "pcn", "status", "patient", "payer", "first_dos", "total", "frequency",
+                "batch"]
+SCRUB_COLUMNS = ["claim", "pcn", "status", "line", "severity", "edit", "message", "fix"]
+BATCH_COLUMNS = ["id", "format", "control_number", "claims", "total", "file", "created_at"]
+STATUS_HELP = "draft|held|ready|submitted|accepted|rejected|paid|denied|closed"
+
+
+def _stdout_bytes(data: bytes) -> None:
+    if hasattr(sys.stdout, "buffer"):
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data.decode())
 
 
 @app.command("generate")
 def generate(
-    through: Annotated[str | None, typer.Option("--through", help="Charges on or before this date.")] = None,
-    patient: Annotated[str | None, typer.Option("--patient", help="Only this patient's charges (account).")] = None,
+    through: Annotated[str | None, typer.Option(
+        "--through", help="Charges on or before this date.")] = None,
+    patient: Annotated[str | None, typer.Option(
+        "--patient", help="Only this patient's charges (account).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Turn unbilled charges into claims (per patient, payer, provider and place of service; 50 lines at most).
+    """Turn unbilled charges into claims (per patient, payer, provider and place of service;
+    50 lines at most).
 
     Example: medbill claim generate --through today
     """
-    from medbill_cli.cli._options import parse_date
-    from medbill_cli.services.claims import claim_rows, generate_claims
+    from medbill_cli.dates import parse_date
+    from medbill_cli.services.claims.generate import generate_claims
+    from medbill_cli.services.claims.query import claim_rows
 
-    thru = parse_date(through, "--through") if through else None
+    thru = parse_date(through, what="--through") if through else None
     with _context.session() as s:
-        result = generate_claims(session=s, user=_context.state.actor(), through=thru, account=patient)
+        result = generate_claims(session=s, user=_context.state.actor(), through=thru,
+                                 account=patient)
         rows = claim_rows(session=s, claims=result.claims)
     shown = rows[:TABLE_LIMIT] if fmt is Format.table else rows
     emit_rows(shown, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
               empty="No unbilled charges.")
     if len(shown) < len(rows):
-        info(f"... and {len(rows) - len(shown)} more (medbill claim list --status draft lists them all).")
+        info(f"... and {len(rows) - len(shown)} more "
+             "(medbill claim list --status draft lists them all).")
     info(f"Generated {len(rows)} claim(s).")
     if result.skipped_no_coverage:
-        info(f"Left {result.skipped_no_coverage} charge(s) unbilled: the patient has no primary coverage "
-             "(self-pay, or add it with medbill coverage add).")
+        info(f"Left {result.skipped_no_coverage} charge(s) unbilled: the patient has no primary "
+             "coverage (self-pay, or add it with medbill coverage add).")
+
+
+def _scrub_record(r: ScrubResult) -> dict[str, Any]:
+    return {"claim": r.claim.id, "pcn": r.claim.pcn, "status": r.status.value,
+            "findings": [{"edit": f.edit, "severity": f.severity, "line": f.line,
+                          "message": f.message, "fix": f.fix} for f in r.findings]}
+
+
+def _scrub_rows(results: Sequence[ScrubResult], fmt: Format) -> list[dict[str, Any]]:
+    """One row per finding; in a table, clean claims are only counted (a night's batch is
+    large), in CSV they get one empty row each."""
+    rows: list[dict[str, Any]] = []
+    for r in results:
+        base = {"claim": r.claim.id, "pcn": r.claim.pcn, "status": r.status.value}
+        rows += [base | {"line": f.line, "severity": f.severity, "edit": f.edit,
+                         "message": f.message, "fix": f.fix} for f in r.findings]
+        if not r.findings and fmt is not Format.table:
+            rows.append(base | {"line": None, "severity": "", "edit": "", "message": "",
+                                "fix": ""})
+    return rows
 
 
 @app.command("scrub")
 def scrub(
-    claim_ids: Annotated[list[str] | None, typer.Argument(help="Claim ids (default: every claim not yet submitted).")] = None,
+    claim_ids: Annotated[list[str] | None, typer.Argument(
+        help="Claim ids (default: every claim not yet submitted).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Run the edits; clean claims become ready, others held with findings. Exit 1 if any is held.
@@ -58,38 +101,33 @@ def scrub(
     Example: medbill claim scrub --format json
     """
     from medbill_cli.errors import ExitCode
-    from medbill_cli.services.claims import get_claim, scrub_claims
+    from medbill_cli.services.claims.scrub import scrub_claims
+    from medbill_cli.services.claims.store import get_claim
+    from medbill_cli.status import ClaimStatus
 
     with _context.session() as s:
         ids = [get_claim(session=s, claim_id=c).id for c in (claim_ids or [])]
-        results = scrub_claims(session=s, user=_context.state.actor(),
-                               claim_ids=[i for i in ids if i is not None] or None)
-        out = [{"claim": r.claim.id, "pcn": r.claim.pcn, "status": r.status,
-                "findings": [{"edit": f.edit, "severity": f.severity, "line": f.line, "message": f.message,
-                              "fix": f.fix} for f in r.findings]} for r in results]
-    held = [r for r in out if r["status"] == "held"]
+        results = scrub_claims(session=s, user=_context.state.actor(), claim_ids=ids or None)
+    held = [r for r in results if r.status is ClaimStatus.HELD]
     if fmt is Format.json:
-        write_json(out)
+        write_json([_scrub_record(r) for r in results])
     else:
-        # One row per finding; in a table, clean claims are only counted (a night's batch is large).
-        rows = [{"claim": r["claim"], "pcn": r["pcn"], "status": r["status"], "line": f["line"],
-                 "severity": f["severity"], "edit": f["edit"], "message": f["message"], "fix": f["fix"]}
-                for r in out for f in (r["findings"] or ([] if fmt is Format.table else
-                                                         [{"line": None, "severity": "", "edit": "",
-                                                           "message": "", "fix": ""}]))]
+        rows = _scrub_rows(results, fmt)
         shown = rows[:TABLE_LIMIT] if fmt is Format.table else rows
-        emit_rows(shown, fmt, columns=["claim", "pcn", "status", "line", "severity", "edit", "message", "fix"],
-                  empty="No findings." if out else "No claims to scrub.")
+        emit_rows(shown, fmt, columns=SCRUB_COLUMNS,
+                  empty="No findings." if results else "No claims to scrub.")
         if len(shown) < len(rows):
-            info(f"... and {len(rows) - len(shown)} more findings (medbill claim scrub --format csv lists them all).")
-    info(f"Scrubbed {len(out)} claim(s): {len(out) - len(held)} ready, {len(held)} held.")
+            info(f"... and {len(rows) - len(shown)} more findings "
+                 "(medbill claim scrub --format csv lists them all).")
+    info(f"Scrubbed {len(results)} claim(s): {len(results) - len(held)} ready, "
+         f"{len(held)} held.")
     if held:
         raise typer.Exit(int(ExitCode.PROBLEMS))
 
 
 @app.command("list")
 def list_(
-    status: Annotated[str | None, typer.Option("--status", help="draft|held|ready|submitted|accepted|rejected|paid|denied|closed")] = None,
+    status: Annotated[str | None, typer.Option("--status", help=STATUS_HELP)] = None,
     limit: Annotated[int | None, typer.Option("--limit")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -97,7 +135,7 @@ def list_(
 
     Example: medbill claim list --status held
     """
-    from medbill_cli.services.claims import claim_rows, list_claims
+    from medbill_cli.services.claims.query import claim_rows, list_claims
 
     with _context.session(write=False) as s:
         rows = claim_rows(session=s, claims=list_claims(session=s, status=status, limit=limit))
@@ -112,7 +150,8 @@ def show(claim_id: Annotated[str, typer.Argument(help="Claim id or patient contr
 
     Example: medbill claim show 12
     """
-    from medbill_cli.services.claims import claim_detail, get_claim
+    from medbill_cli.services.claims.query import claim_detail
+    from medbill_cli.services.claims.store import get_claim
 
     with _context.session(write=False) as s:
         rec = claim_detail(session=s, claim=get_claim(session=s, claim_id=claim_id))
@@ -121,11 +160,16 @@ def show(claim_id: Annotated[str, typer.Argument(help="Claim id or patient contr
 
 @app.command("export")
 def export(
-    fmt_: Annotated[str, typer.Option("--format", "-f", help="x12 (837P), json or csv.")] = "x12",
-    output: Annotated[str, typer.Option("--output", "-o", help="File to write, or - for stdout.")] = "-",
-    payer: Annotated[str | None, typer.Option("--payer", help="Only this payer's claims (payer id).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the file; record nothing, change no claim.")] = False,
-    test: Annotated[bool, typer.Option("--test", help="Mark the interchange as a test (ISA15 T).")] = False,
+    fmt_: Annotated[str, typer.Option(
+        "--format", "-f", help="x12 (837P), json or csv.")] = "x12",
+    output: Annotated[str, typer.Option(
+        "--output", "-o", help="File to write, or - for stdout.")] = "-",
+    payer: Annotated[str | None, typer.Option(
+        "--payer", help="Only this payer's claims (payer id).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Write the file; record nothing, change no claim.")] = False,
+    test: Annotated[bool, typer.Option(
+        "--test", help="Mark the interchange as a test (ISA15 T).")] = False,
 ) -> None:
     """Export every ready claim as one batch (one 837P interchange) and mark them submitted.
 
@@ -134,57 +178,28 @@ def export(
 
     Example: medbill claim export --format x12 --output batch.x12
     """
-    from medbill_cli.services.claims import (
-        export_claims,
-        peek_control_number,
-        reserve_control_number,
-    )
-
-    f = fmt_.strip().lower()
-    if f not in ("x12", "json", "csv"):
-        from medbill_cli.errors import InputError
-
-        raise InputError(f"Unknown export format '{fmt_}'", "Use --format x12, json or csv")
-    path = None if output == "-" else Path(output)
-    if path is not None and path.parent and not path.parent.exists():
-        from medbill_cli.errors import InputError
-
-        raise InputError(f"Folder {path.parent} does not exist", "Create it or choose another --output")
-    # The control number is committed on its own, so that it never repeats, even after a crash.
-    with _context.session(write=not dry_run) as s:
-        control = peek_control_number(session=s) if dry_run else reserve_control_number(session=s)
-    result = None
-    try:
-        with _context.session(write=not dry_run) as s:
-            result = export_claims(session=s, user=_context.state.actor(), fmt_=f, output=path,
-                                   control=control, dry_run=dry_run, payer=payer, usage="T" if test else "P")
-            if dry_run:
-                s.rollback()
-    except BaseException:
-        # The file was renamed into place but the batch was not recorded: do not leave it to be sent.
-        if result is not None and path is not None and not dry_run:
-            path.unlink(missing_ok=True)
-        raise
-    if result.temp is not None:
-        try:
-            with open(result.temp, "rb") as fh:
-                while chunk := fh.read(1 << 16):
-                    sys.stdout.buffer.write(chunk) if hasattr(sys.stdout, "buffer") else sys.stdout.write(chunk.decode())
-            sys.stdout.flush()
-        finally:
-            result.temp.unlink(missing_ok=True)
     from medbill_cli.cli._output import warn
+    from medbill_cli.money import fmt as money
+    from medbill_cli.services.claims.export import export_batch
 
+    eng = _context.engine()
+    try:
+        result = export_batch(engine=eng, user=_context.state.actor(), fmt_=fmt_,
+                              output=None if output == "-" else Path(output),
+                              to_stdout=_stdout_bytes, payer=payer, dry_run=dry_run,
+                              usage="T" if test else "P")
+    finally:
+        eng.dispose()
+    sys.stdout.flush()
     for w in result.warnings:
         warn(w)
     if result.claim_count == 0:
         info("No ready claims to export.")
         return
-    from medbill_cli.money import fmt as money
-
-    what = "Would export" if dry_run else f"Batch {result.batch.id if result.batch else ''}:"
-    info(f"{what} {result.claim_count} claim(s), total {money(result.total_cents)}"
-         + (f", control number {control}" if f == "x12" else "") + (" (dry run: nothing recorded)" if dry_run else "."))
+    what = "Would export" if dry_run else f"Batch {result.batch_id or ''}:"
+    control = f", control number {result.control}" if fmt_.strip().lower() == "x12" else ""
+    info(f"{what} {result.claim_count} claim(s), total {money(result.total_cents)}{control}"
+         + (" (dry run: nothing recorded)" if dry_run else "."))
 
 
 @batch_app.command("list")
@@ -193,37 +208,37 @@ def batch_list(fmt: FormatOpt = Format.table) -> None:
 
     Example: medbill claim batch list
     """
-    from medbill_cli.services.claims import batch_row, list_batches
+    from medbill_cli.services.claims.query import batch_row, list_batches
 
     with _context.session(write=False) as s:
         rows = [batch_row(b) for b in list_batches(session=s)]
-    emit_rows(rows, fmt, columns=["id", "format", "control_number", "claims", "total", "file", "created_at"]
-              if fmt is Format.table else None, empty="No batches yet.")
+    emit_rows(rows, fmt, columns=BATCH_COLUMNS if fmt is Format.table else None,
+              empty="No batches yet.")
 
 
 @batch_app.command("show")
 def batch_show(
     batch_id: Annotated[int, typer.Argument()],
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Re-create the file here (- for stdout).")] = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Re-create the file here (- for stdout).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Show a batch, or re-create its file byte for byte with --output.
 
     Example: medbill claim batch show 3 --output batch3.x12
     """
-    from medbill_cli.services.claims import batch_bytes, batch_row, get_batch
+    from medbill_cli.services.claims.query import batch_bytes, batch_row, get_batch
 
     with _context.session(write=False) as s:
         b = get_batch(session=s, batch_id=batch_id)
         rec = batch_row(b)
         data = batch_bytes(b) if output is not None else None
-    if data is None:
+    if output is None or data is None:
         emit_record(rec, fmt)
         return
     if output == "-":
-        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode())
+        _stdout_bytes(data)
         return
-    assert output is not None
     from medbill_cli.privfile import write_private
 
     write_private(Path(output), data)
@@ -234,7 +249,8 @@ def batch_show(
 def resubmit(
     claim_id: Annotated[str, typer.Argument(help="The submitted claim (id or PCN).")],
     frequency: Annotated[str, typer.Option("--frequency", help="7 replacement, 8 void.")],
-    payer_claim_number: Annotated[str | None, typer.Option("--payer-claim-number", help="The payer's claim number (REF*F8).")] = None,
+    payer_claim_number: Annotated[str | None, typer.Option(
+        "--payer-claim-number", help="The payer's claim number (REF*F8).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Create a replacement (7) or void (8) of a submitted claim; scrub and export it as usual.
@@ -242,10 +258,11 @@ def resubmit(
     Example: medbill claim resubmit 12 --frequency 7 --payer-claim-number 2024123456789
     """
     from medbill_cli.cli._output import emit_created
-    from medbill_cli.services.claims import claim_detail, resubmit_claim
+    from medbill_cli.services.claims.query import claim_detail
+    from medbill_cli.services.claims.resubmit import resubmit_claim
 
     with _context.session() as s:
-        c = resubmit_claim(session=s, user=_context.state.actor(), claim_id=claim_id, frequency=frequency,
-                           payer_claim_number=payer_claim_number)
+        c = resubmit_claim(session=s, user=_context.state.actor(), claim_id=claim_id,
+                           frequency=frequency, payer_claim_number=payer_claim_number)
         rec = claim_detail(session=s, claim=c)
     emit_created(rec, fmt)

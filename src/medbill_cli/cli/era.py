@@ -21,7 +21,8 @@ from medbill_cli.cli._output import (
 
 app = typer.Typer(help="835 remittances: import and post.", no_args_is_help=True)
 
-LIST_COLUMNS = ["id", "posted_on", "payer", "trace", "method", "total", "plb", "claims", "unmatched"]
+LIST_COLUMNS = ["id", "posted_on", "payer", "trace", "method", "total", "plb", "claims",
+                "unmatched"]
 
 
 def era_public(e: Any) -> dict[str, Any]:
@@ -36,14 +37,16 @@ def era_public(e: Any) -> dict[str, Any]:
 
 def _unmatched_row(pc: Any) -> dict[str, Any]:
     c = pc.cp
-    return {"pcn": c.pcn, "status_code": c.status, "charge": f"{c.charge:.2f}", "paid": f"{c.paid:.2f}",
-            "payer_claim_number": c.payer_claim_number, "reason": pc.unmatched_reason}
+    return {"pcn": c.pcn, "status_code": c.status, "charge": f"{c.charge:.2f}",
+            "paid": f"{c.paid:.2f}", "payer_claim_number": c.payer_claim_number,
+            "reason": pc.unmatched_reason}
 
 
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="The 835 file.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the posting plan; post nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the posting plan; post nothing.")] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Post an 835 remittance: payments, adjustments, PLBs, claim statuses and denials.
@@ -79,10 +82,12 @@ def import_(
         assert pe.era is not None
         detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         info(f"Posted ERA {pe.era.id} (trace {pe.era.trace_number}): {pe.era.claim_count} claim(s) "
-             f"({detail or 'none'}), payment {money(pe.era.total_cents)}, PLB {money(pe.era.plb_cents)}, "
+             f"({detail or 'none'}), payment {money(pe.era.total_cents)}, "
+             f"PLB {money(pe.era.plb_cents)}, "
              f"{sum(len(pc.denials) for pc in pe.claims)} denial(s) opened.")
     for u in unmatched:
-        warn(f"unmatched claim {u['pcn']} (CLP02 {u['status_code']}, paid {u['paid']}): {u['reason']}")
+        warn(f"unmatched claim {u['pcn']} (CLP02 {u['status_code']}, paid {u['paid']}): "
+             f"{u['reason']}")
     if fmt is Format.json:
         write_json(eras if len(eras) != 1 else {**eras[0], "unmatched_claims": unmatched})
     elif fmt is Format.csv:
@@ -108,7 +113,8 @@ def list_(
 
 
 @app.command("show")
-def show(era_id: Annotated[int, typer.Argument(help="The ERA id.")], fmt: FormatOpt = Format.table) -> None:
+def show(era_id: Annotated[int, typer.Argument(help="The ERA id.")],
+         fmt: FormatOpt = Format.table) -> None:
     """Show an ERA: its payment, each claim's posting with adjustments, and PLBs.
 
     Example: medbill era show 1
@@ -142,11 +148,12 @@ def unmatched(fmt: FormatOpt = Format.table) -> None:
     from medbill_cli.services.remit import list_unmatched
 
     with _context.session(write=False) as s:
-        rows = [{"id": ec.id, "era": e.id, "trace": e.trace_number, "payer": e.payer_name, "pcn": ec.pcn,
-                 "status_code": ec.status_code, "charge": money(ec.charge_cents), "paid": money(ec.paid_cents),
+        rows = [{"id": ec.id, "era": e.id, "trace": e.trace_number, "payer": e.payer_name,
+                 "pcn": ec.pcn, "status_code": ec.status_code, "charge": money(ec.charge_cents),
+                 "paid": money(ec.paid_cents),
                  "payer_claim_number": ec.payer_claim_number, "member_id": ec.member_id,
                  "service_date": ec.service_date, "reason": ec.unmatched_reason}
                 for ec, e in list_unmatched(session=s)]
-    emit_rows(rows, fmt, columns=["id", "era", "pcn", "status_code", "charge", "paid", "payer_claim_number",
-                                  "reason"] if fmt is Format.table else None,
+    emit_rows(rows, fmt, columns=["id", "era", "pcn", "status_code", "charge", "paid",
+                                  "payer_claim_number", "reason"] if fmt is Format.table else None,
               empty="No unmatched claims.")

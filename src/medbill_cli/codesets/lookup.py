@@ -11,10 +11,13 @@ attributes (``row.code``, ``row.billable``, ``row.mue``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
+from medbill_cli.dates import in_force
 from medbill_cli.db import tables as t
 from medbill_cli.errors import InputError
 
@@ -158,3 +161,85 @@ def history_code_check(session: Executor, code: str) -> str:
             )
         return normalize_icd(code)
     return str(row.code)
+
+
+# --------------------------------------------------------------------------- in bulk
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Reference rows for a batch of claims, loaded in a few queries (the claim scrubber's view).
+
+    ``loaded`` names the systems that have any row at all: a code missing from a system that
+    was never loaded is not "unknown". The ``*_on`` methods apply the same date rules as the
+    one-code lookups above (``dates.in_force``).
+    """
+
+    loaded: frozenset[str]
+    codes: Mapping[tuple[str, str], tuple[Row[Any], ...]]  # (system, code) -> its versions
+    mue: Mapping[str, tuple[Row[Any], ...]]  # code -> every loaded MUE version
+    ptp: Mapping[str, tuple[Row[Any], ...]]  # column 1 -> edits whose column 2 is in the batch
+
+    def versions(self, systems: tuple[str, ...], code: str) -> list[Row[Any]]:
+        return [r for s in systems for r in self.codes.get((s, code), ())]
+
+    def code_on(self, systems: tuple[str, ...], code: str, dos: dt.date) -> Row[Any] | None:
+        """The version of ``code`` in force on ``dos`` (latest effective first), or None."""
+        ok = [r for r in self.versions(systems, code) if in_force(r.effective, r.termination, dos)]
+        return max(ok, key=lambda r: r.effective) if ok else None
+
+    def mue_on(self, code: str, dos: dt.date) -> Row[Any] | None:
+        """The latest MUE of ``code`` in force on ``dos`` (no effective date: always)."""
+        ok = [m for m in self.mue.get(code, ()) if in_force(m.effective, None, dos)]
+        return max(ok, key=lambda m: (m.effective or dt.date.min, m.id)) if ok else None
+
+    def ptp_on(self, codes: set[str], dates: set[dt.date]) -> list[Row[Any]]:
+        """PTP edits between two different ``codes``, in force on any of ``dates``."""
+        return [e for c1 in codes for e in self.ptp.get(c1, ())
+                if e.column2 in codes and e.column1 != e.column2
+                and any(in_force(e.effective, e.deletion, d) for d in dates)]
+
+
+_BULK_SYSTEMS = ("icd10cm", "cpt", "hcpcs", "modifier")
+
+
+def _grouped(session: Executor, q: Any, key: Callable[[Row[Any]], Any],
+             keep: Callable[[Row[Any]], bool] = lambda r: True) -> dict[Any, tuple[Row[Any], ...]]:
+    out: dict[Any, list[Row[Any]]] = {}
+    for row in session.execute(q):
+        if keep(row):
+            out.setdefault(key(row), []).append(row)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def load_reference(*, session: Executor, diagnoses: Iterable[str], procedures: Iterable[str],
+                   modifiers: Iterable[str]) -> Reference:
+    """Every code, MUE and PTP row that a batch of claims can ask about.
+
+    Args:
+        session: an ORM session or a Core connection.
+        diagnoses: ICD-10-CM codes as stored (with the dot).
+        procedures: CPT/HCPCS codes.
+        modifiers: procedure modifiers.
+    """
+    from medbill_cli.db.query import chunks
+
+    loaded = frozenset(s for s in _BULK_SYSTEMS if session.execute(
+        select(t.code.c.id).where(t.code.c.system == s).limit(1)).first() is not None)
+    wanted = {"icd10cm": set(diagnoses), "cpt": set(procedures), "hcpcs": set(procedures),
+              "modifier": set(modifiers)}
+    codes: dict[tuple[str, str], tuple[Row[Any], ...]] = {}
+    for system in sorted(loaded):
+        for part in chunks(sorted(wanted[system])):
+            q = select(t.code).where(t.code.c.system == system, t.code.c.code.in_(part))
+            codes.update(_grouped(session, q, lambda r: (r.system, r.code)))
+    procs = sorted(set(procedures))
+    mue: dict[str, tuple[Row[Any], ...]] = {}
+    ptp: dict[str, tuple[Row[Any], ...]] = {}
+    in_batch = set(procs)
+    for part in chunks(procs):
+        mue.update(_grouped(session, select(t.mue_edit).where(t.mue_edit.c.code.in_(part)),
+                            lambda r: r.code))
+        ptp.update(_grouped(session, select(t.ptp_edit).where(t.ptp_edit.c.column1.in_(part)),
+                            lambda r: r.column1, lambda r: r.column2 in in_batch))
+    return Reference(loaded, codes, mue, ptp)

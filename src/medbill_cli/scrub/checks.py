@@ -39,21 +39,25 @@ def _warn(edit: str, message: str, fix: str, line: int | None = None) -> Finding
 def check_required_data(v: ClaimView) -> list[Finding]:
     out: list[Finding] = []
     if not v.practice_npi:
-        out.append(_err("required-data", "Billing provider NPI is missing", "Set it with medbill practice set --npi"))
+        out.append(_err("required-data", "Billing provider NPI is missing",
+                        "Set it with medbill practice set --npi"))
     if not v.practice_ein:
-        out.append(_err("required-data", "Billing provider EIN is missing", "Set it with medbill practice set --tin"))
+        out.append(_err("required-data", "Billing provider EIN is missing",
+                        "Set it with medbill practice set --tin"))
     if not v.practice_zip or not re.fullmatch(r"\d{9}", v.practice_zip):
         out.append(_err("required-data", "Billing provider ZIP is not ZIP+4 (9 digits)",
                         "Set it with medbill practice set --zip 12207-1234"))
     if not v.has_coverage:
-        out.append(_err("required-data", f"Patient {v.patient_account} has no primary coverage on the date of service",
+        out.append(_err("required-data", f"Patient {v.patient_account} has no primary coverage "
+                        "on the date of service",
                         f"Add it with medbill coverage add {v.patient_account}"))
     else:
         if not v.member_id:
             out.append(_err("required-data", "Subscriber member id is missing",
                             f"Correct the coverage of {v.patient_account}"))
         if not v.payer_code:
-            out.append(_err("required-data", "Payer id is missing", "Set the payer's EDI id with medbill payer add"))
+            out.append(_err("required-data", "Payer id is missing",
+                            "Set the payer's EDI id with medbill payer add"))
         if not v.subscriber_is_patient and not v.subscriber_complete:
             out.append(_err("required-data", "Subscriber name, date of birth or sex is missing",
                             f"Give the subscriber on the coverage of {v.patient_account}"))
@@ -62,12 +66,14 @@ def check_required_data(v: ClaimView) -> list[Finding]:
                         f"Complete them with medbill patient update {v.patient_account}"))
     if not v.patient_has_address:
         out.append(_err("required-data", f"Patient {v.patient_account} address is missing",
-                        f"Add it with medbill patient update {v.patient_account} --address .. --city .. --state .. --zip .."))
+                        f"Add it with medbill patient update {v.patient_account} --address .. "
+                        "--city .. --state .. --zip .."))
     if not v.rendering_npi:
         out.append(_err("required-data", "Rendering provider NPI is missing",
                         "Give the provider on the charge (--provider NPI)"))
     if not v.diagnoses:
-        out.append(_err("required-data", "The claim has no diagnosis", "Add a diagnosis to the charges"))
+        out.append(_err("required-data", "The claim has no diagnosis",
+                        "Add a diagnosis to the charges"))
     return out
 
 
@@ -89,7 +95,8 @@ def check_coverage_active(v: ClaimView) -> list[Finding]:
             v.coverage_termination and ln.dos > v.coverage_termination
         ):
             out.append(_err("coverage-inactive", f"Coverage is not active on {ln.dos}",
-                            f"Check eligibility; add the current coverage with medbill coverage add {v.patient_account}",
+                            "Check eligibility; add the current coverage with medbill coverage add "
+                            f"{v.patient_account}",
                             ln.number))
     return out
 
@@ -124,7 +131,8 @@ def check_external_cause_first(v: ClaimView) -> list[Finding]:
 def check_manifestation_first(v: ClaimView) -> list[Finding]:
     if v.diagnoses and v.diagnoses[0].manifestation:
         return [_err("dx-manifestation-first",
-                     f"Manifestation code {v.diagnoses[0].code} is first-listed (it has a 'code first' note)",
+                     f"Manifestation code {v.diagnoses[0].code} is first-listed "
+                     "(it has a 'code first' note)",
                      "List the underlying condition first, then the manifestation")]
     return []
 
@@ -138,7 +146,8 @@ def check_sex_conflict(v: ClaimView) -> list[Finding]:
         if rule is not None and rule.sex != v.patient_sex:
             who = "male" if v.patient_sex == "M" else "female"
             out.append(_err("dx-sex-conflict",
-                            f"Diagnosis {dx.code} ({rule.what}) conflicts with a {who} patient [{SEX_SOURCE}]",
+                            f"Diagnosis {dx.code} ({rule.what}) conflicts with a {who} patient "
+                            f"[{SEX_SOURCE}]",
                             f"Check the diagnosis, or the sex of patient {v.patient_account}"))
     return out
 
@@ -152,9 +161,10 @@ def check_age_conflict(v: ClaimView) -> list[Finding]:
         rule = age_rule(dx.code)
         if rule is not None and age_days > rule.max_days:
             out.append(_err("dx-age-conflict",
-                            f"Diagnosis {dx.code} ({rule.what}) is for newborns; the patient is {age_days} days old "
-                            f"[{AGE_SOURCE}]",
-                            f"Check the diagnosis, or the date of birth of patient {v.patient_account}"))
+                            f"Diagnosis {dx.code} ({rule.what}) is for newborns; the patient is "
+                            f"{age_days} days old [{AGE_SOURCE}]",
+                            "Check the diagnosis, or the date of birth of patient "
+                            f"{v.patient_account}"))
     return out
 
 
@@ -163,13 +173,15 @@ def check_pointers(v: ClaimView) -> list[Finding]:
     n = len(v.diagnoses)
     for ln in v.lines:
         if not ln.dx_pointers:
-            out.append(_err("dx-pointer", "The line points to no diagnosis", "Give the charge a --dx", ln.number))
+            out.append(_err("dx-pointer", "The line points to no diagnosis",
+                            "Give the charge a --dx", ln.number))
         elif len(ln.dx_pointers) > 4:
             out.append(_err("dx-pointer", "The line points to more than 4 diagnoses",
                             "Keep the 4 most relevant diagnoses on the charge", ln.number))
         bad = [p for p in ln.dx_pointers if p < 1 or p > min(n, 12)]
         if bad:
-            out.append(_err("dx-pointer", f"Diagnosis pointer {bad[0]} does not point to a claim diagnosis",
+            out.append(_err("dx-pointer",
+                            f"Diagnosis pointer {bad[0]} does not point to a claim diagnosis",
                             "Correct the charge's diagnoses", ln.number))
     return out
 
@@ -179,7 +191,8 @@ def check_procedures(v: ClaimView) -> list[Finding]:
     for ln in v.lines:
         if ln.proc is not None and not ln.proc.known:
             out.append(_err("proc-invalid", f"Procedure code {ln.code} is not a CPT or HCPCS code",
-                            f"Find the right code with medbill codes search {ln.code}", ln.number))
+                            f"Find the right code with medbill codes search {ln.code}",
+                            ln.number))
         elif ln.proc is not None and not ln.proc.valid_on_dos:
             out.append(_err("proc-invalid", f"Procedure code {ln.code} is not valid on {ln.dos}",
                             "Use the code in force on the date of service", ln.number))
@@ -210,11 +223,13 @@ def check_ptp(v: ClaimView) -> list[Finding]:
                 pair = f"{col2.code} is bundled into {col1.code} on {col2.dos} (NCCI PTP"
                 if ind == "0":
                     out.append(_err("ncci-ptp", f"{pair}, no modifier allowed)",
-                                    f"Remove {col2.code}; it is not paid with {col1.code}", col2.number))
+                                    f"Remove {col2.code}; it is not paid with {col1.code}",
+                                    col2.number))
                 elif not ((set(col2.modifiers) | set(col1.modifiers)) & PTP_BYPASS_MODIFIERS):
                     out.append(_err("ncci-ptp", f"{pair}, modifier indicator 1)",
-                                    f"If the service was separate and distinct, add 59, XE, XS, XP or XU "
-                                    f"(or 25 on the E/M) to {col2.code} and document it; otherwise remove it",
+                                    "If the service was separate and distinct, add 59, XE, XS, "
+                                    f"XP or XU (or 25 on the E/M) to {col2.code} and document "
+                                    "it; otherwise remove it",
                                     col2.number))
     return out
 
@@ -230,13 +245,16 @@ def check_mue(v: ClaimView) -> list[Finding]:
             continue
         if ln.mai == 1 or ln.mai is None:
             if ln.units > ln.mue:
-                out.append(_err("mue", f"{ln.units} units of {ln.code} exceed the MUE of {ln.mue} per line",
-                                f"Bill at most {ln.mue} units, or appeal with documentation", ln.number))
+                out.append(_err("mue", f"{ln.units} units of {ln.code} exceed the MUE of "
+                                f"{ln.mue} per line",
+                                f"Bill at most {ln.mue} units, or appeal with documentation",
+                                ln.number))
         else:
             key = (ln.code, ln.dos)
             if key not in seen and per_day[key] > ln.mue:
                 seen.add(key)
-                out.append(_err("mue", f"{per_day[key]} units of {ln.code} on {ln.dos} exceed the MUE of {ln.mue} per day",
+                out.append(_err("mue", f"{per_day[key]} units of {ln.code} on {ln.dos} exceed "
+                                f"the MUE of {ln.mue} per day",
                                 f"Bill at most {ln.mue} units on that date", ln.number))
     return out
 
@@ -248,11 +266,14 @@ def check_duplicates(v: ClaimView) -> list[Finding]:
         if ln.duplicate_of:
             out.append(_err("duplicate-claim",
                             f"{ln.code} on {ln.dos} was already billed on claim {ln.duplicate_of}",
-                            f"Void the duplicate charge, or resubmit claim {ln.duplicate_of} instead", ln.number))
+                            f"Void the duplicate charge, or resubmit claim {ln.duplicate_of} "
+                            "instead", ln.number))
         key = (ln.code, ln.dos, ln.modifiers)
         if key in seen and not ({"76", "77", "91"} & set(ln.modifiers)):
-            out.append(_warn("duplicate-line", f"{ln.code} on {ln.dos} is billed twice on this claim (line {seen[key]})",
-                             "Void one charge, or add 76, 77 or 91 for a repeated service", ln.number))
+            out.append(_warn("duplicate-line", f"{ln.code} on {ln.dos} is billed twice on this "
+                             f"claim (line {seen[key]})",
+                             "Void one charge, or add 76, 77 or 91 for a repeated service",
+                             ln.number))
         seen.setdefault(key, ln.number)
     return out
 
@@ -263,10 +284,12 @@ def check_timely_filing(v: ClaimView) -> list[Finding]:
     age = (v.today - v.first_dos).days
     limit = v.timely_filing_days
     if age > limit:
-        return [_err("timely-filing", f"The service is {age} days old; the payer's filing limit is {limit} days",
+        return [_err("timely-filing", f"The service is {age} days old; the payer's filing "
+                     f"limit is {limit} days",
                      "Send proof of timely filing with an appeal, or adjust the balance off")]
     if age > limit - TIMELY_WARNING_DAYS:
-        return [_warn("timely-filing", f"The service is {age} days old; the filing limit of {limit} days is near",
+        return [_warn("timely-filing", f"The service is {age} days old; the filing limit of "
+                      f"{limit} days is near",
                       "Send the claim today")]
     return []
 
@@ -278,7 +301,8 @@ def check_charges(v: ClaimView) -> list[Finding]:
             out.append(_err("charge-amount", "The line's charge is zero or negative",
                             "Correct the fee; a no-charge service is not billed", ln.number))
         if ln.units < 1:
-            out.append(_err("charge-units", "The line has no units", "Bill at least 1 unit", ln.number))
+            out.append(_err("charge-units", "The line has no units", "Bill at least 1 unit",
+                            ln.number))
     if not v.lines:
         out.append(_err("charge-amount", "The claim has no lines", "Void the claim"))
     return out
@@ -286,7 +310,8 @@ def check_charges(v: ClaimView) -> list[Finding]:
 
 def check_resubmission(v: ClaimView) -> list[Finding]:
     if v.frequency in ("7", "8") and not v.payer_claim_number:
-        return [_err("payer-claim-number", "A replacement or void needs the payer's claim number (REF*F8)",
+        return [_err("payer-claim-number",
+                     "A replacement or void needs the payer's claim number (REF*F8)",
                      "Give --payer-claim-number to claim resubmit")]
     return []
 

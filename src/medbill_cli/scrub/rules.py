@@ -41,7 +41,8 @@ class AgeRule:
 
 SEX_RULES: tuple[SexRule, ...] = (
     SexRule("O00", "O9A", "F", "pregnancy, childbirth and the puerperium"),
-    SexRule("Z32", "Z36", "F", "pregnancy test, pregnant state, supervision of pregnancy, antenatal screening"),
+    SexRule("Z32", "Z36", "F",
+            "pregnancy test, pregnant state, supervision of pregnancy, antenatal screening"),
     SexRule("Z37", "Z37", "F", "outcome of delivery"),
     SexRule("Z39", "Z39", "F", "postpartum care"),
     SexRule("Z3A", "Z3A", "F", "weeks of gestation"),

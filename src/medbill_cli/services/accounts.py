@@ -22,31 +22,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from medbill_cli.dates import today
-from medbill_cli.db.models import (
-    Charge,
-    Claim,
-    ClaimLine,
-    Denial,
-    Era,
-    EraAdjustment,
-    EraClaim,
-    Patient,
-    Payer,
-    Payment,
-)
+from medbill_cli.db import tables as t
+from medbill_cli.db.models.charges import Charge
+from medbill_cli.db.models.claims import Claim
+from medbill_cli.db.models.payments import Payment
+from medbill_cli.db.models.registration import Patient, Payer
+from medbill_cli.db.models.remit import Denial, Era, EraAdjustment, EraClaim
+from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError
 from medbill_cli.services.patients import get_patient
+from medbill_cli.services.remit import ADJUDICATED, POSTED_OUTCOMES, Outcome
+from medbill_cli.status import ChargeStatus, ClaimStatus, DenialStatus, PaymentStatus
 
-POSTED = ("paid", "partial", "denied", "reversal")
+POSTED = POSTED_OUTCOMES
 BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
-CHUNK = 500
 
 
 @dataclass
@@ -86,9 +82,8 @@ class Balances:
     unbilled: dict[int, int] = field(default_factory=dict)  # patient id -> charges not on a claim
 
 
-def _chunks(items: Sequence[Any], n: int = CHUNK) -> Any:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
+def _oldest_first(b: ClaimBalance) -> tuple[dt.date, int]:
+    return (b.first_dos or dt.date.min, b.claim_id)
 
 
 def compute_balances(
@@ -108,7 +103,7 @@ def compute_balances(
     q = (select(Claim, Patient.account, Payer.name)
          .join(Patient, col(Patient.id) == Claim.patient_id)
          .outerjoin(Payer, col(Payer.id) == Claim.payer_id)
-         .where(Claim.status != "closed", Claim.frequency != "8"))
+         .where(Claim.status != ClaimStatus.CLOSED.value, Claim.frequency != "8"))
     if patient_id is not None:
         q = q.where(Claim.patient_id == patient_id)
     out: dict[int, ClaimBalance] = {}
@@ -117,55 +112,59 @@ def compute_balances(
         if start > day:
             continue
         assert cl.id is not None
-        out[cl.id] = ClaimBalance(cl.id, cl.pcn, cl.patient_id, acct or "", cl.payer_id, payer or "",
-                                  cl.first_dos, cl.status, cl.total_cents)
+        out[cl.id] = ClaimBalance(cl.id, cl.pcn, cl.patient_id, acct or "", cl.payer_id,
+                                  payer or "", cl.first_dos, cl.status, cl.total_cents)
     ids = list(out)
-    postings: dict[int, tuple[int, str, int, int, int | None]] = {}  # id -> claim, outcome, seq, paid, reversed_by
-    for chunk in _chunks(ids):
-        pq = (select(EraClaim.id, EraClaim.claim_id, EraClaim.outcome, EraClaim.payer_sequence,
-                     EraClaim.paid_cents, EraClaim.reversed_by_id)
-              .join(Era, col(Era.id) == EraClaim.era_id)
-              .where(col(EraClaim.claim_id).in_(chunk), col(EraClaim.outcome).in_(POSTED), Era.posted_on <= day))
-        for pid, cid, outcome, seq, paid, rev in session.exec(pq):
-            postings[pid] = (cid, outcome, seq, paid, rev)  # type: ignore[assignment]
+    # posting id -> claim, outcome, payer sequence, paid, reversed by
+    postings: dict[int, tuple[int, str, int, int, int | None]] = {}
+    ec, era, adj = t.era_claim.c, t.era.c, t.era_adjustment.c
+    for chunk in chunks(ids):
+        pq = (sa.select(ec.id, ec.claim_id, ec.outcome, ec.payer_sequence, ec.paid_cents,
+                        ec.reversed_by_id)
+              .select_from(t.era_claim.join(t.era, era.id == ec.era_id))
+              .where(ec.claim_id.in_(chunk), ec.outcome.in_(POSTED), era.posted_on <= day))
+        for pid, cid, outcome, seq, paid, rev in session.execute(pq):
+            postings[pid] = (cid, outcome, seq, paid, rev)
     pr_by: dict[int, int] = defaultdict(int)  # posting -> PR total
-    for chunk in _chunks(list(postings)):
-        aq = (select(EraAdjustment.era_claim_id, EraAdjustment.group_code, EraAdjustment.carc,
-                     func.sum(EraAdjustment.amount_cents))
-              .where(col(EraAdjustment.era_claim_id).in_(chunk))
-              .group_by(EraAdjustment.era_claim_id, EraAdjustment.group_code, EraAdjustment.carc))
-        for pid, group, carc, total in session.exec(aq):
+    for posting_ids in chunks(list(postings)):
+        aq = (sa.select(adj.era_claim_id, adj.group_code, adj.carc, func.sum(adj.amount_cents))
+              .where(adj.era_claim_id.in_(posting_ids))
+              .group_by(adj.era_claim_id, adj.group_code, adj.carc))
+        for pid, group, carc, total in session.execute(aq):
             cid, _, seq, _, _ = postings[pid]
             if group == "PR":
                 pr_by[pid] += int(total)
             elif not (carc == "23" and seq >= 2):
                 out[cid].adjustment_cents += int(total)
     active_seq: dict[int, int] = {}
-    for pid, (cid, outcome, seq, paid, rev) in postings.items():
+    for cid, outcome, seq, paid, rev in postings.values():
         b = out[cid]
         b.paid_cents += paid
-        if outcome != "reversal" and (rev is None or rev not in postings):
+        if outcome != Outcome.REVERSAL and (rev is None or rev not in postings):
             active_seq[cid] = max(active_seq.get(cid, 0), seq)
     for pid, (cid, outcome, seq, _paid, rev) in postings.items():
-        if outcome != "reversal" and (rev is None or rev not in postings) and seq == active_seq.get(cid):
+        live = outcome != Outcome.REVERSAL and (rev is None or rev not in postings)
+        if live and seq == active_seq.get(cid):
             out[cid].patient_resp_cents += pr_by[pid]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         dq = select(Denial).where(col(Denial.claim_id).in_(chunk), Denial.opened_on <= day)
         for d in session.exec(dq):
-            held = d.status != "closed" or (d.worked_at is not None and d.worked_at.date() > day)
+            held = d.status != DenialStatus.CLOSED or (d.worked_at is not None
+                                                        and d.worked_at.date() > day)
             if held:
                 out[d.claim_id].held_denial_cents += d.amount_cents
                 out[d.claim_id].adjustment_cents -= d.amount_cents
 
     # Patient payments.
     enc_claim: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        eq = (select(Charge.encounter_id, func.min(ClaimLine.claim_id))
-              .join(ClaimLine, col(ClaimLine.charge_id) == Charge.id)
-              .where(col(ClaimLine.claim_id).in_(chunk)).group_by(Charge.encounter_id))
-        for enc, cid in session.exec(eq):
+    for chunk in chunks(ids):
+        ch, ln = t.charge.c, t.claim_line.c
+        eq = (sa.select(ch.encounter_id, func.min(ln.claim_id))
+              .select_from(t.charge.join(t.claim_line, ln.charge_id == ch.id))
+              .where(ln.claim_id.in_(chunk)).group_by(ch.encounter_id))
+        for enc, cid in session.execute(eq):
             enc_claim[enc] = cid
-    payq = select(Payment).where(Payment.status == "posted", Payment.date <= day)
+    payq = select(Payment).where(Payment.status == PaymentStatus.POSTED.value, Payment.date <= day)
     if patient_id is not None:
         payq = payq.where(Payment.patient_id == patient_id)
     pool: dict[int, int] = defaultdict(int)
@@ -180,7 +179,7 @@ def compute_balances(
         by_patient[b.patient_id].append(b)
     credits: dict[int, int] = {}
     for pid, amount in pool.items():
-        for b in sorted(by_patient.get(pid, []), key=lambda x: (x.first_dos or dt.date.min, x.claim_id)):
+        for b in sorted(by_patient.get(pid, []), key=_oldest_first):
             if amount <= 0:
                 break
             take = min(amount, max(b.patient_due_cents, 0))
@@ -188,26 +187,14 @@ def compute_balances(
             amount -= take
         if amount:
             credits[pid] = amount
-    uq = (select(Charge.patient_id, func.sum(Charge.amount_cents))
-          .where(Charge.status == "unbilled", Charge.date_of_service <= day).group_by(Charge.patient_id))
+    charge = t.charge.c
+    uq = (sa.select(charge.patient_id, func.sum(charge.amount_cents))
+          .where(charge.status == ChargeStatus.UNBILLED.value, charge.date_of_service <= day)
+          .group_by(charge.patient_id))
     if patient_id is not None:
-        uq = uq.where(Charge.patient_id == patient_id)
-    unbilled = {pid: int(total) for pid, total in session.exec(uq)}
+        uq = uq.where(charge.patient_id == patient_id)
+    unbilled = {pid: int(total) for pid, total in session.execute(uq)}
     return Balances(list(out.values()), credits, unbilled)
-
-
-def allocate_payment(balances: Balances, patient_id: int, amount_cents: int) -> list[tuple[int, int]]:
-    """How a new patient payment without a claim would apply: oldest claim with a patient
-    balance first. Returns (claim id, cents) pairs; what is left over becomes a credit."""
-    out: list[tuple[int, int]] = []
-    left = amount_cents
-    for b in sorted((b for b in balances.claims if b.patient_id == patient_id),
-                    key=lambda x: (x.first_dos or dt.date.min, x.claim_id)):
-        take = min(left, max(b.patient_due_cents, 0))
-        if take > 0:
-            out.append((b.claim_id, take))
-            left -= take
-    return out
 
 
 # --------------------------------------------------------------------------- patient
@@ -222,8 +209,8 @@ class PatientAccount:
 
     def totals(self) -> dict[str, int]:
         t = {k: sum(getattr(b, k) for b in self.claims) for k in (
-            "charge_cents", "paid_cents", "adjustment_cents", "patient_resp_cents", "patient_paid_cents",
-            "patient_due_cents", "insurance_cents", "balance_cents")}
+            "charge_cents", "paid_cents", "adjustment_cents", "patient_resp_cents",
+            "patient_paid_cents", "patient_due_cents", "insurance_cents", "balance_cents")}
         t["credit_cents"] = self.credit_cents
         t["unbilled_cents"] = self.unbilled_cents
         # What the patient owes now: their share on adjudicated claims, less unapplied credit.
@@ -231,18 +218,19 @@ class PatientAccount:
         return t
 
 
-def patient_account(*, session: Session, account: str, as_of: dt.date | None = None) -> PatientAccount:
+def patient_account(*, session: Session, account: str,
+                    as_of: dt.date | None = None) -> PatientAccount:
     p = get_patient(session=session, account=account)
     assert p.id is not None
     bal = compute_balances(session=session, as_of=as_of, patient_id=p.id)
-    return PatientAccount(p.account, sorted(bal.claims, key=lambda b: (b.first_dos or dt.date.min, b.claim_id)),
+    return PatientAccount(p.account or "", sorted(bal.claims, key=_oldest_first),
                           bal.credits.get(p.id, 0), bal.unbilled.get(p.id, 0))
 
 
 def statement_text(*, session: Session, account: str, as_of: dt.date | None = None) -> str:
     """A plain-text statement: each claim's charges, insurance paid, adjustments, patient
     payments and what the patient owes."""
-    from medbill_cli.db.models import Practice
+    from medbill_cli.db.models.registration import Practice
     from medbill_cli.money import fmt
 
     acct = patient_account(session=session, account=account, as_of=as_of)
@@ -252,7 +240,8 @@ def statement_text(*, session: Session, account: str, as_of: dt.date | None = No
     w = 78
     lines: list[str] = []
     if practice is not None:
-        lines += [practice.name, practice.address, f"{practice.city}, {practice.state} {practice.zip[:5]}", ""]
+        lines += [practice.name, practice.address,
+                  f"{practice.city}, {practice.state} {practice.zip[:5]}", ""]
     lines += ["PATIENT STATEMENT".center(w), "=" * w,
               f"Account {acct.account}    Statement date {day.isoformat()}",
               f"{p.first_name} {p.last_name}"]
@@ -293,7 +282,8 @@ def bucket(age: int) -> str:
     return "120+"
 
 
-def ar_aging(*, session: Session, as_of: dt.date | None = None, by: str = "payer") -> list[dict[str, Any]]:
+def ar_aging(*, session: Session, as_of: dt.date | None = None,
+             by: str = "payer") -> list[dict[str, Any]]:
     """A/R in buckets by age from the first date of service: one row per payer (the patients'
     share in one ``(patient)`` row) or per patient account; the last row is the total.
 
@@ -319,9 +309,11 @@ def ar_aging(*, session: Session, as_of: dt.date | None = None, by: str = "payer
             records.append((b.account, bk, b.balance_cents))
     df = pd.DataFrame(records, columns=["key", "bucket", "cents"])
     if df.empty:
-        table = pd.DataFrame(0, index=pd.Index([], name="key"), columns=list(BUCKETS), dtype="int64")
+        table = pd.DataFrame(0, index=pd.Index([], name="key"), columns=list(BUCKETS),
+                             dtype="int64")
     else:
-        table = df.pivot_table(index="key", columns="bucket", values="cents", aggfunc="sum", fill_value=0)
+        table = df.pivot_table(index="key", columns="bucket", values="cents", aggfunc="sum",
+                               fill_value=0)
         table = table.reindex(columns=list(BUCKETS), fill_value=0).astype("int64")
     table["total"] = table[list(BUCKETS)].sum(axis=1)
     rows: list[dict[str, Any]] = []
@@ -354,7 +346,7 @@ def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, An
     """
     from decimal import Decimal
 
-    from medbill_cli.db.models import ClaimFinding
+    from medbill_cli.db.models.claims import ClaimFinding
     from medbill_cli.money import fmt
 
     if end < start:
@@ -365,42 +357,50 @@ def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, An
 
     # Claims submitted in the period, and those that passed the scrub with no error and were
     # not rejected.
-    submitted = list(session.exec(select(Claim.id, Claim.status).where(
-        col(Claim.submitted_at).is_not(None), Claim.submitted_at >= t0, Claim.submitted_at < t1)))
+    c = t.claim.c
+    submitted = [(int(i), str(st)) for i, st in session.execute(sa.select(c.id, c.status).where(
+        c.submitted_at.is_not(None), c.submitted_at >= t0, c.submitted_at < t1))]
     sub_ids = [cid for cid, _ in submitted]
     held: set[int] = set()
-    for chunk in _chunks(sub_ids):
+    for chunk in chunks(sub_ids):
         held.update(session.exec(select(ClaimFinding.claim_id).where(
             col(ClaimFinding.claim_id).in_(chunk), ClaimFinding.severity == "error")))
-    clean = sum(1 for cid, st in submitted if cid not in held and st != "rejected")
+    clean = sum(1 for cid, st in submitted if cid not in held and st != ClaimStatus.REJECTED)
 
     # Claims adjudicated in the period: their first posting ever falls in it.
-    first = (select(EraClaim.claim_id, func.min(EraClaim.id))
-             .where(col(EraClaim.claim_id).is_not(None), col(EraClaim.outcome).in_(("paid", "partial", "denied")))
-             .group_by(EraClaim.claim_id))
-    firsts = {cid: pid for cid, pid in session.exec(first)}
+    ec = t.era_claim.c
+    first = (sa.select(ec.claim_id, func.min(ec.id))
+             .where(ec.claim_id.is_not(None), ec.outcome.in_(ADJUDICATED))
+             .group_by(ec.claim_id))
+    firsts = {cid: pid for cid, pid in session.execute(first)}
     adjudicated: list[tuple[int, str]] = []
-    for chunk in _chunks(list(firsts.values())):
-        q = (select(EraClaim.claim_id, EraClaim.outcome).join(Era, col(Era.id) == EraClaim.era_id)
-             .where(col(EraClaim.id).in_(chunk), Era.posted_on >= start, Era.posted_on <= end))
-        adjudicated += [(cid, oc) for cid, oc in session.exec(q)]  # type: ignore[misc]
-    first_pass = sum(1 for _, oc in adjudicated if oc == "paid")
+    era = t.era.c
+    for chunk in chunks(list(firsts.values())):
+        q = (sa.select(ec.claim_id, ec.outcome)
+             .select_from(t.era_claim.join(t.era, era.id == ec.era_id))
+             .where(ec.id.in_(chunk), era.posted_on >= start, era.posted_on <= end))
+        adjudicated += [(int(cid), str(oc)) for cid, oc in session.execute(q)]
+    first_pass = sum(1 for _, oc in adjudicated if oc == Outcome.PAID)
     posted_claims = set(session.exec(
         select(EraClaim.claim_id).join(Era, col(Era.id) == EraClaim.era_id)
-        .where(col(EraClaim.outcome).in_(("paid", "partial", "denied")), Era.posted_on >= start,
+        .where(col(EraClaim.outcome).in_(ADJUDICATED), Era.posted_on >= start,
                Era.posted_on <= end).distinct()))
     denied_claims = set(session.exec(
-        select(Denial.claim_id).where(Denial.opened_on >= start, Denial.opened_on <= end).distinct()))
+        select(Denial.claim_id).where(Denial.opened_on >= start, Denial.opened_on <= end)
+        .distinct()))
 
     # Money in the period.
     charges = int(session.exec(select(func.coalesce(func.sum(Charge.amount_cents), 0)).where(
-        Charge.status != "void", Charge.date_of_service >= start, Charge.date_of_service <= end)).one())
+        Charge.status != ChargeStatus.VOID.value, Charge.date_of_service >= start,
+        Charge.date_of_service <= end)).one())
     ins_paid = int(session.exec(select(func.coalesce(func.sum(EraClaim.paid_cents), 0))
                                 .join(Era, col(Era.id) == EraClaim.era_id)
-                                .where(col(EraClaim.claim_id).is_not(None), col(EraClaim.outcome).in_(POSTED),
-                                       Era.posted_on >= start, Era.posted_on <= end)).one())
+                                .where(col(EraClaim.claim_id).is_not(None),
+                                       col(EraClaim.outcome).in_(POSTED), Era.posted_on >= start,
+                                       Era.posted_on <= end)).one())
     pat_paid = int(session.exec(select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-        Payment.status == "posted", Payment.date >= start, Payment.date <= end)).one())
+        Payment.status == PaymentStatus.POSTED.value, Payment.date >= start,
+        Payment.date <= end)).one())
     contractual = int(session.exec(
         select(func.coalesce(func.sum(EraAdjustment.amount_cents), 0))
         .join(EraClaim, col(EraClaim.id) == EraAdjustment.era_claim_id)
@@ -411,10 +411,13 @@ def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, An
     ar_total = sum(b.balance_cents for b in compute_balances(session=session, as_of=end).claims)
 
     # Charge lag: days from date of service to entry, over charges entered in the period.
+    ch = t.charge.c
+    entered = session.execute(sa.select(ch.date_of_service, ch.created_at).where(
+        ch.status != ChargeStatus.VOID.value, ch.created_at >= t0, ch.created_at < t1))
     lags = [((created.date() if isinstance(created, dt.datetime) else created) - dos).days
-            for dos, created in session.exec(select(Charge.date_of_service, Charge.created_at).where(
-                Charge.status != "void", Charge.created_at >= t0, Charge.created_at < t1))]
+            for dos, created in entered]
 
+    denied = len(denied_claims & posted_claims) if posted_claims else len(denied_claims)
     daily = Decimal(charges) / days if days else Decimal(0)
     dar = "n/a" if daily == 0 else f"{(Decimal(ar_total) / daily).quantize(Decimal('0.1'))} days"
     lag = "n/a" if not lags else f"{(Decimal(sum(lags)) / len(lags)).quantize(Decimal('0.1'))} days"
@@ -423,19 +426,23 @@ def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, An
          "formula": "claims submitted with no scrub error and not rejected / claims submitted",
          "numbers": f"{clean} / {len(submitted)}"},
         {"kpi": "first-pass resolution rate", "value": _pct(first_pass, len(adjudicated)),
-         "formula": "claims paid in full on their first remittance / claims first adjudicated in the period",
+         "formula": "claims paid in full on their first remittance / claims first adjudicated "
+                    "in the period",
          "numbers": f"{first_pass} / {len(adjudicated)}"},
-        {"kpi": "denial rate", "value": _pct(len(denied_claims & posted_claims) if posted_claims else len(denied_claims),
-                                            len(posted_claims)),
-         "formula": "claims with a denial opened in the period / claims with a remittance posted in the period",
+        {"kpi": "denial rate", "value": _pct(denied, len(posted_claims)),
+         "formula": "claims with a denial opened in the period / claims with a remittance "
+                    "posted in the period",
          "numbers": f"{len(denied_claims & posted_claims)} / {len(posted_claims)}"},
         {"kpi": "days in A/R", "value": dar,
-         "formula": "A/R at the end of the period / (charges with service in the period / days in the period)",
+         "formula": "A/R at the end of the period / (charges with service in the period / "
+                    "days in the period)",
          "numbers": f"{fmt(ar_total)} / ({fmt(charges)} / {days})"},
         {"kpi": "net collection rate", "value": _pct(ins_paid + pat_paid, charges - contractual),
-         "formula": "(insurance payments + patient payments) / (charges - contractual adjustments CO-45/A2/42/253)",
+         "formula": "(insurance payments + patient payments) / (charges - contractual "
+                    "adjustments CO-45/A2/42/253)",
          "numbers": f"({fmt(ins_paid)} + {fmt(pat_paid)}) / ({fmt(charges)} - {fmt(contractual)})"},
         {"kpi": "charge lag", "value": lag,
-         "formula": "average of (date entered - date of service) over charges entered in the period",
+         "formula": "average of (date entered - date of service) over charges entered in the "
+                    "period",
          "numbers": f"{sum(lags)} days / {len(lags)} charges"},
     ]

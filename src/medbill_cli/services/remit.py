@@ -17,39 +17,49 @@ it reverses, whose open denials are closed. Other codes (23, 25) are recorded as
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from medbill_cli.dates import today
-from medbill_cli.db.models import (
-    Charge,
-    Claim,
-    ClaimLine,
-    Denial,
-    Era,
-    EraAdjustment,
-    EraClaim,
-    EraLine,
-    EraPlb,
-    Patient,
-    Payer,
-)
+from medbill_cli.db import tables as t
+from medbill_cli.db.dialect import insert_many
+from medbill_cli.db.models.charges import Charge
+from medbill_cli.db.models.claims import Claim, ClaimLine
+from medbill_cli.db.models.registration import Patient, Payer
+from medbill_cli.db.models.remit import Denial, Era, EraAdjustment, EraClaim, EraPlb
+from medbill_cli.db.query import chunks
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.money import AmountError, fmt, to_cents
 from medbill_cli.services import audit
+from medbill_cli.status import ClaimStatus, DenialStatus, check_transition
 from medbill_cli.x12 import era as x835
 
 # Adjustments that reduce a payment as agreed, never a denial: contractual (45, A2, 42),
 # sequestration (253), prior payer's adjudication (23).
 NOT_DENIAL_CARCS = frozenset({"45", "A2", "42", "253", "23", "94", "B6"})
-POSTED_OUTCOMES = ("paid", "partial", "denied", "reversal")
-CHUNK = 500
+
+
+class Outcome(StrEnum):
+    """What posting one CLP did (``EraClaim.outcome``)."""
+
+    PAID = "paid"  # processed, every line paid something (or no line was denied)
+    PARTIAL = "partial"  # processed, with a denied line
+    DENIED = "denied"  # CLP02 4
+    REVERSAL = "reversal"  # CLP02 22: undoes an earlier posting
+    UNMATCHED = "unmatched"  # no claim of ours, or a reversal of nothing posted here
+    INFO = "info"  # recorded only (CLP02 23, 25, ...)
+
+
+ADJUDICATED = (Outcome.PAID, Outcome.PARTIAL, Outcome.DENIED)
+POSTED_OUTCOMES = (*ADJUDICATED, Outcome.REVERSAL)
 
 
 def cents(value: Decimal | None, what: str) -> int:
@@ -87,14 +97,14 @@ class PlannedDenial:
 class PlannedClaim:
     cp: x835.ClaimPayment
     claim: Claim | None
-    outcome: str
+    outcome: Outcome
     payer_sequence: int
     unmatched_reason: str | None = None
     lines: list[PlannedLine] = field(default_factory=list)
     reverses: EraClaim | None = None
     reverses_key: int | None = None  # index into the same file's plan when reversing it
-    previous_status: str | None = None
-    new_status: str | None = None
+    previous_status: ClaimStatus | None = None
+    new_status: ClaimStatus | None = None
     denials: list[PlannedDenial] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -126,7 +136,7 @@ class ImportResult:
 
     @property
     def unmatched(self) -> list[PlannedClaim]:
-        return [pc for pe in self.eras for pc in pe.claims if pc.outcome == "unmatched"]
+        return [pc for pe in self.eras for pc in pe.claims if pc.outcome == Outcome.UNMATCHED]
 
     def plan_lines(self) -> list[str]:
         """The posting plan, one line per claim and one per payment."""
@@ -134,15 +144,17 @@ class ImportResult:
         for pe in self.eras:
             r = pe.remit
             paid = sum((c.paid for c in r.claims), Decimal(0))
-            out.append(f"ERA trace {r.trace_number or '(none)'} from {r.payer.name or r.payer_key}: "
-                       f"BPR02 {r.total:.2f} = claims paid {paid:.2f} - PLB {r.plb_total:.2f}")
+            out.append(f"ERA trace {r.trace_number or '(none)'} from "
+                       f"{r.payer.name or r.payer_key}: BPR02 {r.total:.2f} = claims paid "
+                       f"{paid:.2f} - PLB {r.plb_total:.2f}")
             for pc in pe.claims:
                 target = f"claim {pc.claim.id}" if pc.claim is not None else "no claim"
                 status = (f"{pc.previous_status} -> {pc.new_status}"
                           if pc.new_status and pc.new_status != pc.previous_status else "unchanged")
-                what = pc.unmatched_reason if pc.outcome == "unmatched" else f"status {status}"
-                out.append(f"  {pc.cp.pcn} ({target}) CLP02 {pc.cp.status} -> {pc.outcome}, {what}: "
-                           f"{pc.equation()}")
+                what = (pc.unmatched_reason if pc.outcome == Outcome.UNMATCHED
+                        else f"status {status}")
+                out.append(f"  {pc.cp.pcn} ({target}) CLP02 {pc.cp.status} -> {pc.outcome}, "
+                           f"{what}: {pc.equation()}")
                 for d in pc.denials:
                     line = f"line {d.line_seq}" if d.line_seq else "claim"
                     out.append(f"    denial ({line}): {d.group}-{d.carc}"
@@ -155,44 +167,43 @@ class ImportResult:
 # --------------------------------------------------------------------------- matching
 
 
-def _chunks(items: Sequence[Any], n: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), n):
-        yield items[i:i + n]
+Pair = tuple[ClaimLine, Charge]
 
 
-def _match_lines(pc: PlannedClaim, lines: list[tuple[ClaimLine, Charge]]) -> None:
+def _matchers(svc: x835.ServiceLine) -> list[Callable[[Pair], bool]]:
+    """How an SVC finds its claim line, strictest first: the line control number (REF*6R),
+    then code + modifiers + amount, then code + amount, then code."""
+    code = svc.original_code or svc.code
+    mods = " ".join(svc.modifiers)
+    try:
+        amount = abs(to_cents(svc.charge))
+    except AmountError:
+        amount = -1
+    ctl = svc.control_number
+    out: list[Callable[[Pair], bool]] = []
+    if ctl:
+        out.append(lambda p: ctl in (str(p[0].id), str(p[0].line_number), str(p[1].id)))
+    out += [
+        lambda p: p[1].code == code and p[1].modifiers == mods and p[1].amount_cents == amount,
+        lambda p: p[1].code == code and p[1].amount_cents == amount,
+        lambda p: p[1].code in (code, svc.code),
+    ]
+    return out
+
+
+def _match_lines(pc: PlannedClaim, lines: list[Pair]) -> None:
     """Pair each SVC with one of the claim's lines; each claim line is used once."""
     free = list(lines)
     pc.lines = []
-
-    def take(pred: Any) -> tuple[ClaimLine, Charge] | None:
-        for pair in free:
-            if pred(*pair):
-                free.remove(pair)
-                return pair
-        return None
-
     for seq, svc in enumerate(pc.cp.lines, start=1):
         pl = PlannedLine(seq, svc)
         pc.lines.append(pl)
-        code = svc.original_code or svc.code
-        mods = " ".join(svc.modifiers)
-        try:
-            amount = abs(to_cents(svc.charge))
-        except AmountError:
-            amount = -1
-        ctl = svc.control_number
-        found = None
-        if ctl:
-            found = take(lambda cl, ch: ctl in (str(cl.id), str(cl.line_number), str(ch.id)))
-        found = found or take(lambda cl, ch: ch.code == code and ch.modifiers == mods
-                              and ch.amount_cents == amount)
-        found = found or take(lambda cl, ch: ch.code == code and ch.amount_cents == amount)
-        found = found or take(lambda cl, ch: ch.code in (code, svc.code))
+        found = next((p for match in _matchers(svc) for p in free if match(p)), None)
         if found is None:
             pc.warnings.append(f"{pc.cp.pcn}: service line {seq} ({svc.code} {svc.charge:.2f}) "
                                "matches none of the claim's lines; posted to the claim only")
         else:
+            free.remove(found)
             pl.claim_line_id, pl.charge_id = found[0].id, found[1].id
 
 
@@ -203,7 +214,8 @@ def _denials(pc: PlannedClaim) -> list[PlannedDenial]:
 
     def item(adjs: Sequence[x835.Adjustment], remarks: Sequence[str], line: PlannedLine | None,
              any_reason: bool) -> PlannedDenial | None:
-        own = [a for a in adjs if a.group != "PR" and (any_reason or a.reason not in NOT_DENIAL_CARCS)]
+        own = [a for a in adjs
+               if a.group != "PR" and (any_reason or a.reason not in NOT_DENIAL_CARCS)]
         total = sum((to_cents(a.amount) for a in adjs if a.group != "PR"), 0)
         if not own or total <= 0:
             return None
@@ -211,12 +223,12 @@ def _denials(pc: PlannedClaim) -> list[PlannedDenial]:
         return PlannedDenial(line.seq if line else None, line.charge_id if line else None,
                              main.group, main.reason, " ".join(dict.fromkeys(remarks)), total)
 
-    if pc.outcome == "denied":
+    if pc.outcome == Outcome.DENIED:
         remarks = list(c.remarks) + [r for ln in c.lines for r in ln.remarks]
         d = item(c.all_adjustments(), remarks, None, True)
         return [d] if d else []
     out: list[PlannedDenial] = []
-    if pc.outcome in ("paid", "partial"):
+    if pc.outcome in (Outcome.PAID, Outcome.PARTIAL):
         for pl in pc.lines:
             if pl.svc.paid == 0 and pl.svc.charge > 0:
                 d = item(pl.svc.adjustments, list(pl.svc.remarks) + list(c.remarks), pl, False)
@@ -230,13 +242,57 @@ def _denials(pc: PlannedClaim) -> list[PlannedDenial]:
 
 
 def _payer_for(session: Session, r: x835.Remittance) -> Payer | None:
-    keys = [k for k in (r.payer.ref("2U"), r.payer.id if r.payer.id_qualifier in ("XV", "PI", "") else "",
-                        r.originator) if k]
+    by_id = r.payer.id if r.payer.id_qualifier in ("XV", "PI", "") else ""
+    keys = [k for k in (r.payer.ref("2U"), by_id, r.originator) if k]
     for k in keys:
         p = session.exec(select(Payer).where(Payer.payer_id == k)).first()
         if p is not None:
             return p
     return None
+
+
+def _check_balance(r: x835.Remittance, name: str) -> None:
+    probs = x835.balance_problems(r)
+    if probs:
+        p = probs[0]
+        more = f" and {len(probs) - 1} more problem(s)" if len(probs) > 1 else ""
+        where = "" if p.where == "file" else f"claim {p.where}: "
+        raise InputError(f"{name} does not balance: {where}{p.message} at segment {p.segment}"
+                         f"{more}", "Nothing was posted; ask the payer for a corrected 835")
+
+
+def _check_cents(r: x835.Remittance) -> None:
+    """Every amount must be whole cents before anything is planned."""
+    cents(r.total, "BPR02")
+    for c in r.claims:
+        cents(c.charge, f"{c.pcn} CLP03")
+        for a in c.all_adjustments():
+            cents(a.amount, f"{c.pcn} CAS {a.group}-{a.reason}")
+        for ln in c.lines:
+            cents(ln.charge, f"{c.pcn} SVC02")
+            cents(ln.paid, f"{c.pcn} SVC03")
+    for p in r.provider_adjustments:
+        cents(p.amount, "PLB")
+
+
+def _check_trace(session: Session, r: x835.Remittance, name: str,
+                 seen: set[tuple[str, str]]) -> None:
+    """A payment is posted once: its payer and trace number appear once, here and ever."""
+    if not r.trace_number:
+        raise InputError(f"{name} has no trace number (TRN02)", "Nothing was posted; a payment "
+                         "without a trace cannot be checked for duplicates")
+    key = (r.payer_key[:80], r.trace_number[:80])
+    if key in seen:
+        raise DuplicateError(f"{name} holds trace {r.trace_number} from payer {r.payer_key} twice",
+                             "Nothing was posted; ask the payer for a corrected file")
+    seen.add(key)
+    prior = session.exec(select(Era).where(Era.payer_key == key[0],
+                                           Era.trace_number == key[1])).first()
+    if prior is not None:
+        raise DuplicateError(
+            f"Trace {r.trace_number} from payer {r.payer_key} was already posted as ERA "
+            f"{prior.id} on {prior.posted_on.isoformat()}",
+            f"Nothing was posted; see medbill era show {prior.id}")
 
 
 def plan_import(*, session: Session, data: bytes, file_name: str | None = None) -> ImportResult:
@@ -263,113 +319,117 @@ def plan_import(*, session: Session, data: bytes, file_name: str | None = None) 
     seen: set[tuple[str, str]] = set()
     for r in ic.transactions:
         warnings.extend(r.warnings)
-        probs = x835.balance_problems(r)
-        if probs:
-            p = probs[0]
-            more = f" and {len(probs) - 1} more problem(s)" if len(probs) > 1 else ""
-            where = "" if p.where == "file" else f"claim {p.where}: "
-            raise InputError(f"{name} does not balance: {where}{p.message} at segment {p.segment}{more}",
-                             "Nothing was posted; ask the payer for a corrected 835")
-        # Every amount must be whole cents before anything is planned.
-        cents(r.total, "BPR02")
-        for c in r.claims:
-            cents(c.charge, f"{c.pcn} CLP03")
-            for a in c.all_adjustments():
-                cents(a.amount, f"{c.pcn} CAS {a.group}-{a.reason}")
-            for ln in c.lines:
-                cents(ln.charge, f"{c.pcn} SVC02")
-                cents(ln.paid, f"{c.pcn} SVC03")
-        for p in r.provider_adjustments:
-            cents(p.amount, "PLB")
-        if not r.trace_number:
-            raise InputError(f"{name} has no trace number (TRN02)",
-                             "Nothing was posted; a payment without a trace cannot be checked for duplicates")
-        key = (r.payer_key[:80], r.trace_number[:80])
-        if key in seen:
-            raise DuplicateError(f"{name} holds trace {r.trace_number} from payer {r.payer_key} twice",
-                                 "Nothing was posted; ask the payer for a corrected file")
-        seen.add(key)
-        prior = session.exec(select(Era).where(Era.payer_key == key[0], Era.trace_number == key[1])).first()
-        if prior is not None:
-            raise DuplicateError(
-                f"Trace {r.trace_number} from payer {r.payer_key} was already posted as ERA {prior.id} "
-                f"on {prior.posted_on.isoformat()}", "Nothing was posted; see medbill era show "
-                f"{prior.id}")
+        _check_balance(r, name)
+        _check_cents(r)
+        _check_trace(session, r, name, seen)
+    return _plan(session, ic, file_name, warnings)
 
-    # Match claims in bulk.
-    pcns = sorted({c.pcn for r in ic.transactions for c in r.claims})
+
+@dataclass
+class _Known:
+    """Our side of a file: its claims by PCN, their lines, and each claim's last posting."""
+
+    claims: dict[str, Claim]
+    lines: dict[int, list[tuple[ClaimLine, Charge]]]
+    last_posting: dict[int, EraClaim]
+    status_now: dict[int, ClaimStatus]  # as the file's postings so far leave each claim
+    in_file: dict[int, PlannedClaim] = field(default_factory=dict)  # latest posting per claim
+
+
+def _known(session: Session, pcns: list[str]) -> _Known:
     claims: dict[str, Claim] = {}
-    for chunk in _chunks(pcns):
-        for cl in session.exec(select(Claim).where(col(Claim.pcn).in_(chunk))):
+    for part in chunks(pcns):
+        for cl in session.exec(select(Claim).where(col(Claim.pcn).in_(part))):
             claims[cl.pcn] = cl
-    ids = [cl.id for cl in claims.values()]
+    ids = [cl.id for cl in claims.values() if cl.id is not None]
     lines: dict[int, list[tuple[ClaimLine, Charge]]] = defaultdict(list)
     last_posting: dict[int, EraClaim] = {}
-    for chunk in _chunks(ids):
+    for id_part in chunks(ids):
         q = (select(ClaimLine, Charge).join(Charge, col(Charge.id) == ClaimLine.charge_id)
-             .where(col(ClaimLine.claim_id).in_(chunk)).order_by(col(ClaimLine.claim_id), col(ClaimLine.line_number)))
+             .where(col(ClaimLine.claim_id).in_(id_part))
+             .order_by(col(ClaimLine.claim_id), col(ClaimLine.line_number)))
         for cl_line, ch in session.exec(q):
             lines[cl_line.claim_id].append((cl_line, ch))
-        q2 = (select(EraClaim).where(col(EraClaim.claim_id).in_(chunk),
-                                     col(EraClaim.outcome).in_(("paid", "partial", "denied")),
+        q2 = (select(EraClaim).where(col(EraClaim.claim_id).in_(id_part),
+                                     col(EraClaim.outcome).in_(ADJUDICATED),
                                      col(EraClaim.reversed_by_id).is_(None))
               .order_by(col(EraClaim.id)))
         for ec in session.exec(q2):
             assert ec.claim_id is not None
             last_posting[ec.claim_id] = ec
+    status_now = {cl.id: ClaimStatus(cl.status) for cl in claims.values() if cl.id is not None}
+    return _Known(claims, lines, last_posting, status_now)
 
-    status_now: dict[int, str] = {cl.id: cl.status for cl in claims.values()}  # type: ignore[misc]
-    in_file: dict[int, PlannedClaim] = {}  # claim id -> its latest planned posting in this file
+
+def _plan_reversal(pc: PlannedClaim, claim_id: int, k: _Known) -> bool:
+    """Point a reversal at the posting it undoes; False when nothing posted can be reversed."""
+    earlier = k.in_file.get(claim_id)
+    if earlier is not None and earlier.outcome in ADJUDICATED:
+        pc.reverses_key = id(earlier)
+        pc.payer_sequence = earlier.payer_sequence
+        pc.new_status = earlier.previous_status
+        del k.in_file[claim_id]
+    elif claim_id in k.last_posting:
+        prev = k.last_posting.pop(claim_id)
+        pc.reverses = prev
+        pc.payer_sequence = prev.payer_sequence
+        pc.new_status = ClaimStatus(prev.previous_status or ClaimStatus.SUBMITTED)
+    else:
+        return False
+    pc.outcome = Outcome.REVERSAL
+    _match_lines(pc, k.lines.get(claim_id, []))
+    return True
+
+
+def _plan_posting(pc: PlannedClaim, claim_id: int, k: _Known) -> None:
+    c = pc.cp
+    if c.is_denied:
+        pc.outcome, pc.new_status = Outcome.DENIED, ClaimStatus.DENIED
+    elif c.payer_sequence:
+        pc.outcome, pc.new_status = Outcome.PAID, ClaimStatus.PAID
+    else:
+        pc.outcome, pc.new_status = Outcome.INFO, pc.previous_status
+    _match_lines(pc, k.lines.get(claim_id, []))
+    pc.denials = _denials(pc)
+    if pc.outcome == Outcome.PAID and pc.denials:
+        pc.outcome = Outcome.PARTIAL
+    if pc.outcome in ADJUDICATED:
+        k.in_file[claim_id] = pc
+
+
+def _plan_claim(c: x835.ClaimPayment, k: _Known) -> PlannedClaim:
+    claim = k.claims.get(c.pcn)
+    pc = PlannedClaim(c, claim, Outcome.INFO, c.payer_sequence,
+                      lines=[PlannedLine(seq, svc) for seq, svc in enumerate(c.lines, start=1)])
+    if claim is None or claim.id is None:
+        pc.outcome = Outcome.UNMATCHED
+        pc.unmatched_reason = "no claim has this control number (CLP01)"
+        return pc
+    pc.previous_status = k.status_now[claim.id]
+    if c.is_reversal:
+        if not _plan_reversal(pc, claim.id, k):
+            pc.outcome = Outcome.UNMATCHED
+            pc.unmatched_reason = "reversal (CLP02 22) of a payment that was never posted here"
+            return pc
+    else:
+        _plan_posting(pc, claim.id, k)
+    if pc.new_status is not None:
+        # A posting the status table does not allow (an 835 for a claim never sent) refuses
+        # the whole file, naming the claim and both statuses.
+        check_transition(pc.previous_status, pc.new_status, record=claim.pcn)
+        k.status_now[claim.id] = pc.new_status
+    return pc
+
+
+def _plan(session: Session, ic: x835.Interchange, file_name: str | None,
+          warnings: list[str]) -> ImportResult:
+    k = _known(session, sorted({c.pcn for r in ic.transactions for c in r.claims}))
     result = ImportResult(file_name, False, [], warnings)
     for r in ic.transactions:
         pe = PlannedEra(r, _payer_for(session, r), [])
         for c in r.claims:
-            claim = claims.get(c.pcn)
-            pc = PlannedClaim(c, claim, "", c.payer_sequence,
-                              lines=[PlannedLine(seq, svc) for seq, svc in enumerate(c.lines, start=1)])
+            pc = _plan_claim(c, k)
             pe.claims.append(pc)
-            if claim is None:
-                pc.outcome = "unmatched"
-                pc.unmatched_reason = "no claim has this control number (CLP01)"
-                continue
-            assert claim.id is not None
-            pc.previous_status = status_now[claim.id]
-            if c.is_reversal:
-                earlier = in_file.get(claim.id)
-                if earlier is not None and earlier.outcome in ("paid", "partial", "denied"):
-                    pc.reverses_key = id(earlier)
-                    pc.payer_sequence = earlier.payer_sequence
-                    pc.new_status = earlier.previous_status
-                    del in_file[claim.id]
-                elif claim.id in last_posting:
-                    prev = last_posting.pop(claim.id)
-                    pc.reverses = prev
-                    pc.payer_sequence = prev.payer_sequence
-                    pc.new_status = prev.previous_status or "submitted"
-                else:
-                    pc.outcome = "unmatched"
-                    pc.unmatched_reason = "reversal (CLP02 22) of a payment that was never posted here"
-                    continue
-                pc.outcome = "reversal"
-                _match_lines(pc, lines.get(claim.id, []))
-            elif c.is_denied:
-                pc.outcome = "denied"
-                pc.new_status = "denied"
-            elif c.payer_sequence:
-                pc.outcome = "paid"
-                pc.new_status = "paid"
-            else:
-                pc.outcome = "info"
-                pc.new_status = pc.previous_status
-            if pc.outcome != "reversal":
-                _match_lines(pc, lines.get(claim.id, []))
-                pc.denials = _denials(pc)
-                if pc.outcome == "paid" and pc.denials:
-                    pc.outcome = "partial"
-                if pc.outcome in ("paid", "partial", "denied"):
-                    in_file[claim.id] = pc
-            if pc.new_status:
-                status_now[claim.id] = pc.new_status
             result.warnings.extend(pc.warnings)
         result.eras.append(pe)
     return result
@@ -378,43 +438,167 @@ def plan_import(*, session: Session, data: bytes, file_name: str | None = None) 
 # --------------------------------------------------------------------------- posting
 
 
-def _insert(session: Session, model: Any, rows: list[dict[str, Any]], *, ids: bool = True) -> list[int]:
-    """Insert many rows in one executemany; returns their ids in order. Building thousands of
-    ORM objects costs about a millisecond each, which a 10,000-claim file cannot afford.
-
-    On SQLite the write transaction holds the database lock, so ids are assigned here from the
-    table's maximum; PostgreSQL returns them from its sequence (batched RETURNING).
-    """
-    from sqlalchemy import func, insert
-
-    if not rows:
-        return []
-    table = model.__table__
-    if not ids:
-        for chunk in _chunks(rows, 5000):
-            session.execute(insert(table), list(chunk))
-        return []
-    if session.get_bind().dialect.name == "sqlite":
-        start = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
-        out = list(range(start, start + len(rows)))
-        for i, r in zip(out, rows, strict=True):
-            r["id"] = i
-        for chunk in _chunks(rows, 5000):
-            session.execute(insert(table), list(chunk))
-        return out
-    got: list[int] = []
-    for chunk in _chunks(rows, 5000):
-        res = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), list(chunk))
-        got.extend(int(r[0]) for r in res)
-    return got
-
-
 def _qty(q: Decimal | None) -> str | None:
     return str(q) if q is not None else None
 
 
+@dataclass
+class _Posting:
+    """One transaction set being written: its ERA row and the ids its rows got."""
+
+    pe: PlannedEra
+    era: Era
+    posted_on: dt.date
+    now: dt.datetime
+    ec_ids: list[int] = field(default_factory=list)
+    links: list[tuple[int, int]] = field(default_factory=list)  # (reversal, reversed)
+    line_id: dict[tuple[int, int], int] = field(default_factory=dict)  # (claim key, seq) -> id
+
+
+def _era(pe: PlannedEra, user: str, file_name: str | None, digest: str,
+         posted_on: dt.date) -> Era:
+    r = pe.remit
+    return Era(payer_key=r.payer_key[:80], trace_number=r.trace_number[:80],
+               payer_id=pe.payer.id if pe.payer else _most_common_payer(pe),
+               payer_name=r.payer.name, handling=r.handling[:2], method=r.method[:3],
+               total_cents=cents(r.total, "BPR02"), plb_cents=cents(r.plb_total, "PLB"),
+               payment_date=r.payment_date, production_date=r.production_date,
+               posted_on=posted_on, claim_count=len(r.claims),
+               unmatched_count=sum(1 for pc in pe.claims if pc.outcome == Outcome.UNMATCHED),
+               file_name=file_name, file_hash=digest, st_control=r.control_number[:9],
+               created_by=user)
+
+
+def _era_claim_row(p: _Posting, pc: PlannedClaim) -> dict[str, Any]:
+    c = pc.cp
+    pat = c.patient or c.name("IL")
+    service_date = c.date("232") or next((ln.service_date for ln in c.lines if ln.service_date),
+                                         None)
+    return dict(
+        era_id=p.era.id, claim_id=pc.claim.id if pc.claim else None, pcn=c.pcn[:38],
+        status_code=c.status[:2], outcome=pc.outcome.value, payer_sequence=pc.payer_sequence,
+        charge_cents=cents(c.charge, "CLP03"), paid_cents=cents(c.paid, "CLP04"),
+        patient_resp_cents=sum(cents(a.amount, "CAS") for a in c.all_adjustments()
+                               if a.group == "PR"),
+        payer_claim_number=c.payer_claim_number[:50], member_id=(pat.id if pat else "")[:80],
+        service_date=service_date, remarks=" ".join(c.remarks)[:200],
+        unmatched_reason=pc.unmatched_reason,
+        previous_status=pc.previous_status.value if pc.previous_status else None,
+        reverses_id=None, reversed_by_id=None, created_at=p.now)
+
+
+def _era_line_row(ec_id: int, pl: PlannedLine) -> dict[str, Any]:
+    sv = pl.svc
+    allowed = None
+    if sv.allowed is not None and sv.allowed == sv.allowed.quantize(Decimal("0.01")):
+        allowed = cents(sv.allowed, "AMT*B6")
+    return dict(era_claim_id=ec_id, seq=pl.seq, claim_line_id=pl.claim_line_id,
+                charge_id=pl.charge_id, code=sv.code[:48], modifiers=" ".join(sv.modifiers)[:11],
+                charge_cents=cents(sv.charge, "SVC02"), paid_cents=cents(sv.paid, "SVC03"),
+                allowed_cents=allowed, units=_qty(sv.units), service_date=sv.service_date,
+                remarks=" ".join(sv.remarks)[:200])
+
+
+def _write_claims_and_lines(session: Session, p: _Posting, by_key: dict[int, int]) -> None:
+    """EraClaim and EraLine rows, and the links between reversals and what they reverse."""
+    from sqlalchemy import update
+
+    p.ec_ids = insert_many(session, t.era_claim, [_era_claim_row(p, pc) for pc in p.pe.claims],
+                           ids=True)
+    line_rows: list[dict[str, Any]] = []
+    line_keys: list[tuple[int, int]] = []
+    for pc, ec_id in zip(p.pe.claims, p.ec_ids, strict=True):
+        by_key[id(pc)] = ec_id
+        target = (by_key[pc.reverses_key] if pc.reverses_key is not None
+                  else (pc.reverses.id if pc.reverses else None))
+        if target is not None:
+            p.links.append((ec_id, target))
+        line_rows += [_era_line_row(ec_id, pl) for pl in pc.lines]
+        line_keys += [(id(pc), pl.seq) for pl in pc.lines]
+    ec = t.era_claim
+    for rev, target in p.links:
+        session.execute(update(ec).where(ec.c.id == rev).values(reverses_id=target))
+        session.execute(update(ec).where(ec.c.id == target).values(reversed_by_id=rev))
+    ids = insert_many(session, t.era_line, line_rows, ids=True)
+    p.line_id = dict(zip(line_keys, ids, strict=True))
+
+
+def _adjustment_rows(p: _Posting) -> list[dict[str, Any]]:
+    adjs: list[dict[str, Any]] = []
+    for pc, ec_id in zip(p.pe.claims, p.ec_ids, strict=True):
+        claim_rarc = " ".join(pc.cp.remarks)[:200]
+        adjs += [dict(era_claim_id=ec_id, era_line_id=None, group_code=a.group,
+                      carc=a.reason[:5], rarc=claim_rarc, amount_cents=cents(a.amount, "CAS"),
+                      quantity=_qty(a.quantity)) for a in pc.cp.adjustments]
+        for pl in pc.lines:
+            rarc = " ".join(pl.svc.remarks)[:200]
+            adjs += [dict(era_claim_id=ec_id, era_line_id=p.line_id[(id(pc), pl.seq)],
+                          group_code=a.group, carc=a.reason[:5], rarc=rarc,
+                          amount_cents=cents(a.amount, "CAS"), quantity=_qty(a.quantity))
+                     for a in pl.svc.adjustments]
+    return adjs
+
+
+def _denial_rows(p: _Posting) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for pc, ec_id in zip(p.pe.claims, p.ec_ids, strict=True):
+        if pc.claim is None:
+            continue
+        rows += [dict(
+            claim_id=pc.claim.id, era_claim_id=ec_id,
+            era_line_id=p.line_id.get((id(pc), d.line_seq)) if d.line_seq else None,
+            charge_id=d.charge_id, payer_id=p.era.payer_id or pc.claim.payer_id,
+            group_code=d.group, carc=d.carc[:5], rarc=d.rarc[:200], amount_cents=d.amount_cents,
+            status=DenialStatus.OPEN.value, note=None, opened_on=p.posted_on, worked_at=None,
+            worked_by=None, created_at=p.now) for d in pc.denials]
+    return rows
+
+
+def _claim_statuses(session: Session, p: _Posting, entries: list[audit.AuditEntry]) -> None:
+    """Move each matched claim to its planned status (checked when the file was planned)."""
+    from sqlalchemy import update
+
+    statuses: list[dict[str, Any]] = []
+    for pc in p.pe.claims:
+        claim, new = pc.claim, pc.new_status
+        if claim is None or new is None or new == claim.status:
+            continue
+        check_transition(claim.status, new, record=claim.pcn)
+        entries.append(("post", "claim", claim.pcn, {"status": claim.status},
+                        {"status": new.value, "era": p.era.id, "outcome": pc.outcome.value,
+                         "paid": f"{pc.cp.paid:.2f}"}))
+        statuses.append({"id": claim.id, "status": new.value})
+        claim.status = new.value
+    if statuses:
+        # ORM bulk update by primary key: one executemany.
+        session.execute(update(Claim), statuses)
+
+
+def _post_era(session: Session, user: str, p: _Posting, by_key: dict[int, int],
+              entries: list[audit.AuditEntry]) -> None:
+    r = p.pe.remit
+    _write_claims_and_lines(session, p, by_key)
+    insert_many(session, t.era_adjustment, _adjustment_rows(p))
+    insert_many(session, t.era_plb, [dict(
+        era_id=p.era.id, provider_id=x.provider_id[:50], fiscal_date=x.fiscal_date,
+        reason=x.reason[:2], reference=x.reference[:50], amount_cents=cents(x.amount, "PLB"))
+        for x in r.provider_adjustments])
+    denials = _denial_rows(p)
+    denial_ids = insert_many(session, t.denial, denials, ids=True)
+    _claim_statuses(session, p, entries)
+    # Reversals close the denials their reversed posting opened; a later payment closes
+    # the claim's earlier open denials.
+    _close_superseded_denials(session, p.pe, p.links, p.ec_ids, entries, user)
+    entries.append(("post", "era", p.era.id, None, audit.snapshot(p.era)))
+    entries.extend(("create", "denial", i, None,
+                    {k: v for k, v in d.items() if k != "created_at"}
+                    | {"opened_on": p.posted_on.isoformat()})
+                   for i, d in zip(denial_ids, denials, strict=True))
+
+
 def import_era(
-    *, session: Session, user: str, data: bytes, file_name: str | None = None, dry_run: bool = False,
+    *, session: Session, user: str, data: bytes, file_name: str | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Post an 835 file: payments, adjustments, PLBs, claim statuses and denials.
 
@@ -428,8 +612,6 @@ def import_era(
     Returns:
         The plan, with ``PlannedEra.era`` set to the new rows when posted.
     """
-    from sqlalchemy import update
-
     from medbill_cli.db.models._base import utcnow
 
     result = plan_import(session=session, data=data, file_name=file_name)
@@ -442,101 +624,11 @@ def import_era(
     entries: list[audit.AuditEntry] = []
     by_key: dict[int, int] = {}  # id(PlannedClaim) -> EraClaim id
     for pe in result.eras:
-        r = pe.remit
-        era = Era(payer_key=r.payer_key[:80], trace_number=r.trace_number[:80],
-                  payer_id=pe.payer.id if pe.payer else _most_common_payer(pe),
-                  payer_name=r.payer.name, handling=r.handling[:2], method=r.method[:3],
-                  total_cents=cents(r.total, "BPR02"), plb_cents=cents(r.plb_total, "PLB"),
-                  payment_date=r.payment_date, production_date=r.production_date,
-                  posted_on=posted_on, claim_count=len(r.claims),
-                  unmatched_count=sum(1 for pc in pe.claims if pc.outcome == "unmatched"),
-                  file_name=file_name, file_hash=digest, st_control=r.control_number[:9],
-                  created_by=user)
+        era = _era(pe, user, file_name, digest, posted_on)
         session.add(era)
         session.flush()
-        assert era.id is not None
         pe.era = era
-        claim_rows: list[dict[str, Any]] = []
-        for pc in pe.claims:
-            c = pc.cp
-            pat = c.patient or c.name("IL")
-            claim_rows.append(dict(
-                era_id=era.id, claim_id=pc.claim.id if pc.claim else None, pcn=c.pcn[:38],
-                status_code=c.status[:2], outcome=pc.outcome, payer_sequence=pc.payer_sequence,
-                charge_cents=cents(c.charge, "CLP03"), paid_cents=cents(c.paid, "CLP04"),
-                patient_resp_cents=sum(cents(a.amount, "CAS") for a in c.all_adjustments() if a.group == "PR"),
-                payer_claim_number=c.payer_claim_number[:50], member_id=(pat.id if pat else "")[:80],
-                service_date=c.date("232") or next((ln.service_date for ln in c.lines if ln.service_date), None),
-                remarks=" ".join(c.remarks)[:200], unmatched_reason=pc.unmatched_reason,
-                previous_status=pc.previous_status, reverses_id=None, reversed_by_id=None, created_at=now))
-        ec_ids = _insert(session, EraClaim, claim_rows)
-        links: list[tuple[int, int]] = []  # (reversal, reversed)
-        line_rows: list[dict[str, Any]] = []
-        line_keys: list[tuple[int, int]] = []
-        for pc, ec_id in zip(pe.claims, ec_ids, strict=True):
-            by_key[id(pc)] = ec_id
-            target = by_key[pc.reverses_key] if pc.reverses_key is not None else (pc.reverses.id if pc.reverses else None)
-            if target is not None:
-                links.append((ec_id, target))
-            for pl in pc.lines:
-                sv = pl.svc
-                allowed = None
-                if sv.allowed is not None and sv.allowed == sv.allowed.quantize(Decimal("0.01")):
-                    allowed = cents(sv.allowed, "AMT*B6")
-                line_rows.append(dict(
-                    era_claim_id=ec_id, seq=pl.seq, claim_line_id=pl.claim_line_id, charge_id=pl.charge_id,
-                    code=sv.code[:48], modifiers=" ".join(sv.modifiers)[:11], charge_cents=cents(sv.charge, "SVC02"),
-                    paid_cents=cents(sv.paid, "SVC03"), allowed_cents=allowed, units=_qty(sv.units),
-                    service_date=sv.service_date, remarks=" ".join(sv.remarks)[:200]))
-                line_keys.append((id(pc), pl.seq))
-        for rev, target in links:
-            session.execute(update(EraClaim).where(EraClaim.id == rev).values(reverses_id=target))
-            session.execute(update(EraClaim).where(EraClaim.id == target).values(reversed_by_id=rev))
-        line_id = dict(zip(line_keys, _insert(session, EraLine, line_rows), strict=True))
-        adjs: list[dict[str, Any]] = []
-        denials: list[dict[str, Any]] = []
-        statuses: list[dict[str, Any]] = []
-        for pc, ec_id in zip(pe.claims, ec_ids, strict=True):
-            c = pc.cp
-            claim_rarc = " ".join(c.remarks)[:200]
-            for a in c.adjustments:
-                adjs.append(dict(era_claim_id=ec_id, era_line_id=None, group_code=a.group, carc=a.reason[:5],
-                                 rarc=claim_rarc, amount_cents=cents(a.amount, "CAS"), quantity=_qty(a.quantity)))
-            for pl in pc.lines:
-                rarc = " ".join(pl.svc.remarks)[:200]
-                for a in pl.svc.adjustments:
-                    adjs.append(dict(era_claim_id=ec_id, era_line_id=line_id[(id(pc), pl.seq)],
-                                     group_code=a.group, carc=a.reason[:5], rarc=rarc,
-                                     amount_cents=cents(a.amount, "CAS"), quantity=_qty(a.quantity)))
-            if pc.claim is None:
-                continue
-            for d in pc.denials:
-                denials.append(dict(
-                    claim_id=pc.claim.id, era_claim_id=ec_id,
-                    era_line_id=line_id.get((id(pc), d.line_seq)) if d.line_seq else None,
-                    charge_id=d.charge_id, payer_id=era.payer_id or pc.claim.payer_id, group_code=d.group,
-                    carc=d.carc[:5], rarc=d.rarc[:200], amount_cents=d.amount_cents, status="open", note=None,
-                    opened_on=posted_on, worked_at=None, worked_by=None, created_at=now))
-            if pc.new_status and pc.new_status != pc.claim.status:
-                entries.append(("post", "claim", pc.claim.pcn, {"status": pc.claim.status},
-                                {"status": pc.new_status, "era": era.id, "outcome": pc.outcome,
-                                 "paid": f"{c.paid:.2f}"}))
-                statuses.append({"id": pc.claim.id, "status": pc.new_status})
-                pc.claim.status = pc.new_status
-        _insert(session, EraAdjustment, adjs, ids=False)
-        _insert(session, EraPlb, ids=False, rows=[dict(era_id=era.id, provider_id=p.provider_id[:50], fiscal_date=p.fiscal_date,
-                                       reason=p.reason[:2], reference=p.reference[:50],
-                                       amount_cents=cents(p.amount, "PLB")) for p in r.provider_adjustments])
-        denial_ids = _insert(session, Denial, denials)
-        if statuses:
-            # ORM bulk update by primary key: one executemany.
-            session.execute(update(Claim), statuses)
-        # Reversals close the denials their reversed posting opened; a later payment closes
-        # the claim's earlier open denials.
-        _close_superseded_denials(session, pe, links, ec_ids, entries, user)
-        entries.append(("post", "era", era.id, None, audit.snapshot(era)))
-        entries.extend(("create", "denial", i, None, {k: v for k, v in d.items() if k != "created_at"} | {
-            "opened_on": posted_on.isoformat()}) for i, d in zip(denial_ids, denials, strict=True))
+        _post_era(session, user, _Posting(pe, era, posted_on, now), by_key, entries)
     if entries:
         audit.record_many(session=session, user=user, entries=entries)
     return result
@@ -551,25 +643,27 @@ def _most_common_payer(pe: PlannedEra) -> int | None:
 
 
 def _close_superseded_denials(session: Session, pe: PlannedEra, links: list[tuple[int, int]],
-                              ec_ids: list[int], entries: list[audit.AuditEntry], user: str) -> None:
+                              ec_ids: list[int], entries: list[audit.AuditEntry],
+                              user: str) -> None:
     from medbill_cli.db.models._base import utcnow
 
     era_id = pe.era.id if pe.era else ""
     reversed_ids = [target for _, target in links]
     paid_claims = {pc.claim.id: ec_id for pc, ec_id in zip(pe.claims, ec_ids, strict=True)
-                   if pc.outcome in ("paid", "partial") and pc.claim is not None}
+                   if pc.outcome in (Outcome.PAID, Outcome.PARTIAL) and pc.claim is not None}
     todo: list[tuple[Denial, str]] = []
-    for chunk in _chunks(reversed_ids):
-        for d in session.exec(select(Denial).where(col(Denial.era_claim_id).in_(chunk), Denial.status != "closed")):
+    still_open = Denial.status != DenialStatus.CLOSED.value
+    for part in chunks(reversed_ids):
+        for d in session.exec(select(Denial).where(col(Denial.era_claim_id).in_(part), still_open)):
             todo.append((d, f"closed: the posting was reversed by ERA {era_id}"))
-    for chunk in _chunks(list(paid_claims)):
-        q = select(Denial).where(col(Denial.claim_id).in_(chunk), Denial.status != "closed")
+    for claims in chunks(list(paid_claims)):
+        q = select(Denial).where(col(Denial.claim_id).in_(claims), still_open)
         for d in session.exec(q):
             if d.era_claim_id < paid_claims[d.claim_id]:
                 todo.append((d, f"closed: the claim was paid by ERA {era_id}"))
     for d, note in todo:
         before = audit.snapshot(d)
-        d.status = "closed"
+        d.status = check_transition(d.status, DenialStatus.CLOSED, record=d.id).value
         d.note = f"{d.note}; {note}" if d.note else note
         d.worked_at = utcnow()
         d.worked_by = user
@@ -601,23 +695,29 @@ def get_era(*, session: Session, era_id: int) -> EraDetail:
     era = session.get(Era, era_id)
     if era is None:
         raise NotFoundError(f"No ERA {era_id}", "See medbill era list")
-    claims = list(session.exec(select(EraClaim).where(EraClaim.era_id == era_id).order_by(col(EraClaim.id))))
+    claims = list(session.exec(select(EraClaim).where(EraClaim.era_id == era_id)
+                               .order_by(col(EraClaim.id))))
     ids = [c.claim_id for c in claims if c.claim_id]
     accounts: dict[int, str] = {}
-    for chunk in _chunks(ids):
-        q = select(Claim.id, Patient.account).join(Patient, col(Patient.id) == Claim.patient_id).where(col(Claim.id).in_(chunk))
+    for part in chunks(ids):
+        q = (select(Claim.id, Patient.account).join(Patient, col(Patient.id) == Claim.patient_id)
+             .where(col(Claim.id).in_(part)))
         for cid, acct in session.exec(q):
-            accounts[cid] = acct  # type: ignore[index]
+            if cid is not None and acct is not None:
+                accounts[cid] = acct
     adjustments: dict[int, list[EraAdjustment]] = defaultdict(list)
-    ec_ids = [c.id for c in claims]
-    for chunk in _chunks(ec_ids):
-        for a in session.exec(select(EraAdjustment).where(col(EraAdjustment.era_claim_id).in_(chunk)).order_by(col(EraAdjustment.id))):
+    ec_ids = [c.id for c in claims if c.id is not None]
+    for ec_part in chunks(ec_ids):
+        aq = (select(EraAdjustment).where(col(EraAdjustment.era_claim_id).in_(ec_part))
+              .order_by(col(EraAdjustment.id)))
+        for a in session.exec(aq):
             adjustments[a.era_claim_id].append(a)
-    plbs = list(session.exec(select(EraPlb).where(EraPlb.era_id == era_id).order_by(col(EraPlb.id))))
+    plbs = list(session.exec(select(EraPlb).where(EraPlb.era_id == era_id)
+                             .order_by(col(EraPlb.id))))
     return EraDetail(era, claims, accounts, adjustments, plbs)
 
 
 def list_unmatched(*, session: Session) -> list[tuple[EraClaim, Era]]:
     q = (select(EraClaim, Era).join(Era, col(Era.id) == EraClaim.era_id)
-         .where(EraClaim.outcome == "unmatched").order_by(col(EraClaim.id)))
+         .where(EraClaim.outcome == Outcome.UNMATCHED.value).order_by(col(EraClaim.id)))
     return [(ec, e) for ec, e in session.exec(q)]

@@ -26,7 +26,8 @@ ISA11, component ISA16 and the segment terminator after it); line breaks between
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 ZERO = Decimal("0")
@@ -293,7 +294,8 @@ def delimiters(text: str) -> Delimiters:
     terminator = text[pos + 2]
     isa = text[: pos + 1].split(elem)
     rep = isa[11] if len(isa) > 11 else ""
-    repetition = rep if len(rep) == 1 and not rep.isalnum() and rep not in (elem, component) else None
+    repetition = (rep if len(rep) == 1 and not rep.isalnum() and rep not in (elem, component)
+                  else None)
     if terminator.isalnum():
         raise EraParseError(f"Cannot read the segment terminator after ISA16 ({terminator!r})")
     return Delimiters(elem, component, terminator, repetition)
@@ -317,22 +319,121 @@ def _el(seg: list[str], i: int) -> str:
     return seg[i].strip() if len(seg) > i else ""
 
 
+# --------------------------------------------------------------------------- drafts
+# Filled loop by loop while reading, then frozen into the dataclasses above.
+
+
+@dataclass
+class _LineDraft:
+    qualifier: str
+    code: str
+    modifiers: list[str]
+    charge: Decimal
+    paid: Decimal
+    revenue_code: str
+    units: Decimal | None
+    original_code: str
+    original_units: Decimal | None
+    segment: int
+    service_date: dt.date | None = None
+    service_end: dt.date | None = None
+    adjustments: list[Adjustment] = field(default_factory=list)
+    control_number: str = ""
+    allowed: Decimal | None = None
+    remarks: list[str] = field(default_factory=list)
+
+    def freeze(self) -> ServiceLine:
+        return ServiceLine(
+            qualifier=self.qualifier, code=self.code, modifiers=tuple(self.modifiers),
+            charge=self.charge, paid=self.paid, revenue_code=self.revenue_code,
+            units=self.units, original_code=self.original_code,
+            original_units=self.original_units, service_date=self.service_date,
+            service_end=self.service_end, adjustments=tuple(self.adjustments),
+            control_number=self.control_number, allowed=self.allowed,
+            remarks=tuple(self.remarks), segment=self.segment)
+
+
+@dataclass
+class _ClaimDraft:
+    pcn: str
+    status: str
+    charge: Decimal
+    paid: Decimal
+    patient_responsibility: Decimal | None
+    filing_indicator: str
+    payer_claim_number: str
+    facility_code: str
+    frequency: str
+    segment: int
+    adjustments: list[Adjustment] = field(default_factory=list)
+    names: list[Name] = field(default_factory=list)
+    mia: list[str] = field(default_factory=list)
+    moa: list[str] = field(default_factory=list)
+    refs: list[tuple[str, str]] = field(default_factory=list)
+    dates: list[tuple[str, dt.date | None]] = field(default_factory=list)
+    amounts: list[tuple[str, Decimal]] = field(default_factory=list)
+    lines: list[ServiceLine] = field(default_factory=list)
+
+    def freeze(self) -> ClaimPayment:
+        return ClaimPayment(
+            pcn=self.pcn, status=self.status, charge=self.charge, paid=self.paid,
+            patient_responsibility=self.patient_responsibility,
+            filing_indicator=self.filing_indicator, payer_claim_number=self.payer_claim_number,
+            facility_code=self.facility_code, frequency=self.frequency,
+            adjustments=tuple(self.adjustments), names=tuple(self.names),
+            inpatient_remarks=tuple(self.mia), outpatient_remarks=tuple(self.moa),
+            references=tuple(self.refs), dates=tuple(self.dates), amounts=tuple(self.amounts),
+            lines=tuple(self.lines), segment=self.segment)
+
+
+@dataclass
+class _PartyDraft:
+    name: str = ""
+    id_qualifier: str = ""
+    id: str = ""
+    refs: list[tuple[str, str]] = field(default_factory=list)
+
+    def freeze(self) -> Party:
+        return Party(name=self.name, id_qualifier=self.id_qualifier, id=self.id,
+                     references=tuple(self.refs))
+
+
+@dataclass
+class _TxDraft:
+    control: str
+    implementation: str
+    segment: int
+    handling: str = ""
+    total: Decimal | None = None  # None until BPR
+    credit_debit: str = ""
+    method: str = ""
+    payment_date: dt.date | None = None
+    trace_type: str = ""
+    trace: str | None = None  # None until TRN
+    originator: str = ""
+    production_date: dt.date | None = None
+
+
+Handler = Callable[["_Builder", list[str], int], None]
+
+
 class _Builder:
-    """Mutable state while reading; frozen dataclasses come out."""
+    """Reading state: the open transaction set, claim and line as drafts; frozen dataclasses
+    come out as each loop closes."""
 
     def __init__(self, d: Delimiters) -> None:
         self.d = d
         self.transactions: list[Remittance] = []
         self.warnings: list[str] = []
         self.gs_version = ""
-        self.tx: dict[str, object] | None = None
+        self.tx: _TxDraft | None = None
         self.claims: list[ClaimPayment] = []
-        self.claim: dict[str, object] | None = None
-        self.line: dict[str, object] | None = None
+        self.claim: _ClaimDraft | None = None
+        self.line: _LineDraft | None = None
         self.plbs: list[ProviderAdjustment] = []
-        self.party: str = ""  # "payer" | "payee" | ""
-        self.payer: dict[str, object] = {}
-        self.payee: dict[str, object] = {}
+        self.party: _PartyDraft | None = None  # the N1 loop being read (payer or payee)
+        self.payer = _PartyDraft()
+        self.payee = _PartyDraft()
 
     # -- values
     def money(self, seg: list[str], i: int, idx: int, *, required: bool = True) -> Decimal | None:
@@ -347,6 +448,12 @@ class _Builder:
             raise EraParseError(f"{seg[0]}{i:02d} '{raw}' is not an amount", idx) from None
         if not val.is_finite():
             raise EraParseError(f"{seg[0]}{i:02d} '{raw}' is not an amount", idx)
+        return val
+
+    def amount(self, seg: list[str], i: int, idx: int) -> Decimal:
+        """A required amount."""
+        val = self.money(seg, i, idx)
+        assert val is not None
         return val
 
     def number(self, seg: list[str], i: int, idx: int) -> Decimal | None:
@@ -390,40 +497,15 @@ class _Builder:
     def close_line(self) -> None:
         if self.line is None or self.claim is None:
             return
-        ln = self.line
+        self.claim.lines.append(self.line.freeze())
         self.line = None
-        lines = self.claim["lines"]
-        assert isinstance(lines, list)
-        lines.append(ServiceLine(
-            qualifier=str(ln["qualifier"]), code=str(ln["code"]), modifiers=tuple(ln["modifiers"]),  # type: ignore[arg-type]
-            charge=ln["charge"], paid=ln["paid"], revenue_code=str(ln["revenue_code"]),  # type: ignore[arg-type]
-            units=ln["units"], original_code=str(ln["original_code"]),  # type: ignore[arg-type]
-            original_units=ln["original_units"], service_date=ln["service_date"],  # type: ignore[arg-type]
-            service_end=ln["service_end"], adjustments=tuple(ln["adjustments"]),  # type: ignore[arg-type]
-            control_number=str(ln["control_number"]), allowed=ln["allowed"],  # type: ignore[arg-type]
-            remarks=tuple(ln["remarks"]), segment=int(ln["segment"]),  # type: ignore[arg-type, call-overload]
-        ))
 
     def close_claim(self) -> None:
         self.close_line()
         if self.claim is None:
             return
-        c = self.claim
+        self.claims.append(self.claim.freeze())
         self.claim = None
-        self.claims.append(ClaimPayment(
-            pcn=str(c["pcn"]), status=str(c["status"]), charge=c["charge"], paid=c["paid"],  # type: ignore[arg-type]
-            patient_responsibility=c["patient_responsibility"],  # type: ignore[arg-type]
-            filing_indicator=str(c["filing_indicator"]), payer_claim_number=str(c["payer_claim_number"]),
-            facility_code=str(c["facility_code"]), frequency=str(c["frequency"]),
-            adjustments=tuple(c["adjustments"]), names=tuple(c["names"]),  # type: ignore[arg-type]
-            inpatient_remarks=tuple(c["mia"]), outpatient_remarks=tuple(c["moa"]),  # type: ignore[arg-type]
-            references=tuple(c["refs"]), dates=tuple(c["dates"]),  # type: ignore[arg-type]
-            amounts=tuple(c["amounts"]), lines=tuple(c["lines"]), segment=int(c["segment"]),  # type: ignore[arg-type, call-overload]
-        ))
-
-    def party_obj(self, p: dict[str, object]) -> Party:
-        return Party(name=str(p.get("name", "")), id_qualifier=str(p.get("idq", "")),
-                     id=str(p.get("id", "")), references=tuple(p.get("refs", [])))  # type: ignore[arg-type]
 
     def close_tx(self, idx: int) -> None:
         self.close_claim()
@@ -431,28 +513,27 @@ class _Builder:
             return
         t = self.tx
         self.tx = None
-        if "total" not in t:
-            raise EraParseError("The 835 has no BPR segment (the payment)", int(t["segment"]))  # type: ignore[call-overload]
-        if "trace" not in t:
-            self.warnings.append(f"segment {t['segment']}: the 835 has no TRN segment (trace number)")
+        if t.total is None:
+            raise EraParseError("The 835 has no BPR segment (the payment)", t.segment)
+        if t.trace is None:
+            self.warnings.append(
+                f"segment {t.segment}: the 835 has no TRN segment (trace number)")
         warnings = tuple(self.warnings)
         self.warnings = []
         self.transactions.append(Remittance(
-            control_number=str(t.get("control", "")), implementation=str(t.get("impl", "")),
-            handling=str(t.get("handling", "")), total=t["total"],  # type: ignore[arg-type]
-            credit_debit=str(t.get("cd", "")), method=str(t.get("method", "")),
-            payment_date=t.get("payment_date"), trace_type=str(t.get("trace_type", "")),  # type: ignore[arg-type]
-            trace_number=str(t.get("trace", "")), originator=str(t.get("originator", "")),
-            production_date=t.get("production_date"),  # type: ignore[arg-type]
-            payer=self.party_obj(self.payer), payee=self.party_obj(self.payee),
+            control_number=t.control, implementation=t.implementation, handling=t.handling,
+            total=t.total, credit_debit=t.credit_debit, method=t.method,
+            payment_date=t.payment_date, trace_type=t.trace_type, trace_number=t.trace or "",
+            originator=t.originator, production_date=t.production_date,
+            payer=self.payer.freeze(), payee=self.payee.freeze(),
             claims=tuple(self.claims), provider_adjustments=tuple(self.plbs),
-            warnings=warnings, segment=int(t["segment"]),  # type: ignore[call-overload]
+            warnings=warnings, segment=t.segment,
         ))
         self.claims = []
         self.plbs = []
-        self.payer = {}
-        self.payee = {}
-        self.party = ""
+        self.payer = _PartyDraft()
+        self.payee = _PartyDraft()
+        self.party = None
 
     def cas(self, seg: list[str], idx: int) -> list[Adjustment]:
         group = _el(seg, 1)
@@ -467,162 +548,202 @@ class _Builder:
                 if _el(seg, base + 1):
                     raise EraParseError(f"CAS{base:02d} (the reason code) is missing", idx)
                 continue
-            amt = self.money(seg, base + 1, idx)
-            assert amt is not None
-            out.append(Adjustment(group, reason, amt, self.number(seg, base + 2, idx)))
+            out.append(Adjustment(group, reason, self.amount(seg, base + 1, idx),
+                                  self.number(seg, base + 2, idx)))
         if not out:
             raise EraParseError("CAS has no reason code and amount", idx)
         return out
 
-    # -- the segments
-    def feed(self, seg: list[str], idx: int) -> None:  # noqa: C901 - one dispatch table
+    # -- the envelope
+    def feed(self, seg: list[str], idx: int) -> None:
         sid = seg[0].strip().upper()
-        if sid == "GS":
-            self.gs_version = _el(seg, 8)
-            if _el(seg, 1) and _el(seg, 1) != "HP":
-                raise EraParseError(f"Not an 835: the functional group is {_el(seg, 1)} "
-                                    "(an 835 is HP)", idx)
-            return
-        if sid == "ST":
-            if _el(seg, 1) != "835":
-                raise EraParseError(f"Not an 835: the transaction set is {_el(seg, 1) or '(none)'}", idx)
-            if self.tx is not None:
-                self.close_tx(idx)
-            impl = _el(seg, 3) or self.gs_version
-            self.tx = {"control": _el(seg, 2), "impl": impl, "segment": idx}
-            if impl and not impl.startswith("005010X221"):
-                self.warnings.append(f"segment {idx}: implementation {impl} is not 005010X221A1; read as if it were")
-            return
-        if sid in ("SE",):
-            self.close_tx(idx)
-            return
-        if sid in ("GE", "IEA", "ISA", "TA1"):
-            if self.tx is not None:
-                self.close_tx(idx)
+        envelope = _ENVELOPE.get(sid)
+        if envelope is not None:
+            envelope(self, seg, idx)
             return
         if self.tx is None:
             raise EraParseError(f"{sid} outside a transaction set (no ST*835 before it)", idx)
+        handler = _SEGMENTS.get(sid)
+        if handler is not None:
+            handler(self, seg, idx)
+        # Everything else (CUR, PER, N3, N4, RDM, QTY, ...) carries nothing we post.
+
+    def on_gs(self, seg: list[str], idx: int) -> None:
+        self.gs_version = _el(seg, 8)
+        if _el(seg, 1) and _el(seg, 1) != "HP":
+            raise EraParseError(f"Not an 835: the functional group is {_el(seg, 1)} "
+                                "(an 835 is HP)", idx)
+
+    def on_st(self, seg: list[str], idx: int) -> None:
+        if _el(seg, 1) != "835":
+            raise EraParseError(
+                f"Not an 835: the transaction set is {_el(seg, 1) or '(none)'}", idx)
+        if self.tx is not None:
+            self.close_tx(idx)
+        impl = _el(seg, 3) or self.gs_version
+        self.tx = _TxDraft(_el(seg, 2), impl, idx)
+        if impl and not impl.startswith("005010X221"):
+            self.warnings.append(f"segment {idx}: implementation {impl} is not "
+                                 "005010X221A1; read as if it were")
+
+    def on_se(self, seg: list[str], idx: int) -> None:
+        self.close_tx(idx)
+
+    def on_end(self, seg: list[str], idx: int) -> None:
+        if self.tx is not None:
+            self.close_tx(idx)
+
+    # -- the header
+    def on_bpr(self, seg: list[str], idx: int) -> None:
+        assert self.tx is not None
         t = self.tx
-        if sid == "BPR":
-            amt = self.money(seg, 2, idx)
-            assert amt is not None
-            cd = _el(seg, 3)
-            t.update(handling=_el(seg, 1), total=-amt if cd == "D" else amt, cd=cd,
-                     method=_el(seg, 4), payment_date=self.date(_el(seg, 16), idx, "BPR16"))
-        elif sid == "TRN":
-            if "trace" not in t:
-                t.update(trace_type=_el(seg, 1), trace=_el(seg, 2), originator=_el(seg, 3))
-        elif sid == "DTM" and self.claim is None:
-            if _el(seg, 1) == "405":
-                t["production_date"] = self.date(_el(seg, 2), idx, "DTM*405")
-        elif sid == "N1":
-            self.close_claim()
-            code = _el(seg, 1)
-            target = {"PR": self.payer, "PE": self.payee}.get(code)
-            self.party = {"PR": "payer", "PE": "payee"}.get(code, "")
-            if target is not None:
-                target.update(name=_el(seg, 2), idq=_el(seg, 3), id=_el(seg, 4), refs=[])
-        elif sid == "LX" or sid in ("TS3", "TS2"):
-            self.close_claim()
-            self.party = ""
-        elif sid == "CLP":
-            self.close_claim()
-            self.party = ""
-            charge = self.money(seg, 3, idx)
-            paid = self.money(seg, 4, idx)
-            pcn = _el(seg, 1)
-            if not pcn:
-                raise EraParseError("CLP01 (the patient control number) is missing", idx)
-            self.claim = {
-                "pcn": pcn, "status": _el(seg, 2), "charge": charge, "paid": paid,
-                "patient_responsibility": self.money(seg, 5, idx, required=False),
-                "filing_indicator": _el(seg, 6), "payer_claim_number": _el(seg, 7),
-                "facility_code": _el(seg, 8), "frequency": _el(seg, 9),
-                "adjustments": [], "names": [], "mia": [], "moa": [], "refs": [], "dates": [],
-                "amounts": [], "lines": [], "segment": idx,
-            }
-            if _el(seg, 2) not in CLAIM_STATUS:
-                self.warnings.append(f"segment {idx}: CLP02 '{_el(seg, 2)}' is not a known claim status")
-        elif sid == "SVC":
-            if self.claim is None:
-                raise EraParseError("SVC before any CLP", idx)
-            self.close_line()
-            proc = self.composite(_el(seg, 1), idx)
-            orig = self.composite(_el(seg, 6), idx)
-            charge = self.money(seg, 2, idx)
-            paid = self.money(seg, 3, idx, required=False)
-            self.line = {
-                "qualifier": proc[0] if proc else "", "code": proc[1] if len(proc) > 1 else "",
-                "modifiers": [m for m in proc[2:6] if m], "charge": charge,
-                "paid": paid if paid is not None else ZERO, "revenue_code": _el(seg, 4),
-                "units": self.number(seg, 5, idx), "original_code": orig[1] if len(orig) > 1 else "",
-                "original_units": self.number(seg, 7, idx), "service_date": None,
-                "service_end": None, "adjustments": [], "control_number": "", "allowed": None,
-                "remarks": [], "segment": idx,
-            }
-        elif sid == "CAS":
-            adj = self.cas(seg, idx)
-            if self.line is not None:
-                self.line["adjustments"].extend(adj)  # type: ignore[attr-defined]
-            elif self.claim is not None:
-                self.claim["adjustments"].extend(adj)  # type: ignore[attr-defined]
-            else:
-                raise EraParseError("CAS outside a claim", idx)
-        elif sid == "NM1" and self.claim is not None:
-            self.claim["names"].append(Name(  # type: ignore[attr-defined]
+        amt = self.amount(seg, 2, idx)
+        t.credit_debit = _el(seg, 3)
+        t.handling, t.method = _el(seg, 1), _el(seg, 4)
+        t.total = -amt if t.credit_debit == "D" else amt
+        t.payment_date = self.date(_el(seg, 16), idx, "BPR16")
+
+    def on_trn(self, seg: list[str], idx: int) -> None:
+        assert self.tx is not None
+        if self.tx.trace is None:
+            self.tx.trace_type, self.tx.trace = _el(seg, 1), _el(seg, 2)
+            self.tx.originator = _el(seg, 3)
+
+    def on_n1(self, seg: list[str], idx: int) -> None:
+        self.close_claim()
+        code = _el(seg, 1)
+        self.party = {"PR": self.payer, "PE": self.payee}.get(code)
+        if self.party is not None:
+            self.party.name, self.party.id_qualifier = _el(seg, 2), _el(seg, 3)
+            self.party.id, self.party.refs = _el(seg, 4), []
+
+    def on_lx(self, seg: list[str], idx: int) -> None:
+        self.close_claim()
+        self.party = None
+
+    # -- claims and lines
+    def on_clp(self, seg: list[str], idx: int) -> None:
+        self.close_claim()
+        self.party = None
+        charge = self.amount(seg, 3, idx)
+        paid = self.amount(seg, 4, idx)
+        pcn = _el(seg, 1)
+        if not pcn:
+            raise EraParseError("CLP01 (the patient control number) is missing", idx)
+        self.claim = _ClaimDraft(
+            pcn=pcn, status=_el(seg, 2), charge=charge, paid=paid,
+            patient_responsibility=self.money(seg, 5, idx, required=False),
+            filing_indicator=_el(seg, 6), payer_claim_number=_el(seg, 7),
+            facility_code=_el(seg, 8), frequency=_el(seg, 9), segment=idx)
+        if _el(seg, 2) not in CLAIM_STATUS:
+            self.warnings.append(
+                f"segment {idx}: CLP02 '{_el(seg, 2)}' is not a known claim status")
+
+    def on_svc(self, seg: list[str], idx: int) -> None:
+        if self.claim is None:
+            raise EraParseError("SVC before any CLP", idx)
+        self.close_line()
+        proc = self.composite(_el(seg, 1), idx)
+        orig = self.composite(_el(seg, 6), idx)
+        charge = self.amount(seg, 2, idx)
+        paid = self.money(seg, 3, idx, required=False)
+        self.line = _LineDraft(
+            qualifier=proc[0] if proc else "", code=proc[1] if len(proc) > 1 else "",
+            modifiers=[m for m in proc[2:6] if m], charge=charge,
+            paid=paid if paid is not None else ZERO, revenue_code=_el(seg, 4),
+            units=self.number(seg, 5, idx), original_code=orig[1] if len(orig) > 1 else "",
+            original_units=self.number(seg, 7, idx), segment=idx)
+
+    def on_cas(self, seg: list[str], idx: int) -> None:
+        adj = self.cas(seg, idx)
+        if self.line is not None:
+            self.line.adjustments.extend(adj)
+        elif self.claim is not None:
+            self.claim.adjustments.extend(adj)
+        else:
+            raise EraParseError("CAS outside a claim", idx)
+
+    def on_nm1(self, seg: list[str], idx: int) -> None:
+        if self.claim is not None:
+            self.claim.names.append(Name(
                 entity=_el(seg, 1), last=_el(seg, 3), first=_el(seg, 4), middle=_el(seg, 5),
                 id_qualifier=_el(seg, 8), id=_el(seg, 9)))
-        elif sid == "MIA" and self.claim is not None:
-            # MIA05, MIA20-MIA24 are remark codes.
-            self.claim["mia"].extend(_el(seg, i) for i in (5, 20, 21, 22, 23, 24) if _el(seg, i))  # type: ignore[attr-defined]
-        elif sid == "MOA" and self.claim is not None:
-            self.claim["moa"].extend(_el(seg, i) for i in (3, 4, 5, 6, 7) if _el(seg, i))  # type: ignore[attr-defined]
-        elif sid == "LQ":
-            if self.line is not None and _el(seg, 2):
-                self.line["remarks"].append(_el(seg, 2))  # type: ignore[attr-defined]
-        elif sid == "REF":
-            pair = (_el(seg, 1), _el(seg, 2))
-            if self.line is not None:
-                if pair[0] == "6R":
-                    self.line["control_number"] = pair[1]
-            elif self.claim is not None:
-                self.claim["refs"].append(pair)  # type: ignore[attr-defined]
-            elif self.party:
-                target = self.payer if self.party == "payer" else self.payee
-                target.setdefault("refs", []).append(pair)  # type: ignore[attr-defined]
-        elif sid == "DTM":
-            q = _el(seg, 1)
-            d = self.date(_el(seg, 2), idx, f"DTM*{q}")
-            if self.line is not None:
-                if q in ("472", "150"):
-                    self.line["service_date"] = d
-                elif q == "151":
-                    self.line["service_end"] = d
-            elif self.claim is not None:
-                self.claim["dates"].append((q, d))  # type: ignore[attr-defined]
-        elif sid == "AMT":
-            amt = self.number(seg, 2, idx)
-            if amt is None:
-                return
-            if self.line is not None:
-                if _el(seg, 1) == "B6":
-                    self.line["allowed"] = amt
-            elif self.claim is not None:
-                self.claim["amounts"].append((_el(seg, 1), amt))  # type: ignore[attr-defined]
-        elif sid == "PLB":
-            self.close_claim()
-            fiscal = self.date(_el(seg, 2), idx, "PLB02")
-            for k in range(6):
-                base = 3 + 2 * k
-                comp = self.composite(_el(seg, base))
-                if not comp or not comp[0]:
-                    continue
-                amt = self.money(seg, base + 1, idx)
-                assert amt is not None
-                self.plbs.append(ProviderAdjustment(
-                    provider_id=_el(seg, 1), fiscal_date=fiscal, reason=comp[0],
-                    reference=comp[1] if len(comp) > 1 else "", amount=amt, segment=idx))
-        # Everything else (CUR, PER, N3, N4, RDM, QTY, TS3, TS2, ...) carries nothing we post.
+
+    def on_mia(self, seg: list[str], idx: int) -> None:
+        # MIA05, MIA20-MIA24 are remark codes.
+        if self.claim is not None:
+            self.claim.mia.extend(_el(seg, i) for i in (5, 20, 21, 22, 23, 24) if _el(seg, i))
+
+    def on_moa(self, seg: list[str], idx: int) -> None:
+        if self.claim is not None:
+            self.claim.moa.extend(_el(seg, i) for i in (3, 4, 5, 6, 7) if _el(seg, i))
+
+    def on_lq(self, seg: list[str], idx: int) -> None:
+        if self.line is not None and _el(seg, 2):
+            self.line.remarks.append(_el(seg, 2))
+
+    def on_ref(self, seg: list[str], idx: int) -> None:
+        pair = (_el(seg, 1), _el(seg, 2))
+        if self.line is not None:
+            if pair[0] == "6R":
+                self.line.control_number = pair[1]
+        elif self.claim is not None:
+            self.claim.refs.append(pair)
+        elif self.party is not None:
+            self.party.refs.append(pair)
+
+    def on_dtm(self, seg: list[str], idx: int) -> None:
+        q = _el(seg, 1)
+        if self.claim is None:
+            if q == "405":
+                assert self.tx is not None
+                self.tx.production_date = self.date(_el(seg, 2), idx, "DTM*405")
+            return
+        d = self.date(_el(seg, 2), idx, f"DTM*{q}")
+        if self.line is not None:
+            if q in ("472", "150"):
+                self.line.service_date = d
+            elif q == "151":
+                self.line.service_end = d
+        else:
+            self.claim.dates.append((q, d))
+
+    def on_amt(self, seg: list[str], idx: int) -> None:
+        amt = self.number(seg, 2, idx)
+        if amt is None:
+            return
+        if self.line is not None:
+            if _el(seg, 1) == "B6":
+                self.line.allowed = amt
+        elif self.claim is not None:
+            self.claim.amounts.append((_el(seg, 1), amt))
+
+    def on_plb(self, seg: list[str], idx: int) -> None:
+        self.close_claim()
+        fiscal = self.date(_el(seg, 2), idx, "PLB02")
+        for k in range(6):
+            base = 3 + 2 * k
+            comp = self.composite(_el(seg, base))
+            if not comp or not comp[0]:
+                continue
+            self.plbs.append(ProviderAdjustment(
+                provider_id=_el(seg, 1), fiscal_date=fiscal, reason=comp[0],
+                reference=comp[1] if len(comp) > 1 else "",
+                amount=self.amount(seg, base + 1, idx), segment=idx))
+
+
+_ENVELOPE: dict[str, Handler] = {
+    "GS": _Builder.on_gs, "ST": _Builder.on_st, "SE": _Builder.on_se,
+    "GE": _Builder.on_end, "IEA": _Builder.on_end, "ISA": _Builder.on_end, "TA1": _Builder.on_end,
+}
+_SEGMENTS: dict[str, Handler] = {
+    "BPR": _Builder.on_bpr, "TRN": _Builder.on_trn, "N1": _Builder.on_n1,
+    "LX": _Builder.on_lx, "TS3": _Builder.on_lx, "TS2": _Builder.on_lx,
+    "CLP": _Builder.on_clp, "SVC": _Builder.on_svc, "CAS": _Builder.on_cas,
+    "NM1": _Builder.on_nm1, "MIA": _Builder.on_mia, "MOA": _Builder.on_moa,
+    "LQ": _Builder.on_lq, "REF": _Builder.on_ref, "DTM": _Builder.on_dtm,
+    "AMT": _Builder.on_amt, "PLB": _Builder.on_plb,
+}
 
 
 def parse_835(data: bytes | str) -> Interchange:

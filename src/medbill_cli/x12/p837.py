@@ -211,7 +211,7 @@ def segment(*elements: object) -> str:
     parts = [e if e.__class__ is str else ("" if e is None else str(e)) for e in elements]
     while parts and not parts[-1]:
         parts.pop()
-    return ELEMENT.join(parts) + SEGMENT + "\n"  # type: ignore[arg-type]
+    return ELEMENT.join(parts) + SEGMENT + "\n"
 
 
 def _composite(*parts: str) -> str:
@@ -325,14 +325,16 @@ class Writer837P:
             if s.address is not None:
                 self._address(s.address)
             self._person(s)
-        self._seg("NM1", "PR", "2", clean(c.payer.name), "", "", "", "", "PI", clean(c.payer.payer_id))
+        self._seg("NM1", "PR", "2", clean(c.payer.name), "", "", "", "", "PI",
+                  clean(c.payer.payer_id))
         if dependent:
             assert c.patient is not None
             self.stats.hl += 1
             self._seg("HL", self.stats.hl, sub_hl, "23", "0")
             self._seg("PAT", RELATIONSHIP_CODES.get(c.relationship, "G8"))
             p = c.patient
-            self._seg("NM1", "QC", "1", clean(p.last_name), clean(p.first_name), clean(p.middle_name))
+            self._seg("NM1", "QC", "1", clean(p.last_name), clean(p.first_name),
+                      clean(p.middle_name))
             if p.address is not None:
                 self._address(p.address)
             self._person(p)
@@ -346,26 +348,33 @@ class Writer837P:
         for i, code in enumerate(c.diagnoses[:MAX_DIAGNOSES]):
             hi.append(_composite("ABK" if i == 0 else "ABF", dx_code(code)))
         self._seg(*hi)
-        r = c.rendering
+        self._rendering(c.rendering)
+        for n, ln in enumerate(c.lines, start=1):
+            self._service_line(n, ln, c.pos)
+        self.stats.claims += 1
+        self.stats.total_cents += total
+
+    def _rendering(self, r: RenderingProvider | None) -> None:
+        """Loop 2310B, when the rendering provider is not the billing provider."""
         if r is not None and r.npi != self.billing.npi:
             self._seg("NM1", "82", "1", clean(r.last_name), clean(r.first_name),
                       clean(r.middle_name), "", "", "XX", r.npi)
             if r.taxonomy:
                 self._seg("PRV", "PE", "PXC", clean(r.taxonomy))
-        for n, ln in enumerate(c.lines, start=1):
-            self._seg("LX", n)
-            proc = _composite("HC", clean(ln.code), *(clean(m) for m in ln.modifiers[:4]))
-            pos = clean(ln.pos) if ln.pos and ln.pos != c.pos else ""
-            pointers = _composite(*(str(p) for p in ln.dx_pointers[:4]))
-            self._seg("SV1", proc, amount(ln.amount_cents), "UN", ln.units, pos, "", pointers)
-            self._seg("DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d"))
-            if ln.ndc:
-                self._seg("LIN", "", "N4", re.sub(r"\D", "", ln.ndc))
-                self._seg("CTP", "", "", "", clean(ln.ndc_quantity) or str(ln.units),
-                          clean(ln.ndc_unit) or "UN")
-            self.stats.lines += 1
-        self.stats.claims += 1
-        self.stats.total_cents += total
+
+    def _service_line(self, n: int, ln: ServiceLine, claim_pos: str) -> None:
+        """Loop 2400 (and 2410 for a drug)."""
+        self._seg("LX", n)
+        proc = _composite("HC", clean(ln.code), *(clean(m) for m in ln.modifiers[:4]))
+        pos = clean(ln.pos) if ln.pos and ln.pos != claim_pos else ""
+        pointers = _composite(*(str(p) for p in ln.dx_pointers[:4]))
+        self._seg("SV1", proc, amount(ln.amount_cents), "UN", ln.units, pos, "", pointers)
+        self._seg("DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d"))
+        if ln.ndc:
+            self._seg("LIN", "", "N4", re.sub(r"\D", "", ln.ndc))
+            self._seg("CTP", "", "", "", clean(ln.ndc_quantity) or str(ln.units),
+                      clean(ln.ndc_unit) or "UN")
+        self.stats.lines += 1
 
     def end(self) -> Stats:
         self._seg("SE", self.stats.segments + 1, self.st_control)
@@ -396,7 +405,8 @@ def write_837p(
     Returns:
         Segment, claim and line counts and the total charge.
     """
-    w = Writer837P(write, envelope=envelope, submitter=submitter, receiver=receiver, billing=billing)
+    w = Writer837P(write, envelope=envelope, submitter=submitter, receiver=receiver,
+                   billing=billing)
     w.begin()
     for c in claims:
         w.claim(c)

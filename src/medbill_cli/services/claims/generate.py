@@ -1,0 +1,123 @@
+"""Unbilled charges -> draft claims (the rules are in ``plan``; this loads and writes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlmodel import Session
+
+from medbill_cli.db import tables as t
+from medbill_cli.db.dialect import for_update, insert_many
+from medbill_cli.db.models._base import utcnow
+from medbill_cli.db.query import chunks
+from medbill_cli.services import audit
+from medbill_cli.services.claims import store
+from medbill_cli.services.claims.plan import Plan, PlannedClaim, UnbilledCharge, plan_claims
+from medbill_cli.status import ChargeStatus, ClaimStatus, check_transitions
+from medbill_cli.x12.claim_map import ClaimRecord
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    claims: tuple[ClaimRecord, ...]
+    skipped_no_coverage: int = 0
+
+
+def _unbilled(session: Session, through: dt.date | None,
+              account: str | None) -> list[UnbilledCharge]:
+    ch = t.charge.c
+    q = select(ch.id, ch.encounter_id, ch.patient_id, ch.date_of_service, ch.provider_id, ch.pos,
+               ch.amount_cents, ch.dx_pointers).where(ch.status == ChargeStatus.UNBILLED.value)
+    if through is not None:
+        q = q.where(ch.date_of_service <= through)
+    if account is not None:
+        q = q.where(ch.patient_id == store.patient_id_of(session, account))
+    q = q.order_by(ch.patient_id, ch.date_of_service, ch.id)
+    # Two billers generating at once: the second waits, then sees these charges billed.
+    return [UnbilledCharge(*row) for row in session.execute(for_update(session, q))]
+
+
+def _plan(session: Session, charges: Sequence[UnbilledCharge]) -> Plan:
+    e, d = t.encounter.c, t.encounter_diagnosis.c
+    encounter_ids = sorted({c.encounter_id for c in charges})
+    enc_provider: dict[int, int | None] = {}
+    dx_by_enc: dict[int, dict[int, str]] = defaultdict(dict)
+    for part in chunks(encounter_ids):
+        for enc_id, prov_id in session.execute(select(e.id, e.provider_id).where(e.id.in_(part))):
+            enc_provider[enc_id] = prov_id
+        for enc_id, seq, code in session.execute(select(d.encounter_id, d.seq, d.code)
+                                                 .where(d.encounter_id.in_(part))):
+            dx_by_enc[enc_id][seq] = code
+    covs = store.coverages_of(session, [c.patient_id for c in charges])
+    return plan_claims(charges, coverages=covs, encounter_provider=enc_provider,
+                       dx_by_encounter=dx_by_enc)
+
+
+def _claim_row(p: PlannedClaim, seq: int, user: str, created_at: dt.datetime) -> dict[str, Any]:
+    return dict(
+        pcn=store.pcn(seq), patient_id=p.patient_id, coverage_id=p.coverage.id,
+        payer_id=p.coverage.payer_id, provider_id=p.provider_id, pos=p.pos,
+        status=ClaimStatus.DRAFT.value, frequency="1", total_cents=p.total_cents,
+        diagnoses=" ".join(p.diagnoses), first_dos=p.first_dos, last_dos=p.last_dos,
+        created_at=created_at, created_by=user,
+    )
+
+
+def _write(session: Session, user: str, planned: Sequence[PlannedClaim]) -> list[int]:
+    """Insert the claims and their lines, bill the charges, audit; returns the claim ids."""
+    first = store.next_numbers(session, store.PCN_KEY, len(planned))
+    created_at = utcnow()
+    # Plain rows, inserted in bulk: 10,000 ORM objects would cost seconds.
+    rows = [_claim_row(p, first + n, user, created_at) for n, p in enumerate(planned)]
+    ids = insert_many(session, t.claim, rows, ids=True)
+    line_rows: list[dict[str, Any]] = []
+    entries: list[audit.AuditEntry] = []
+    for row, cid, p in zip(rows, ids, planned, strict=True):
+        row["id"] = cid
+        line_rows += [{"claim_id": cid, "line_number": i, "charge_id": c.id, "dx_pointers": ptrs}
+                      for i, (c, ptrs) in enumerate(zip(p.charges, p.pointers, strict=True), 1)]
+        snap = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+        # The claim's charges become billed with it: one entry records both.
+        snap["charges_billed"] = [c.id for c in p.charges]
+        entries.append(("create", "claim", row["pcn"], None, snap))
+    insert_many(session, t.claim_line, line_rows)
+    billed = [c.id for p in planned for c in p.charges]
+    check_transitions(((i, ChargeStatus.UNBILLED) for i in billed), ChargeStatus.BILLED)
+    for part in chunks(billed):
+        session.execute(update(t.charge).where(t.charge.c.id.in_(part))
+                        .values(status=ChargeStatus.BILLED.value))
+    audit.record_many(session=session, user=user, entries=entries)
+    return ids
+
+
+def generate_claims(
+    *, session: Session, user: str, through: dt.date | None = None, account: str | None = None,
+) -> GenerateResult:
+    """Turn unbilled charges into draft claims; their charges become ``billed``.
+
+    One claim per patient, payer (the primary coverage on the date of service), rendering
+    provider and place of service; at most 50 lines and 12 diagnoses per claim (split beyond).
+
+    Args:
+        session: the command's session.
+        user: who acts.
+        through: only charges with a date of service on or before this date.
+        account: only this patient's charges.
+
+    Returns:
+        The new claims, and how many charges were left unbilled for lack of any coverage.
+    """
+    store.practice(session)
+    charges = _unbilled(session, through, account)
+    if not charges:
+        return GenerateResult(())
+    plan = _plan(session, charges)
+    if not plan.claims:
+        return GenerateResult((), plan.skipped_no_coverage)
+    ids = _write(session, user, plan.claims)
+    return GenerateResult(tuple(store.claims_by_ids(session, ids)), plan.skipped_no_coverage)

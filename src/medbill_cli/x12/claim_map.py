@@ -1,0 +1,228 @@
+"""From a claim as billed to what the 837P writer prints: plain records in, ``p837`` data out.
+
+The records are what the claims service loads from the database (one frozen shape per record,
+shared with the scrubber's view builder); this module knows no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from medbill_cli.status import ClaimStatus
+from medbill_cli.x12 import p837
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRecord:
+    """The billing provider and the interchange's submitter and receiver."""
+
+    name: str
+    npi: str
+    tin: str
+    taxonomy: str | None
+    address: str
+    address2: str | None
+    city: str
+    state: str
+    zip: str
+    phone: str | None
+    submitter_id: str | None
+    submitter_name: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    receiver_id: str | None
+    receiver_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientRecord:
+    id: int
+    account: str | None
+    first_name: str
+    last_name: str
+    middle_name: str | None
+    dob: dt.date
+    sex: str
+    address: str | None
+    address2: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+
+    @property
+    def address_complete(self) -> bool:
+        return bool(self.address and self.city and self.state and self.zip)
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRecord:
+    id: int
+    patient_id: int
+    payer_id: int
+    priority: str  # primary|secondary|tertiary
+    member_id: str
+    group_number: str | None
+    relationship: str  # self|spouse|child|other
+    subscriber_first_name: str | None
+    subscriber_last_name: str | None
+    subscriber_middle_name: str | None
+    subscriber_dob: dt.date | None
+    subscriber_sex: str | None
+    effective: dt.date | None
+    termination: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PayerRecord:
+    id: int
+    payer_id: str  # the EDI payer id
+    name: str
+    filing_indicator: str
+    timely_filing_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRecord:
+    id: int
+    npi: str
+    first_name: str
+    last_name: str
+    middle_name: str | None
+    taxonomy: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecord:
+    id: int
+    pcn: str
+    patient_id: int
+    coverage_id: int | None
+    payer_id: int | None
+    provider_id: int | None
+    facility_id: int | None
+    pos: str
+    status: ClaimStatus
+    frequency: str
+    original_claim_id: int | None
+    payer_claim_number: str | None
+    total_cents: int
+    diagnoses: str  # space-separated, in HI order
+    first_dos: dt.date | None
+    last_dos: dt.date | None
+    batch_id: int | None
+    submitted_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LineRecord:
+    """A claim line with the charge it bills."""
+
+    claim_id: int
+    line_number: int
+    charge_id: int
+    dx_pointers: str  # 1-based into ClaimRecord.diagnoses
+    code: str
+    modifiers: str  # space-separated
+    units: int
+    amount_cents: int
+    date_of_service: dt.date
+    patient_id: int
+    pos: str
+    ndc: str | None
+    ndc_unit: str | None
+    ndc_quantity: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimBundle:
+    """A claim with everything the 837P prints about it."""
+
+    claim: ClaimRecord
+    patient: PatientRecord
+    coverage: CoverageRecord
+    payer: PayerRecord
+    provider: ProviderRecord | None
+    lines: tuple[LineRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Interchange:
+    """The writer's keyword arguments besides the claims."""
+
+    envelope: p837.Envelope
+    submitter: p837.Submitter
+    receiver: p837.Receiver
+    billing: p837.BillingProvider
+
+
+def _person(first: str | None, last: str | None, middle: str | None, dob: dt.date | None,
+            sex: str | None, addr: p837.Address | None) -> p837.Person:
+    return p837.Person(last_name=last or "", first_name=first or "", middle_name=middle, dob=dob,
+                       sex=sex or "U", address=addr)
+
+
+def _patient_address(p: PatientRecord) -> p837.Address | None:
+    if not (p.address and p.city and p.state and p.zip):
+        return None
+    return p837.Address(line1=p.address, line2=p.address2, city=p.city, state=p.state, zip=p.zip)
+
+
+def _service_line(ln: LineRecord) -> p837.ServiceLine:
+    return p837.ServiceLine(
+        code=ln.code, amount_cents=ln.amount_cents, units=ln.units,
+        date_of_service=ln.date_of_service,
+        dx_pointers=tuple(int(p) for p in ln.dx_pointers.split()),
+        modifiers=tuple(ln.modifiers.split()), pos=ln.pos, ndc=ln.ndc, ndc_unit=ln.ndc_unit,
+        ndc_quantity=ln.ndc_quantity)
+
+
+def _rendering(prov: ProviderRecord | None) -> p837.RenderingProvider | None:
+    if prov is None:
+        return None
+    return p837.RenderingProvider(npi=prov.npi, last_name=prov.last_name,
+                                  first_name=prov.first_name, middle_name=prov.middle_name,
+                                  taxonomy=prov.taxonomy)
+
+
+def claim_out(b: ClaimBundle) -> p837.ClaimOut:
+    """The writer's view of one claim: subscriber, patient (when not the subscriber), lines."""
+    pat, cov, c = b.patient, b.coverage, b.claim
+    addr = _patient_address(pat)
+    pat_person = _person(pat.first_name, pat.last_name, pat.middle_name, pat.dob, pat.sex, addr)
+    patient: p837.Person | None
+    if cov.relationship == "self":
+        subscriber, patient = pat_person, None
+    else:
+        subscriber = _person(cov.subscriber_first_name, cov.subscriber_last_name,
+                             cov.subscriber_middle_name, cov.subscriber_dob, cov.subscriber_sex,
+                             addr)
+        patient = pat_person
+    return p837.ClaimOut(
+        pcn=c.pcn, pos=c.pos, diagnoses=tuple(c.diagnoses.split()), subscriber=subscriber,
+        member_id=cov.member_id, payer=p837.PayerInfo(b.payer.name, b.payer.payer_id),
+        lines=tuple(_service_line(ln) for ln in b.lines), relationship=cov.relationship,
+        patient=patient, priority=cov.priority, group_number=cov.group_number,
+        filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
+        payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider))
+
+
+def interchange(practice: PracticeRecord, control: int, now: dt.datetime,
+                usage: str) -> Interchange:
+    """Envelope, submitter (1000A), receiver (1000B) and billing provider (2010AA)."""
+    sender = practice.submitter_id or practice.tin
+    receiver = practice.receiver_id or "RECEIVER"
+    return Interchange(
+        envelope=p837.Envelope(sender_id=sender, receiver_id=receiver, control_number=control,
+                               created=now, usage=usage),
+        submitter=p837.Submitter(name=practice.submitter_name or practice.name, id=sender,
+                                 contact_name=practice.contact_name or practice.name,
+                                 phone=practice.contact_phone or practice.phone,
+                                 email=practice.contact_email),
+        receiver=p837.Receiver(name=practice.receiver_name or receiver, id=receiver),
+        billing=p837.BillingProvider(
+            name=practice.name, npi=practice.npi, ein=practice.tin, taxonomy=practice.taxonomy,
+            address=p837.Address(line1=practice.address, line2=practice.address2,
+                                 city=practice.city, state=practice.state, zip=practice.zip)),
+    )
