@@ -28,8 +28,10 @@ from medbill_cli.forms.cms1500 import FormHeader, FormPage, OtherInsurance, rend
 from medbill_cli.forms.pdf import FormMode, write_pdf
 from medbill_cli.privfile import open_private
 from medbill_cli.services import audit
-from medbill_cli.services import claims as claims_service
-from medbill_cli.services.registration import require_practice
+from medbill_cli.services.claims import store
+from medbill_cli.services.claims.export import bundles
+from medbill_cli.services.claims.query import get_batch
+from medbill_cli.x12.claim_map import claim_out, interchange
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -64,9 +66,10 @@ def check_output(output: Path) -> Path:
 
 # --------------------------------------------------------------------------- loading
 
-# The claims service's loaders (claim view and 837P header), named once here.
-_load_claim_outs = claims_service._claim_outs
-_interchange = claims_service._interchange
+def _load_claim_outs(session: Session, ids: Sequence[int]) -> Iterator[tuple[Any, ClaimOut]]:
+    """The same claim view the 837P export writes from (one mapping for both renderings)."""
+    for b in bundles(session, ids):
+        yield b.claim, claim_out(b)
 
 
 def _claim_ids(session: Session, claim_ids: Sequence[str], batch_id: int | None) -> list[int]:
@@ -74,13 +77,13 @@ def _claim_ids(session: Session, claim_ids: Sequence[str], batch_id: int | None)
         raise InputError("Give claim ids or --batch, not both and not neither",
                          "For example: medbill claim print 1 2 --output claims.pdf")
     if batch_id is not None:
-        batch = claims_service.get_batch(session=session, batch_id=batch_id)
+        batch = get_batch(session=session, batch_id=batch_id)
         rows = session.execute(select(t.claim.c.id).where(t.claim.c.batch_id == batch.id)
                                .order_by(t.claim.c.id))
         return [r.id for r in rows]
     ids: list[int] = []
     for text in claim_ids:
-        claim = claims_service.get_claim(session=session, claim_id=text)
+        claim = store.get_claim(session=session, claim_id=text)
         assert claim.id is not None
         if claim.id not in ids:
             ids.append(claim.id)
@@ -150,8 +153,8 @@ def _pages(session: Session, ids: list[int], header: FormHeader) -> list[FormPag
 
 
 def _billing(session: Session) -> tuple[BillingProvider, str | None]:
-    practice = require_practice(session=session)
-    billing: BillingProvider = _interchange(practice, 0, dt.datetime.now(), "P")["billing"]
+    practice = store.practice(session)
+    billing: BillingProvider = interchange(practice, 0, dt.datetime.now(), "P").billing
     return billing, practice.phone
 
 

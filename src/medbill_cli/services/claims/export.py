@@ -115,7 +115,7 @@ class _Sink:
 # --------------------------------------------------------------------------- the file
 
 
-def _bundles(session: Session, ids: Sequence[int]) -> Iterator[ClaimBundle]:
+def bundles(session: Session, ids: Sequence[int]) -> Iterator[ClaimBundle]:
     """Each claim with its rows, loaded a chunk of claims at a time (bounded memory)."""
     for part in chunks(ids):
         claims = store.claims_by_ids(session, part)
@@ -292,7 +292,7 @@ def _export(session: Session, user: str, job: _Job, control: int) -> ExportResul
     ids = _ready_ids(session, job.payer, lock=not job.dry_run)
     if not ids:
         return ExportResult(None, control, 0, 0, None, dry_run=job.dry_run)
-    items = _bundles(session, ids)
+    items = bundles(session, ids)
     w = _write_file(job.tmp, job.fmt, items, practice, control, job.now, job.usage)
     batch_id = None
     if not job.dry_run:
