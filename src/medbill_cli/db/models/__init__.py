@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # for type checkers and editors; names load lazily below
     from medbill_cli.db.models.claims import Batch, Claim, ClaimFinding, ClaimLine
     from medbill_cli.db.models.codes import Code, CodeSet, CodeWord, MueEdit, PtpEdit
     from medbill_cli.db.models.days import DayClose
+    from medbill_cli.db.models.ledger import Adjustment, LedgerEntry, Period, Refund
     from medbill_cli.db.models.payments import Payment
     from medbill_cli.db.models.registration import (
         AuditLog,
@@ -38,6 +39,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "payments": ("Payment",),
     "claims": ("Batch", "Claim", "ClaimFinding", "ClaimLine"),
     "days": ("DayClose",),
+    "ledger": ("Adjustment", "LedgerEntry", "Period", "Refund"),
     "remit": ("Denial", "Era", "EraAdjustment", "EraClaim", "EraLine", "EraPlb"),
 }
 _MODULE_OF = {name: mod for mod, names in _MODULES.items() for name in names}
@@ -47,6 +49,7 @@ _TABLE_MODULE = {
     "facility": "registration", "coverage": "registration", "encounter": "charges",
     "charge": "charges", "payment": "payments", "claim": "claims", "claim_line": "claims", "batch": "claims",
     "era": "remit", "era_claim": "remit", "era_line": "remit",
+    "ledger_entry": "ledger",
 }
 
 __all__ = sorted(_MODULE_OF) + ["load_all", "resolve_references"]
