@@ -378,6 +378,19 @@ def _adjustment_kind(group: str, carc: str) -> str:
     return "contractual" if group == "CO" and carc in CONTRACTUAL_CARCS else "adjustment"
 
 
+@dataclass(frozen=True)
+class Remittance:
+    """One claim's payment (an 835 CLP or a paper EOB), ready to post (see ``post_remittance``)."""
+
+    payer: Party | int
+    source: tuple[str, int]
+    lines: Sequence[RemitLine]
+    claim_charge_ids: Sequence[int] = ()
+    claim_paid_cents: int = 0
+    claim_adjustments: Sequence[RemitAdjustment] = ()
+    claim_held: bool = False
+
+
 def post_remittance(
     *, session: Executor, user: str, payer: Party | int, source: tuple[str, int],
     lines: Sequence[RemitLine], posted_on: dt.date | None = None,
@@ -407,25 +420,75 @@ def post_remittance(
     Returns:
         How many entries were written.
     """
-    party = payer if isinstance(payer, Party) else party_of_coverage(session, payer)
+    return post_remittances(session=session, user=user, posted_on=posted_on, items=[Remittance(
+        payer, source, lines, claim_charge_ids, claim_paid_cents, claim_adjustments, claim_held)])
+
+
+def _parties(session: Executor, payers: Iterable[Party | int]) -> dict[int, Party]:
+    ids = sorted({p for p in payers if isinstance(p, int)})
+    out: dict[int, Party] = {}
+    c = t.coverage
+    for part in chunks(ids):
+        q = select(c.c.id, c.c.priority, c.c.payer_id).where(c.c.id.in_(part))
+        out.update({r.id: Party(r.id, r.priority, r.payer_id) for r in session.execute(q)})
+    missing = [i for i in ids if i not in out]
+    if missing:
+        raise NotFoundError(f"No coverage {missing[0]}", "See medbill coverage list ACCOUNT")
+    return out
+
+
+def post_remittances(*, session: Executor, user: str, items: Sequence[Remittance],
+                     posted_on: dt.date | None = None) -> int:
+    """Post many claims' payments at once (an 835 file): one read of the lines and coverages,
+    one write. See ``post_remittance`` for what each posts.
+
+    Returns:
+        How many entries were written.
+    """
+    if not items:
+        return 0
     day = posted_on or today()
     ensure_open(session, day, "remittance")
-    loose_paid = claim_paid_cents
-    loose_adj: list[tuple[RemitAdjustment, bool]] = [(a, claim_held) for a in claim_adjustments]
-    own = [ln for ln in lines if ln.charge_id is not None]
-    for ln in lines:
-        if ln.charge_id is None:
-            loose_paid += ln.paid_cents
-            loose_adj += [(a, ln.held) for a in ln.adjustments]
-    ids = [ln.charge_id for ln in own if ln.charge_id is not None] + list(claim_charge_ids)
+    ids: list[int] = []
+    for it in items:
+        ids += [ln.charge_id for ln in it.lines if ln.charge_id is not None]
+        ids += list(it.claim_charge_ids)
     charges = _charge_rows(session, ids)
     missing = sorted(set(ids) - set(charges))
     if missing:
         raise NotFoundError(f"No charge {missing[0]}",
                             "The remittance names a charge line that does not exist")
     chains = coverage_chains(session, {(c.patient_id, c.date_of_service) for c in charges.values()})
+    parties = _parties(session, [it.payer for it in items])
+    spreads = {it.source: _spread(it) for it in items if _has_loose(it)}
+    held_by = line_balances(session, [c for sp in spreads.values() for c in sp])
     w = _Writer(session, user, day)
+    for it in items:
+        party = it.payer if isinstance(it.payer, Party) else parties[it.payer]
+        _post_one(w, it, party, charges, chains, spreads.get(it.source), held_by)
+    n = w.write()
+    settle_patients(session=session, user=user,
+                    patient_ids={c.patient_id for c in charges.values()}, posted_on=day)
+    return n
 
+
+def _has_loose(it: Remittance) -> bool:
+    return bool(it.claim_paid_cents or it.claim_adjustments
+                or any(ln.charge_id is None for ln in it.lines))
+
+
+def _spread(it: Remittance) -> list[int]:
+    spread = list(dict.fromkeys(it.claim_charge_ids)) or list(dict.fromkeys(
+        ln.charge_id for ln in it.lines if ln.charge_id is not None))
+    if not spread:
+        raise InputError("A claim-level payment or adjustment has no charge line to post to",
+                         "Give the claim's charge lines")
+    return spread
+
+
+def _post_one(w: _Writer, it: Remittance, party: Party, charges: Mapping[int, Any],
+              chains: Mapping[tuple[int, dt.date], list[Party]], spread: list[int] | None,
+              held_by: Mapping[int, Mapping[Party, int]]) -> None:
     def post(charge_id: int, src: tuple[str, int], paid: int,
              adjs: Iterable[tuple[RemitAdjustment, bool]]) -> None:
         ch = charges[charge_id]
@@ -444,29 +507,111 @@ def post_remittance(
                 w.add(**base, party=party, kind=_adjustment_kind(a.group, a.carc), amount=-a.cents,
                       group=a.group, carc=a.carc)
 
-    for ln in own:
-        assert ln.charge_id is not None
-        post(ln.charge_id, ln.source or source, ln.paid_cents,
-             [(a, ln.held) for a in ln.adjustments])
-    if loose_paid or loose_adj:
-        spread = list(dict.fromkeys(claim_charge_ids)) or list(dict.fromkeys(
-            ln.charge_id for ln in own if ln.charge_id is not None))
-        if not spread:
-            raise InputError("A claim-level payment or adjustment has no charge line to post to",
-                             "Give the claim's charge lines")
-        held_by = line_balances(session, spread)
-        weights = [max(held_by.get(cid, {}).get(party, 0), 0) or charges[cid].amount_cents
-                   for cid in spread]
-        paid_split = allocate(loose_paid, weights)
-        adj_splits = [(a, held, allocate(a.cents, weights)) for a, held in loose_adj]
-        for i, cid in enumerate(spread):
-            parts = [(RemitAdjustment(a.group, a.carc, split[i]), held)
-                     for a, held, split in adj_splits]
-            post(cid, source, paid_split[i], parts)
-    n = w.write()
-    settle_patients(session=session, user=user,
-                    patient_ids={c.patient_id for c in charges.values()}, posted_on=day)
-    return n
+    loose_paid = it.claim_paid_cents
+    loose_adj: list[tuple[RemitAdjustment, bool]] = [(a, it.claim_held)
+                                                     for a in it.claim_adjustments]
+    for ln in it.lines:
+        if ln.charge_id is None:
+            loose_paid += ln.paid_cents
+            loose_adj += [(a, ln.held) for a in ln.adjustments]
+        else:
+            post(ln.charge_id, ln.source or it.source, ln.paid_cents,
+                 [(a, ln.held) for a in ln.adjustments])
+    if spread is None:
+        return
+    weights = [max(held_by.get(cid, {}).get(party, 0), 0) or charges[cid].amount_cents
+               for cid in spread]
+    paid_split = allocate(loose_paid, weights)
+    adj_splits = [(a, held, allocate(a.cents, weights)) for a, held in loose_adj]
+    for i, cid in enumerate(spread):
+        parts = [(RemitAdjustment(a.group, a.carc, split[i]), held)
+                 for a, held, split in adj_splits]
+        post(cid, it.source, paid_split[i], parts)
+
+
+def post_era_claims(*, session: Executor, user: str, era_claim_ids: Sequence[int]) -> int:
+    """Post 835 claim payments already written to ``era_claim``/``era_line``/
+    ``era_adjustment``/``denial``: the one call ``era import`` needs after writing its rows.
+
+    Payments (outcome paid, partial, denied) post against the claim's coverage, dated the
+    ERA's ``posted_on``; a line with a denial (or every line, for a claim-level denial) is
+    held. A reversal (outcome reversal) reverses the entries of the posting it reverses.
+    Other outcomes (unmatched, info) post nothing.
+
+    Returns:
+        How many entries were written.
+    """
+    ec, el, ea, d = t.era_claim, t.era_line, t.era_adjustment, t.denial
+    claims: list[Any] = []
+    for part in chunks(sorted(set(era_claim_ids))):
+        q = (select(ec.c.id, ec.c.claim_id, ec.c.outcome, ec.c.paid_cents, ec.c.reverses_id,
+                    t.era.c.posted_on, t.claim.c.coverage_id)
+             .join(t.era, t.era.c.id == ec.c.era_id).join(t.claim, t.claim.c.id == ec.c.claim_id)
+             .where(ec.c.id.in_(part)))
+        claims += list(session.execute(q))
+    claims.sort(key=lambda r: r.id)
+    ids = [r.id for r in claims]
+    lines: dict[int, list[Any]] = defaultdict(list)
+    adjs: dict[tuple[int, int | None], list[RemitAdjustment]] = defaultdict(list)
+    denied: dict[int, set[int | None]] = defaultdict(set)
+    claim_lines: dict[int, list[int]] = defaultdict(list)
+    for part in chunks(ids):
+        for r in session.execute(select(el).where(el.c.era_claim_id.in_(part)).order_by(el.c.id)):
+            lines[r.era_claim_id].append(r)
+        for r in session.execute(select(ea).where(ea.c.era_claim_id.in_(part)).order_by(ea.c.id)):
+            adjs[(r.era_claim_id, r.era_line_id)].append(
+                RemitAdjustment(r.group_code, r.carc, r.amount_cents))
+        for r in session.execute(select(d.c.era_claim_id, d.c.era_line_id)
+                                 .where(d.c.era_claim_id.in_(part))):
+            denied[r.era_claim_id].add(r.era_line_id)
+    for part in chunks(sorted({r.claim_id for r in claims})):
+        q = (select(t.claim_line.c.claim_id, t.claim_line.c.charge_id)
+             .where(t.claim_line.c.claim_id.in_(part))
+             .order_by(t.claim_line.c.claim_id, t.claim_line.c.line_number))
+        for r in session.execute(q):
+            claim_lines[r.claim_id].append(r.charge_id)
+    n = 0
+    batch: list[Remittance] = []
+    batch_day: dt.date | None = None
+
+    def flush() -> int:
+        nonlocal batch
+        done = post_remittances(session=session, user=user, items=batch, posted_on=batch_day)
+        batch = []
+        return done
+
+    for r in claims:
+        if r.outcome == "reversal" or (batch_day is not None and r.posted_on != batch_day):
+            n += flush()
+        batch_day = r.posted_on
+        if r.outcome == "reversal":
+            if r.reverses_id is not None:
+                n += reverse(session=session, user=user, source_type="era_claim",
+                             source_id=r.reverses_id, posted_on=r.posted_on,
+                             by=("era_claim", r.id))
+            continue
+        if r.outcome not in ("paid", "partial", "denied") or r.coverage_id is None:
+            continue
+        whole = None in denied.get(r.id, set())
+        rl = [RemitLine(ln.charge_id, ln.paid_cents, tuple(adjs.get((r.id, ln.id), ())),
+                        held=whole or ln.id in denied.get(r.id, set()),
+                        source=("era_line", ln.id)) for ln in lines.get(r.id, [])]
+        batch.append(Remittance(
+            r.coverage_id, ("era_claim", r.id), rl, claim_lines.get(r.claim_id, []),
+            0 if rl else r.paid_cents, tuple(adjs.get((r.id, None), ())), whole))
+    return n + flush()
+
+
+def held_cents(session: Executor, denial: Any) -> int:
+    """What a denial holds with the payer: the non-PR adjustments (CARC 23 aside) of its
+    line, or of the whole claim for a claim-level denial (what ``post_era_claims`` held)."""
+    ea = t.era_adjustment
+    q = select(func.coalesce(func.sum(ea.c.amount_cents), 0)).where(
+        ea.c.era_claim_id == denial.era_claim_id, ea.c.group_code != "PR",
+        ea.c.carc != PRIOR_PAYER_CARC)
+    if denial.era_line_id is not None:
+        q = q.where(ea.c.era_line_id == denial.era_line_id)
+    return int(session.execute(q).scalar_one())
 
 
 def close_denial(*, session: Executor, user: str, denial_id: int,
@@ -495,7 +640,7 @@ def close_denial(*, session: Executor, user: str, denial_id: int,
             t.claim_line.c.claim_id == d.claim_id).order_by(t.claim_line.c.line_number)).scalars())
     charges = _charge_rows(session, spread)
     held_by = line_balances(session, spread)
-    split = allocate(d.amount_cents, [held_by.get(c, {}).get(party, 0) for c in spread])
+    split = allocate(held_cents(session, d), [held_by.get(c, {}).get(party, 0) for c in spread])
     w = _Writer(session, user, posted_on or today())
     for cid, cents in zip(spread, split, strict=True):
         ch = charges[cid]
