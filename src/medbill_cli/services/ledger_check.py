@@ -55,6 +55,10 @@ class Problem:
         return f"{' '.join(where) or 'ledger'}: {self.message}"
 
 
+def _pairs(result: Any) -> dict[Any, Any]:
+    return {row[0]: row[1] for row in result}
+
+
 def _off(actual: int, expected: int) -> str:
     diff = actual - expected
     way = "too much owed" if diff > 0 else "too little owed"
@@ -209,12 +213,12 @@ def check_eras(session: Executor) -> list[Problem]:
         select(ec.c.id, ec.c.outcome, ec.c.paid_cents, ec.c.reverses_id)
         .where(ec.c.claim_id.is_not(None),
                ec.c.outcome.in_(("paid", "partial", "denied", "reversal"))))}
-    adj = dict(session.execute(select(ea.c.era_claim_id, func.sum(ea.c.amount_cents))
-                               .where(nonpr).group_by(ea.c.era_claim_id)).tuples())
-    line_held = dict(session.execute(
+    adj = _pairs(session.execute(select(ea.c.era_claim_id, func.sum(ea.c.amount_cents))
+                               .where(nonpr).group_by(ea.c.era_claim_id)))
+    line_held = _pairs(session.execute(
         select(d.c.era_claim_id, func.sum(ea.c.amount_cents))
         .select_from(d.join(ea, ea.c.era_line_id == d.c.era_line_id))
-        .where(nonpr).group_by(d.c.era_claim_id)).tuples())
+        .where(nonpr).group_by(d.c.era_claim_id)))
     whole = set(session.execute(
         select(d.c.era_claim_id).where(d.c.era_line_id.is_(None))).scalars())
     owner = case((le.c.source_type == "era_claim", le.c.source_id), else_=el.c.era_claim_id)

@@ -34,6 +34,10 @@ KIND_TOTAL = {"charge": "charges", "insurance_payment": "insurance_paid",
               "refund": "refunds", "transfer": "transfers"}
 
 
+def _pairs(result: Any) -> dict[Any, Any]:
+    return {row[0]: row[1] for row in result}
+
+
 def bucket(age: int) -> str:
     if age <= 30:
         return "0-30"
@@ -250,8 +254,8 @@ def credits(*, session: Executor, older_than: int | None = None, as_of: dt.date 
             select(c.c.patient_id).join(t.payer, t.payer.c.id == c.c.payer_id)
             .where(c.c.patient_id.in_(part),
                    t.payer.c.filing_indicator.in_(sorted(SIXTY_DAY_INDICATORS)))).scalars())
-        accounts = dict(session.execute(select(t.patient.c.id, t.patient.c.account).where(
-            t.patient.c.id.in_(part))).tuples())
+        accounts = _pairs(session.execute(select(t.patient.c.id, t.patient.c.account).where(
+            t.patient.c.id.in_(part))))
         for pid in part:
             start = since.get(pid, day)
             age = (day - start).days
