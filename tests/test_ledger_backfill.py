@@ -19,11 +19,15 @@ def _balances(cli: Cli) -> dict[tuple[int | None, str], int]:
 
     with connection(cli.db) as c:
         out: dict[tuple[int | None, str], int] = {
-            (r.charge_id, r.party): int(r.cents) for r in line_party_balances(session=c)}
-        for r in c.execute(__import__("sqlalchemy").text(
+            (r.charge_id, r.party): int(r.cents) for r in line_party_balances(session=c)
+        }
+        for r in c.execute(
+            __import__("sqlalchemy").text(
                 "SELECT p.account, sum(e.amount_cents) FROM ledger_entry e "
                 "JOIN patient p ON p.id = e.patient_id WHERE e.charge_id IS NULL "
-                "GROUP BY p.account")):
+                "GROUP BY p.account"
+            )
+        ):
             if int(r[1]):
                 out[(None, r[0])] = -int(r[1])
     return out
@@ -44,9 +48,9 @@ def _old(cli: Cli, account: str) -> dict[str, int]:
 
 def _rebuild(cli: Cli) -> None:
     """Run the backfill again: down to 0006 (the entries go), then up to head."""
-    from medbill_cli.db.migrations import alembic_config
-
     from alembic import command
+
+    from medbill_cli.db.migrations import alembic_config
 
     eng = cli.db.engine()
     try:
@@ -63,7 +67,9 @@ def _balance(cli: Cli, account: str) -> dict[str, Any]:
     return b
 
 
-def test_ledger_backfill_matches_the_posting_rules_and_accounts(practice: Cli, tmp_path: Path) -> None:
+def test_ledger_backfill_matches_the_posting_rules_and_accounts(
+    practice: Cli, tmp_path: Path
+) -> None:
     p = exported(practice, tmp_path)
     sync(practice.db)
     echo = add_patient(practice, "Echo", "Selfpay")
@@ -75,11 +81,31 @@ def test_ledger_backfill_matches_the_posting_rules_and_accounts(practice: Cli, t
     practice.ok("era", "import", str(tmp_path / "first.835"))
     sync(practice.db)
     alpha_claim = practice.db.scalar("SELECT id FROM claim WHERE pcn = :p", p=p["Alpha"])
-    practice.ok("payment", "add", "--patient", p["Alpha_acct"], "--amount", "20", "--method",
-                "card", "--claim", str(alpha_claim))
+    practice.ok(
+        "payment",
+        "add",
+        "--patient",
+        p["Alpha_acct"],
+        "--amount",
+        "20",
+        "--method",
+        "card",
+        "--claim",
+        str(alpha_claim),
+    )
     sync(practice.db)
-    practice.ok("payment", "add", "--patient", p["Delta_acct"], "--amount", "10", "--method",
-                "cash", "--kind", "coinsurance")
+    practice.ok(
+        "payment",
+        "add",
+        "--patient",
+        p["Delta_acct"],
+        "--amount",
+        "10",
+        "--method",
+        "cash",
+        "--kind",
+        "coinsurance",
+    )
     sync(practice.db)
     old_before_reversal = {a: _old(practice, p[f"{a}_acct"]) for a in ("Alpha", "Bravo", "Charlie")}
     (tmp_path / "reversal.835").write_text(reversal_835(p))
@@ -126,7 +152,13 @@ def test_ledger_backfill_matches_the_posting_rules_and_accounts(practice: Cli, t
     assert _balance(practice, echo)["owed_by"] == {"patient": "60.00"}
     aging = practice.json("ledger", "aging", "--by", "patient")
     assert {r["patient"]: r["total"] for r in aging[:-1]} == {
-        p["Alpha_acct"]: "15.00", p["Delta_acct"]: "80.00", echo: "60.00"}
+        p["Alpha_acct"]: "15.00",
+        p["Delta_acct"]: "80.00",
+        echo: "60.00",
+    }
     by_party = practice.json("ledger", "aging", "--by", "party", "--basis", "transfer")
     assert {r["party"]: r["total"] for r in by_party} == {
-        "patient": "75.00", "primary": "80.00", "TOTAL": "155.00"}
+        "patient": "75.00",
+        "primary": "80.00",
+        "TOTAL": "155.00",
+    }
