@@ -117,9 +117,10 @@ def main() -> int:
     ap.add_argument("--pg", default=None)
     a = ap.parse_args()
     if a.pg:
+        from sqlalchemy import text
+
         from medbill_cli.db.engine import make_engine
         from medbill_cli.db.migrations import upgrade
-        from sqlalchemy import text
 
         eng = make_engine(a.pg)
         with eng.begin() as c:
