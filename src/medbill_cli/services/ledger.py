@@ -37,7 +37,7 @@ from sqlalchemy import and_, func, insert, or_, select
 
 from medbill_cli.dates import in_force, today
 from medbill_cli.db import tables as t
-from medbill_cli.db.dialect import insert_many
+from medbill_cli.db.dialect import advisory_lock, insert_many
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError
@@ -59,6 +59,21 @@ REASONS = ("small-balance", "courtesy", "bad-debt", "timely-filing", "contractua
 INSURANCE_REASONS = frozenset({"timely-filing", "contractual"})
 REFUND_METHODS = ("check", "card", "eft")
 CLOSED_KEY = "ledger_closed_through"
+LOCK_KEY = "ledger_locked"
+_PG_LEDGER_LOCK = 724_012  # pg_advisory_xact_lock key: one ledger writer at a time
+
+
+def lock(session: Executor) -> None:
+    """Hold the ledger for this transaction before reading balances to post against.
+
+    Postings read balances (credit to apply, what a party owes) and write entries from them;
+    two writers at once could both apply the same credit. SQLite's writers already queue
+    (``BEGIN IMMEDIATE``); on PostgreSQL this is a transaction-scoped advisory lock, taken
+    once per transaction.
+    """
+    if session.info.get(LOCK_KEY) is not session.get_transaction():
+        advisory_lock(session, _PG_LEDGER_LOCK)
+        session.info[LOCK_KEY] = session.get_transaction()
 
 
 # --------------------------------------------------------------------------- parties
@@ -170,6 +185,7 @@ def close_period(*, session: Executor, user: str, through: dt.date) -> dict[str,
     """
     from medbill_cli.services import audit
 
+    lock(session)
     if through > today():
         raise InputError(f"{through.isoformat()} is in the future", "Close a period that has ended")
     prev = closed_through(session)
@@ -251,6 +267,7 @@ def post_charges(*, session: Executor, user: str, charges: Sequence[Mapping[str,
     items = [dict(ch._mapping) if hasattr(ch, "_mapping") else dict(ch) for ch in charges]
     if not items:
         return 0
+    lock(session)
     pairs = {(ch["patient_id"], ch["date_of_service"]) for ch in items}
     known = chains if chains is not None else coverage_chains(session, pairs)
     by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
@@ -447,6 +464,7 @@ def post_remittances(*, session: Executor, user: str, items: Sequence[Remittance
     """
     if not items:
         return 0
+    lock(session)
     day = posted_on or today()
     ensure_open(session, day, "remittance")
     ids: list[int] = []
@@ -621,6 +639,7 @@ def close_denial(*, session: Executor, user: str, denial_id: int,
     A claim-level denial is spread over the claim's lines in proportion to what the payer
     holds on each. Returns how many entries were written (none if already written off).
     """
+    lock(session)
     d = session.execute(select(t.denial).where(t.denial.c.id == denial_id)).first()
     if d is None:
         raise NotFoundError(f"No denial {denial_id}", "See medbill denial list")
@@ -699,6 +718,7 @@ def reverse(*, session: Executor, user: str, source_type: str, source_id: int,
         InputError: the source has no entries, they are already reversed, or they are
             reversals themselves.
     """
+    lock(session)
     e = t.ledger_entry
     rows = list(session.execute(select(e).where(_source_filter(session, source_type, source_id))
                                 .order_by(e.c.id)))
@@ -800,6 +820,7 @@ def settle_patients(*, session: Executor, user: str, patient_ids: Iterable[int],
     ids = sorted(set(patient_ids))
     if not ids:
         return 0
+    lock(session)
     w = _Writer(session, user, open_day(session, posted_on or today()))
     lines = _patient_lines(session, ids)
     pools = _pools(session, ids)
@@ -850,6 +871,7 @@ def post_patient_payment(*, session: Executor, user: str, payment: Mapping[str, 
     Returns:
         How many entries were written (dated the payment's date).
     """
+    lock(session)
     p = dict(payment._mapping) if hasattr(payment, "_mapping") else dict(payment)
     pid, left = p["patient_id"], int(p["amount_cents"])
     w = _Writer(session, user, p["date"])
@@ -896,6 +918,7 @@ def add_refund(*, session: Executor, user: str, account: str, amount: str | Deci
     """
     from medbill_cli.services import audit
 
+    lock(session)
     p = _patient_by_account(session, account)
     cents = amount_cents(amount, "Amount", allow_zero=False)
     m = (method or "").strip().lower()
@@ -971,6 +994,7 @@ def write_off(*, session: Executor, user: str, amount: str | Decimal, reason: st
     """
     from medbill_cli.services import audit
 
+    lock(session)
     why = (reason or "").strip().lower()
     if why not in REASONS:
         raise InputError(f"Reason '{reason}' must be one of {', '.join(REASONS)}")
@@ -1058,6 +1082,7 @@ def bill_to(*, session: Executor, user: str, charge_ids: Sequence[int], coverage
     Returns:
         How many entries were written.
     """
+    lock(session)
     to = party_of_coverage(session, coverage_id)
     day = open_day(session, posted_on or today())
     charges = _charge_rows(session, charge_ids)
