@@ -6,8 +6,11 @@ charge lines, each with its charge, an insurance payment, a contractual adjustme
 transfer to the patient and the patient's payment applied to it; one line in ten is still
 with the payer, one in twenty reversed, and some patients hold a credit. The limits scale
 linearly with --entries below a million (the machine is shared: see the floor printed).
-Run: python bench/bench_ledger.py [--entries 100000] [--pg URL]
-  --pg  a PostgreSQL database URL (its tables are created fresh; everything in it is dropped)
+Run: python bench/bench_ledger.py [--entries 100000] [--pg URL] [--era CLAIMS]
+  --pg   a PostgreSQL database URL (its tables are created fresh; everything in it is dropped)
+  --era  instead: post to the ledger an 835 of CLAIMS claims already imported by `era import`
+         (bench_era's practice and file): the charges, then the claim payments, in process
+         (target: the ledger's share of posting 10,000 claims within the 10 s of the issue)
 """
 
 from __future__ import annotations
@@ -111,11 +114,48 @@ def timed(fn: Any) -> float:
     return time.perf_counter() - t0
 
 
+def era(claims: int) -> int:
+    """Time the ledger's posting of an imported 835 (charges first, as charge entry would)."""
+    import tempfile
+    from pathlib import Path
+
+    from bench_claims import populate as populate_claims
+    from bench_era import build_835
+    from sqlalchemy import select
+
+    from medbill_cli.db import tables as t
+    from medbill_cli.db.engine import make_engine
+    from medbill_cli.services import ledger
+
+    _, env = scratch_db()
+    populate_claims(env, claims)
+    medbill(["claim", "generate"], env)
+    path = Path(tempfile.mkdtemp(prefix="medbill-era-")) / "bench.835"
+    path.write_text(build_835(env))
+    eng = make_engine(env["MEDBILL_DB"])
+    with eng.begin() as c:
+        charges = list(c.execute(select(t.charge)))
+        tc = timed(lambda: ledger.post_charges(session=c, user="bench", charges=charges))
+    medbill(["era", "import", str(path)], env)
+    with eng.begin() as c:
+        ids = list(c.execute(select(t.era_claim.c.id)).scalars())
+        te = timed(lambda: ledger.post_era_claims(session=c, user="bench", era_claim_ids=ids))
+    ok = report(f"ledger posting of {len(charges):,} charges", tc, 5.0 * claims / 10_000)
+    ok &= report(f"ledger posting of an 835 of {len(ids):,} claims", te, 5.0 * claims / 10_000)
+    r = medbill(["ledger", "check"], env, check=False)
+    print(r.stderr.strip())
+    eng.dispose()
+    return 0 if ok and r.returncode == 0 else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--entries", type=int, default=100_000)
     ap.add_argument("--pg", default=None)
+    ap.add_argument("--era", type=int, default=None)
     a = ap.parse_args()
+    if a.era:
+        return era(a.era)
     if a.pg:
         from sqlalchemy import text
 

@@ -475,3 +475,47 @@ def test_ledger_charge_dated_in_a_closed_period_posts_in_the_open_one(db: Db) ->
         assert row.posted_on == through + dt.timedelta(days=1)
         assert row.service_date == through - dt.timedelta(days=3)
         assert problems(c) == []
+
+
+def test_ledger_bulk_posting_reads_back_as_written(db: Db) -> None:
+    """Many entries at once take the fast path (COPY, or plain tuples on SQLite)."""
+    from sqlalchemy import insert, select
+
+    from medbill_cli.db import tables as t
+    from medbill_cli.services import ledger
+    from medbill_cli.services.ledger_reports import patient_balance
+
+    with connection(db) as c:
+        pid, (cov,) = _world(c)
+        enc = c.execute(
+            insert(t.encounter)
+            .values(patient_id=pid, date_of_service=DOS, source="charge")
+            .returning(t.encounter.c.id)
+        )
+        eid = enc.scalar_one()
+        rows = [
+            c.execute(
+                insert(t.charge)
+                .values(
+                    encounter_id=eid,
+                    patient_id=pid,
+                    date_of_service=DOS,
+                    code="99213",
+                    fee_cents=100 + i,
+                    amount_cents=100 + i,
+                    dx_pointers="1",
+                    status="unbilled",
+                )
+                .returning(*t.charge.c)
+            ).one()
+            for i in range(80)
+        ]
+        assert ledger.post_charges(session=c, user="bulk", charges=rows) == 80
+        got = list(c.execute(select(t.ledger_entry).order_by(t.ledger_entry.c.id)))
+        assert [
+            (r.charge_id, r.amount_cents, r.coverage_id, r.posted_on, r.service_date) for r in got
+        ] == [(r.id, r.amount_cents, cov, DOS, DOS) for r in rows]
+        assert got[0].created_at.tzinfo is not None and got[0].created_by == "bulk"
+        b = patient_balance(session=c, account=f"L{pid:06d}")
+        assert b["charges"] == sum(100 + i for i in range(80)) == b["balance"]
+        assert problems(c) == []

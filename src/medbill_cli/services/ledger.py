@@ -37,7 +37,7 @@ from sqlalchemy import and_, func, insert, or_, select
 
 from medbill_cli.dates import in_force, today
 from medbill_cli.db import tables as t
-from medbill_cli.db.dialect import advisory_lock, insert_many
+from medbill_cli.db.dialect import advisory_lock, copy_rows, insert_many, is_postgresql
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError
@@ -216,6 +216,7 @@ class _Writer:
     user: str
     posted_on: dt.date
     rows: list[dict[str, Any]] = field(default_factory=list)
+    at: dt.datetime = field(default_factory=utcnow)
 
     def add(self, *, patient_id: int, charge_id: int | None, party: Party, kind: str, amount: int,
             source: tuple[str, int], service_date: dt.date | None = None,
@@ -228,15 +229,61 @@ class _Writer:
             "party": party.kind, "payer_id": party.payer_id, "kind": kind, "amount_cents": amount,
             "posted_on": self.posted_on, "service_date": service_date, "source_type": source[0],
             "source_id": source[1], "reverses_id": reverses_id, "group_code": group,
-            "carc": carc, "created_by": self.user, "created_at": utcnow()})
+            "carc": carc, "created_by": self.user, "created_at": self.at})
 
     def write(self) -> int:
         if not self.rows:
             return 0
         ensure_open(self.session, self.posted_on)
         rows, self.rows = self.rows, []
-        insert_many(self.session, t.ledger_entry, rows)
+        _insert_entries(self.session, rows)
         return len(rows)
+
+
+_COLUMNS = ("patient_id", "charge_id", "coverage_id", "party", "payer_id", "kind",
+            "amount_cents", "posted_on", "service_date", "source_type", "source_id",
+            "reverses_id", "group_code", "carc", "created_by", "created_at")
+
+
+def _insert_entries(session: Executor, rows: list[dict[str, Any]]) -> None:
+    """Append entries fast: an 835 of 10,000 claims writes some 60,000.
+
+    SQLAlchemy's executemany spends ~90 us a row on parameter processing; PostgreSQL takes
+    the rows by COPY, and SQLite as plain tuples in the text forms SQLAlchemy itself stores
+    (ISO dates, ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC timestamps), which read back the same.
+    """
+    if len(rows) < 50:
+        insert_many(session, t.ledger_entry, rows)
+        return
+    from sqlalchemy.engine import Connection
+
+    conn = session if isinstance(session, Connection) else session.connection()
+    if is_postgresql(conn):
+        copy_rows(conn, t.ledger_entry, [{k: r[k] for k in _COLUMNS} for r in rows])
+        return
+
+    stamps: dict[dt.datetime, str] = {}
+    days: dict[dt.date, str] = {}
+
+    def stamp(v: dt.datetime) -> str:
+        if v not in stamps:
+            stamps[v] = v.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return stamps[v]
+
+    def day(v: dt.date | None) -> str | None:
+        if v is None:
+            return None
+        if v not in days:
+            days[v] = v.isoformat()
+        return days[v]
+
+    sql = (f"INSERT INTO ledger_entry ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
+    conn.exec_driver_sql(sql, [
+        (r["patient_id"], r["charge_id"], r["coverage_id"], r["party"], r["payer_id"], r["kind"],
+         r["amount_cents"], day(r["posted_on"]), day(r["service_date"]), r["source_type"],
+         r["source_id"], r["reverses_id"], r["group_code"], r["carc"], r["created_by"],
+         stamp(r["created_at"])) for r in rows])
 
 
 def _charge_rows(session: Executor, charge_ids: Sequence[int]) -> dict[int, Any]:
