@@ -519,3 +519,73 @@ def test_ledger_bulk_posting_reads_back_as_written(db: Db) -> None:
         b = patient_balance(session=c, account=f"L{pid:06d}")
         assert b["charges"] == sum(100 + i for i in range(80)) == b["balance"]
         assert problems(c) == []
+
+
+def test_ledger_statement_lines_and_day_totals(db: Db) -> None:
+    from medbill_cli.services import ledger
+    from medbill_cli.services.ledger_reports import account_lines, kind_sums, patient_balance
+
+    with connection(db) as c:
+        pid, (cov,) = _world(c)
+        a = add_charge(c, pid, 10000, DOS)
+        b = add_charge(c, pid, 4000, DOS + dt.timedelta(days=1))
+        ledger.post_remittance(
+            session=c,
+            user="t",
+            payer=cov,
+            source=("eob", 1),
+            lines=[
+                ledger.RemitLine(
+                    a,
+                    7000,
+                    (
+                        ledger.RemitAdjustment("CO", "45", 2000),
+                        ledger.RemitAdjustment("PR", "1", 1000),
+                    ),
+                )
+            ],
+        )
+        add_payment(c, pid, 600, dt.date.today())
+        ledger.reverse(session=c, user="t", source_type="eob", source_id=1, by=("eob", 2))
+        ledger.post_remittance(
+            session=c,
+            user="t",
+            payer=cov,
+            source=("eob", 3),
+            lines=[
+                ledger.RemitLine(
+                    a,
+                    6000,
+                    (
+                        ledger.RemitAdjustment("CO", "45", 2500),
+                        ledger.RemitAdjustment("PR", "1", 1500),
+                    ),
+                )
+            ],
+        )
+        lines = account_lines(session=c, account=f"L{pid:06d}")
+        assert [
+            (
+                r["charge"],
+                r["charges"],
+                r["insurance_paid"],
+                r["adjustments"],
+                r["patient_paid"],
+                r["owed_by"],
+                r["patient_due"],
+            )
+            for r in lines
+        ] == [
+            (a, 10000, 6000, 2500, 600, {"patient": 900}, 900),
+            (b, 4000, 0, 0, 0, {"PAY0:primary": 4000}, 0),
+        ]
+        bal = patient_balance(session=c, account=f"L{pid:06d}")
+        assert bal["patient_due"] == 900 and bal["credit"] == 0
+        day = kind_sums(c, start=dt.date.today(), end=dt.date.today())
+        assert (day["insurance_payment"], day["contractual"], day["patient_payment"]) == (
+            -6000,
+            -2500,
+            -600,
+        )
+        assert "reversal" not in day and day["transfer"] == 0
+        assert problems(c) == []

@@ -73,9 +73,14 @@ def party_label(kind: str, payer: str | None) -> str:
     return "patient" if kind == "patient" else f"{payer or '?'}:{kind}"
 
 
-def kind_totals(session: Executor, *, patient_id: int | None = None,
-                as_of: dt.date | None = None) -> dict[str, int]:
-    """Sums by total (``KIND_TOTAL``), a reversal counted with the kind it reverses."""
+def kind_sums(session: Executor, *, patient_id: int | None = None,
+              start: dt.date | None = None, end: dt.date | None = None) -> dict[str, int]:
+    """Signed sums by entry kind for entries posted from ``start`` to ``end`` (both
+    included), a reversal counted with the kind it reverses (a reversed payment nets out).
+
+    For the day sheet (``start == end``: the day's payments and adjustments) and KPIs (the
+    period's insurance and patient payments, contractual adjustments).
+    """
     e = t.ledger_entry
     o = e.alias("o")
     q = (select(e.c.kind, o.c.kind.label("orig"), func.sum(e.c.amount_cents).label("cents"))
@@ -83,12 +88,22 @@ def kind_totals(session: Executor, *, patient_id: int | None = None,
          .group_by(e.c.kind, o.c.kind))
     if patient_id is not None:
         q = q.where(e.c.patient_id == patient_id)
-    if as_of is not None:
-        q = q.where(e.c.posted_on <= as_of)
+    if start is not None:
+        q = q.where(e.c.posted_on >= start)
+    if end is not None:
+        q = q.where(e.c.posted_on <= end)
     out: dict[str, int] = defaultdict(int)
     for r in session.execute(q):
-        kind = r.orig if r.kind == "reversal" else r.kind
-        out[KIND_TOTAL.get(kind or "", kind or "?")] += int(r.cents)
+        out[(r.orig if r.kind == "reversal" else r.kind) or "?"] += int(r.cents)
+    return dict(out)
+
+
+def kind_totals(session: Executor, *, patient_id: int | None = None,
+                as_of: dt.date | None = None) -> dict[str, int]:
+    """Sums by total (``KIND_TOTAL``), a reversal counted with the kind it reverses."""
+    out: dict[str, int] = defaultdict(int)
+    for kind, cents in kind_sums(session, patient_id=patient_id, end=as_of).items():
+        out[KIND_TOTAL.get(kind, kind)] += cents
     return dict(out)
 
 
@@ -320,4 +335,53 @@ def ledger_rows(*, session: Executor, account: str, claim: int | None = None,
                     "party": label, "kind": r.kind, "amount": int(r.amount_cents),
                     "balance": running[label], "source": f"{r.source_type}:{r.source_id}",
                     "user": r.created_by})
+    return out
+
+
+def account_lines(*, session: Executor, account: str, as_of: dt.date | None = None
+                  ) -> list[dict[str, Any]]:
+    """A patient's charge lines with what happened to each, for a statement: oldest first.
+
+    Returns:
+        Rows: charge, claim, date (of service), code, charges, insurance_paid, adjustments,
+        patient_paid (applied to the line), owed_by {party label: cents}, patient_due; all
+        cents. The patient's credit is ``patient_balance(...)["credit"]``.
+    """
+    p = _patient(session, account)
+    day = as_of or today()
+    e = t.ledger_entry
+    o = e.alias("o")
+    q = (select(e.c.charge_id, e.c.kind, o.c.kind.label("orig"), e.c.party, e.c.payer_id,
+                func.sum(e.c.amount_cents).label("cents"))
+         .select_from(e.outerjoin(o, o.c.id == e.c.reverses_id))
+         .where(e.c.patient_id == p.id, e.c.charge_id.is_not(None), e.c.posted_on <= day)
+         .group_by(e.c.charge_id, e.c.kind, o.c.kind, e.c.party, e.c.payer_id))
+    rows = list(session.execute(q))
+    ids = sorted({r.charge_id for r in rows})
+    payers = _payer_ids(session, {r.payer_id for r in rows if r.payer_id is not None})
+    info: dict[int, Any] = {}
+    for part in chunks(ids):
+        q2 = select(t.charge.c.id, t.charge.c.date_of_service, t.charge.c.code).where(
+            t.charge.c.id.in_(part))
+        info.update({r.id: r for r in session.execute(q2)})
+    claims = _claims_of(session, ids)
+    lines: dict[int, dict[str, Any]] = {
+        cid: {"charge": cid, "claim": claims.get(cid), "date": info[cid].date_of_service,
+              "code": info[cid].code, "charges": 0, "insurance_paid": 0, "adjustments": 0,
+              "patient_paid": 0, "owed_by": defaultdict(int)} for cid in ids}
+    for r in rows:
+        line = lines[r.charge_id]
+        kind = KIND_TOTAL.get((r.orig if r.kind == "reversal" else r.kind) or "", "")
+        if kind in ("charges", "refunds"):
+            line["charges"] += int(r.cents)
+        elif kind in ("insurance_paid", "adjustments", "patient_paid"):
+            line[kind] -= int(r.cents)
+        label = party_label(r.party, payers.get(r.payer_id, ("", ""))[0] if r.payer_id else None)
+        line["owed_by"][label] += int(r.cents)
+    out = []
+    for cid in sorted(ids, key=lambda c: (lines[c]["date"], c)):
+        line = lines[cid]
+        line["owed_by"] = {k: v for k, v in line["owed_by"].items() if v}
+        line["patient_due"] = line["owed_by"].get("patient", 0)
+        out.append(line)
     return out
