@@ -589,3 +589,32 @@ def test_ledger_statement_lines_and_day_totals(db: Db) -> None:
         )
         assert "reversal" not in day and day["transfer"] == 0
         assert problems(c) == []
+
+
+def test_ledger_bill_to_moves_a_self_pay_line_to_the_payer_and_its_payment_to_credit(
+    db: Db,
+) -> None:
+    from medbill_cli.services import ledger
+    from medbill_cli.services.ledger_reports import patient_balance
+
+    with connection(db) as c:
+        pid, _ = _world(c, coverages=0)
+        cid = add_charge(c, pid, 10000, DOS)  # no coverage yet: the patient's
+        add_payment(c, pid, 4000, dt.date.today())
+        acct = f"L{pid:06d}"
+        assert patient_balance(session=c, account=acct)["owed_by"] == {"patient": 6000}
+        cov = add_coverage(c, pid, add_payer(c, "LATE1"))
+        assert ledger.bill_to(session=c, user="t", charge_ids=[cid], coverage_id=cov) == 4
+        b = patient_balance(session=c, account=acct)
+        assert (b["owed_by"], b["credit"]) == ({"LATE1:primary": 10000}, 4000)
+        assert ledger.bill_to(session=c, user="t", charge_ids=[cid], coverage_id=cov) == 0
+        ledger.post_remittance(
+            session=c,
+            user="t",
+            payer=cov,
+            source=("eob", 1),
+            lines=[ledger.RemitLine(cid, 5000, (ledger.RemitAdjustment("PR", "2", 5000),))],
+        )
+        b = patient_balance(session=c, account=acct)
+        assert (b["owed_by"], b["credit"], b["balance"]) == ({"patient": 1000}, 0, 1000)
+        assert problems(c) == []
