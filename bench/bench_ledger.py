@@ -4,8 +4,9 @@ Targets at 1,000,000 entries: `ar aging` <= 2 s, `ledger check` <= 5 s, `patient
 <= 0.5 s as a cold process. The ledger is written straight into the database (not timed):
 charge lines, each with its charge, an insurance payment, a contractual adjustment, the PR
 transfer to the patient and the patient's payment applied to it; one line in ten is still
-with the payer, one in twenty reversed, and some patients hold a credit. The limits scale
-linearly with --entries below a million (the machine is shared: see the floor printed).
+with the payer, one in twenty reversed, and some patients hold a credit. In-process limits
+scale linearly with --entries below a million; cold-process limits are the absolute ones (the
+machine is shared: see the floor printed).
 Run: python bench/bench_ledger.py [--entries 100000] [--pg URL] [--era CLAIMS]
   --pg   a PostgreSQL database URL (its tables are created fresh; everything in it is dropped)
   --era  instead: post to the ledger an 835 of CLAIMS claims already imported by `era import`
@@ -199,11 +200,12 @@ def main() -> int:
             print(f"FAIL  ledger check found problems: {problems[0].line()}")
             ok = False
     eng.dispose()
+    # A cold process pays a fixed ~0.5 s (Python, SQLAlchemy, the schema check) whatever the
+    # size: its targets are the absolute ones.
     ok &= report("ledger aging --format json, cold process (median of 3)",
-                 cold(["ledger", "aging", "--format", "json"], env, runs=3),
-                 2.0 * scale + floor)
+                 cold(["ledger", "aging", "--format", "json"], env, runs=3), 2.0)
     ok &= report("ledger check, cold process (median of 3)",
-                 cold(["ledger", "check"], env, runs=3), 5.0 * scale + floor)
+                 cold(["ledger", "check"], env, runs=3), 5.0)
     ok &= report("ledger balance P000001, cold process (median of 3)",
                  cold(["ledger", "balance", "P000001", "--format", "json"], env, runs=3), 0.5)
     r = medbill(["ledger", "check"], env, check=False)
