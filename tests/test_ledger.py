@@ -618,3 +618,16 @@ def test_ledger_bill_to_moves_a_self_pay_line_to_the_payer_and_its_payment_to_cr
         b = patient_balance(session=c, account=acct)
         assert (b["owed_by"], b["credit"], b["balance"]) == ({"patient": 1000}, 0, 1000)
         assert problems(c) == []
+        # A void takes the charge from whoever holds it, after undoing the move.
+        from sqlalchemy import update
+
+        from medbill_cli.db import tables as t
+
+        other = add_charge(c, pid, 2500, DOS, post=False)
+        row = c.execute(t.charge.select().where(t.charge.c.id == other)).one()
+        ledger.post_charge(session=c, user="t", charge=row, chain=[])  # entered as self-pay
+        assert ledger.bill_to(session=c, user="t", charge_ids=[other], coverage_id=cov) == 2
+        c.execute(update(t.charge).where(t.charge.c.id == other).values(status="void"))
+        assert ledger.void_charge(session=c, user="t", charge_id=other) == 3
+        assert set(ledger.line_balances(c, [other])[other].values()) == {0}
+        assert problems(c) == []

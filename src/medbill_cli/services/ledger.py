@@ -350,10 +350,20 @@ def void_charge(*, session: Executor, user: str, charge_id: int,
                 posted_on: dt.date | None = None) -> int:
     """Reverse a voided charge's charge entry (dated today, or ``posted_on``).
 
-    What was paid on the line stays; a patient payment applied to it goes back to credit.
+    A move of the line to a payer (``bill_to``) is undone first, so the charge leaves the party
+    that holds it. What was paid on the line stays; a patient payment applied to it goes back
+    to credit.
     """
-    return reverse(session=session, user=user, source_type="charge", source_id=charge_id,
-                   posted_on=posted_on)
+    e = t.ledger_entry
+    moved = session.execute(select(func.count()).where(
+        e.c.source_type == "transfer", e.c.source_id == charge_id, e.c.kind == "transfer",
+        ~e.c.id.in_(select(e.c.reverses_id).where(e.c.reverses_id.is_not(None))))).scalar_one()
+    n = 0
+    if moved:
+        n += reverse(session=session, user=user, source_type="transfer", source_id=charge_id,
+                     posted_on=posted_on)
+    return n + reverse(session=session, user=user, source_type="charge", source_id=charge_id,
+                       posted_on=posted_on)
 
 
 # --------------------------------------------------------------------------- balances

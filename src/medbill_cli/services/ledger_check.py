@@ -19,6 +19,11 @@ a million entries is checked in seconds. What is proven:
 5. no entry dated in a closed period was written after the close;
 6. charges - payments - adjustments - write-offs + refunds = A/R - credit, to the cent,
    computed once by kind and once from the line balances by party.
+
+That a line's balance is the sum of its entries, and that its parties' balances sum to the
+line's, holds by construction: no balance is stored anywhere to disagree with the entries.
+An entry edited in the database shows as a source whose entries no longer sum to what it says,
+a reversal that is no longer exact, a transfer that creates money, or a malformed row.
 """
 
 from __future__ import annotations
