@@ -631,3 +631,48 @@ def test_ledger_bill_to_moves_a_self_pay_line_to_the_payer_and_its_payment_to_cr
         assert ledger.void_charge(session=c, user="t", charge_id=other) == 3
         assert set(ledger.line_balances(c, [other])[other].values()) == {0}
         assert problems(c) == []
+
+
+def test_ledger_posts_through_an_orm_session_as_the_write_paths_will(db: Db) -> None:
+    """payments.py and remit.py hold a Session and ORM rows, not a Core connection."""
+    from sqlmodel import Session
+
+    from medbill_cli.db.models import Payment
+    from medbill_cli.services import ledger
+    from medbill_cli.services.ledger_reports import patient_balance
+
+    with connection(db) as c:
+        pid, (cov,) = _world(c)
+        cid = add_charge(c, pid, 10000, DOS)
+    eng = db.engine()
+    try:
+        with Session(eng) as s:
+            pay = Payment(patient_id=pid, date=dt.date.today(), amount_cents=2500, method="cash")
+            s.add(pay)
+            s.flush()
+            assert ledger.post_patient_payment(session=s, user="orm", payment=pay) == 1
+            ledger.post_remittance(
+                session=s,
+                user="orm",
+                payer=cov,
+                source=("eob", 1),
+                lines=[
+                    ledger.RemitLine(
+                        cid,
+                        6000,
+                        (
+                            ledger.RemitAdjustment("CO", "45", 1500),
+                            ledger.RemitAdjustment("PR", "3", 2500),
+                        ),
+                    )
+                ],
+            )
+            ledger.reverse_payment(session=s, user="orm", payment_id=pay.id)
+            pay.status = "reversed"
+            s.commit()
+    finally:
+        eng.dispose()
+    with connection(db) as c:
+        b = patient_balance(session=c, account=f"L{pid:06d}")
+        assert (b["owed_by"], b["credit"], b["patient_paid"]) == ({"patient": 2500}, 0, 0)
+        assert problems(c) == []

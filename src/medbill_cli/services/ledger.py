@@ -95,6 +95,17 @@ class Party:
 PATIENT = Party(None, "patient", None)
 
 
+def _as_dict(obj: Any) -> dict[str, Any]:
+    """A Core row, a mapping or an ORM object (a write path's own row) as a dict."""
+    if hasattr(obj, "_mapping"):
+        return dict(obj._mapping)
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if hasattr(obj, "model_dump"):
+        return dict(obj.model_dump())
+    return dict(vars(obj))
+
+
 def _party_key(row: Any) -> Party:
     return PATIENT if row.coverage_id is None else Party(row.coverage_id, row.party, row.payer_id)
 
@@ -303,15 +314,15 @@ def post_charges(*, session: Executor, user: str, charges: Sequence[Mapping[str,
     Args:
         session: the command's transaction.
         user: who entered the charges.
-        charges: rows (or mappings) with ``id``, ``patient_id``, ``date_of_service``,
-            ``amount_cents``.
+        charges: Core rows, mappings or ``Charge`` objects with ``id``, ``patient_id``,
+            ``date_of_service``, ``amount_cents``.
         chains: coverage chains by (patient id, date of service), when the caller has them.
 
     Returns:
         How many entries were written. The accounting date is the date of service, or the
         first open day when that is in a closed period.
     """
-    items = [dict(ch._mapping) if hasattr(ch, "_mapping") else dict(ch) for ch in charges]
+    items = [_as_dict(ch) for ch in charges]
     if not items:
         return 0
     lock(session)
@@ -341,7 +352,7 @@ def post_charges(*, session: Executor, user: str, charges: Sequence[Mapping[str,
 def post_charge(*, session: Executor, user: str, charge: Mapping[str, Any] | Any,
                 chain: Sequence[Party] | None = None) -> int:
     """Post one new charge line (see ``post_charges``)."""
-    row = dict(charge._mapping) if hasattr(charge, "_mapping") else dict(charge)
+    row = _as_dict(charge)
     chains = None if chain is None else {(row["patient_id"], row["date_of_service"]): chain}
     return post_charges(session=session, user=user, charges=[row], chains=chains)
 
@@ -922,14 +933,14 @@ def post_patient_payment(*, session: Executor, user: str, payment: Mapping[str, 
     Args:
         session: the command's transaction.
         user: who posted the payment.
-        payment: the payment row (``id``, ``patient_id``, ``amount_cents``, ``date``,
-            ``claim_id``, ``encounter_id``).
+        payment: the payment (a ``Payment``, a Core row or a mapping with ``id``,
+            ``patient_id``, ``amount_cents``, ``date``, ``claim_id``, ``encounter_id``).
 
     Returns:
         How many entries were written (dated the payment's date).
     """
     lock(session)
-    p = dict(payment._mapping) if hasattr(payment, "_mapping") else dict(payment)
+    p = _as_dict(payment)
     pid, left = p["patient_id"], int(p["amount_cents"])
     w = _Writer(session, user, p["date"])
     ensure_open(session, w.posted_on, "payment")
