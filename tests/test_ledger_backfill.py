@@ -162,3 +162,50 @@ def test_ledger_backfill_matches_the_posting_rules_and_accounts(
         "primary": "80.00",
         "TOTAL": "155.00",
     }
+
+
+def test_ledger_835_paying_and_reversing_in_one_file(practice: Cli, tmp_path: Path) -> None:
+    from era_support import ClaimSpec, Line, build_835
+    from remit_support import D8
+
+    p = exported(practice, tmp_path)
+    sync(practice.db)
+    both = build_835(
+        [
+            ClaimSpec(
+                p["Delta"],
+                "1",
+                "80",
+                "60",
+                lines=[Line("99212", "80", "60", [("CO", "45", "10"), ("PR", "1", "10")], date=D8)],
+            ),
+            ClaimSpec(
+                p["Delta"],
+                "22",
+                "-80",
+                "-60",
+                lines=[
+                    Line("99212", "-80", "-60", [("CO", "45", "-10"), ("PR", "1", "-10")], date=D8)
+                ],
+            ),
+            ClaimSpec(
+                p["Charlie"],
+                "1",
+                "100",
+                "0",
+                lines=[Line("99213", "100", "0", [("CO", "45", "20"), ("PR", "1", "80")], date=D8)],
+            ),
+        ],
+        trace="ONEFILE",
+    )
+    (tmp_path / "both.835").write_text(both)
+    practice.ok("era", "import", str(tmp_path / "both.835"))
+    sync(practice.db)
+    practice.ok("ledger", "check")
+    assert _balance(practice, p["Delta_acct"])["owed_by"] == {"ACME1:primary": "80.00"}
+    charlie = _balance(practice, p["Charlie_acct"])
+    assert charlie["owed_by"] == {"patient": "80.00"} and charlie["adjustments"] == "20.00"
+    posted = _balances(practice)
+    _rebuild(practice)
+    practice.ok("ledger", "check")
+    assert _balances(practice) == posted
