@@ -88,6 +88,28 @@ def _ack_error() -> Table:
     )
 
 
+def _adjustment() -> Table:
+    return Table(
+        'adjustment', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('charge_id', Integer()),
+        Column('claim_id', Integer()),
+        Column('coverage_id', Integer()),
+        Column('party', String(10), nullable=False),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('reason', String(20), nullable=False),
+        Column('note', String()),
+        Column('posted_on', Date(), nullable=False),
+        Column('status', String(10), nullable=False, default='posted'),
+        Column('reversed_reason', String()),
+        Column('reversed_by', String()),
+        Column('reversed_at', UTCDateTime()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
+
+
 def _audit_log() -> Table:
     return Table(
         'audit_log', metadata,
@@ -524,6 +546,29 @@ def _history_entry() -> Table:
     )
 
 
+def _ledger_entry() -> Table:
+    return Table(
+        'ledger_entry', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('charge_id', Integer()),
+        Column('coverage_id', Integer()),
+        Column('party', String(10), nullable=False),
+        Column('payer_id', Integer()),
+        Column('kind', String(20), nullable=False),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('posted_on', Date(), nullable=False),
+        Column('service_date', Date()),
+        Column('source_type', String(12), nullable=False),
+        Column('source_id', Integer(), nullable=False),
+        Column('reverses_id', Integer()),
+        Column('group_code', String(2)),
+        Column('carc', String(5)),
+        Column('created_by', String(100), nullable=False, default=''),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+    )
+
+
 def _mue_edit() -> Table:
     return Table(
         'mue_edit', metadata,
@@ -593,6 +638,16 @@ def _payment() -> Table:
         Column('reversed_at', UTCDateTime()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
         Column('created_by', String()),
+    )
+
+
+def _period() -> Table:
+    return Table(
+        'period', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('through', Date(), nullable=False),
+        Column('closed_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('closed_by', String(100), nullable=False),
     )
 
 
@@ -670,6 +725,21 @@ def _ptp_edit() -> Table:
     )
 
 
+def _refund() -> Table:
+    return Table(
+        'refund', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('method', String(5), nullable=False),
+        Column('reference', String(50)),
+        Column('reason', String()),
+        Column('posted_on', Date(), nullable=False),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String()),
+    )
+
+
 def _setting() -> Table:
     return Table(
         'setting', metadata,
@@ -682,6 +752,7 @@ _BUILD: dict[str, Callable[[], Table]] = {
     'ack': _ack,
     'ack_claim': _ack_claim,
     'ack_error': _ack_error,
+    'adjustment': _adjustment,
     'audit_log': _audit_log,
     'auth_code': _auth_code,
     'batch': _batch,
@@ -707,14 +778,17 @@ _BUILD: dict[str, Callable[[], Table]] = {
     'facility': _facility,
     'fee': _fee,
     'history_entry': _history_entry,
+    'ledger_entry': _ledger_entry,
     'mue_edit': _mue_edit,
     'patient': _patient,
     'payer': _payer,
     'payment': _payment,
+    'period': _period,
     'practice': _practice,
     'prior_auth': _prior_auth,
     'provider': _provider,
     'ptp_edit': _ptp_edit,
+    'refund': _refund,
     'setting': _setting,
 }
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # for type checkers and editors; names load lazily below
         EligibilityResponse,
         PriorAuth,
     )
+    from medbill_cli.db.models.ledger import Adjustment, LedgerEntry, Period, Refund
     from medbill_cli.db.models.payments import Payment
     from medbill_cli.db.models.registration import (
         AuditLog,
@@ -45,6 +46,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "payments": ("Payment",),
     "claims": ("Batch", "Claim", "ClaimFinding", "ClaimLine"),
     "days": ("DayClose",),
+    "ledger": ("Adjustment", "LedgerEntry", "Period", "Refund"),
     "remit": ("Denial", "Era", "EraAdjustment", "EraClaim", "EraLine", "EraPlb"),
     "eligibility": ("AuthCode", "EligibilityRequest", "EligibilityResponse", "PriorAuth"),
     "acks": ("Ack", "AckClaim", "AckError"),
@@ -58,6 +60,7 @@ _TABLE_MODULE = {
     "batch": "claims",
     "era": "remit", "era_claim": "remit", "era_line": "remit",
     "eligibility_request": "eligibility", "ack": "acks",
+    "ledger_entry": "ledger",
 }
 
 __all__ = sorted(_MODULE_OF) + ["load_all", "resolve_references"]
