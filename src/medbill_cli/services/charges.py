@@ -157,7 +157,7 @@ def lock_entry(session: Executor) -> None:
     It is the audit chain's own lock, which every write takes anyway, so taking it early costs
     no concurrency and cannot deadlock against it. SQLite's BEGIN IMMEDIATE already serializes.
     """
-    audit._lock_chain(session)
+    audit.lock_chain(session)
 
 
 class ChargeEntry:

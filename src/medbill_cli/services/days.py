@@ -28,10 +28,13 @@ REASON_MAX = 500
 
 
 def lock_days(session: Session | Connection) -> None:
-    """Serialize closing against writes dated a day (PostgreSQL; SQLite already is)."""
+    """Serialize closing against writes dated a day (PostgreSQL; SQLite already is).
+
+    The day lock is the audit chain's, which every write takes anyway.
+    """
     from medbill_cli.services import audit
 
-    audit._lock_chain(session)
+    audit.lock_chain(session)
 
 
 def closing(*, session: Session, date: dt.date) -> DayClose | None:

@@ -231,9 +231,9 @@ def reconcile_day(
         The reconciliation: totals, payments by method, discrepancies in kind order.
     """
     if lock:
-        from medbill_cli.services.days import lock_days
+        from medbill_cli.services import audit
 
-        lock_days(session)
+        audit.lock_chain(session)  # the day lock (``days.lock_days``) is the chain's
     r = Reconciliation(date=date, drawer_cents=drawer)
     day_enc_ids = select(Encounter.id).where(Encounter.date_of_service == date)
 
