@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz, process
 
 from medbill_cli.codesets.vocabulary import STOPWORDS, words
+from medbill_cli.db.query import in_force_text
 
 
 class Runner(Protocol):
@@ -168,7 +169,7 @@ def _filters(system: str | None, billable: bool, dos: dt.date | None, alias: str
         sql.append(f"{alias}.billable = :billable")
         params["billable"] = True
     if dos is not None:
-        sql.append(f"{alias}.effective <= :dos AND ({alias}.termination IS NULL OR {alias}.termination >= :dos)")
+        sql.append(in_force_text(f"{alias}.effective", f"{alias}.termination", ":dos"))
         params["dos"] = dos
     return "".join(f" AND {s}" for s in sql), params
 

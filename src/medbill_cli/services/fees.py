@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from medbill_cli.dates import parse_date
+from medbill_cli.dates import in_force, parse_date
 from medbill_cli.errors import InputError, RowError
 from medbill_cli.money import amount_cents
 from medbill_cli.services import audit
@@ -165,7 +165,7 @@ class FeeSchedule:
         Returns:
             Cents, or None when the schedule has no fee for the code on that date.
         """
-        rows = [r for r in self._for_code(code) if r.effective <= dos]
+        rows = [r for r in self._for_code(code) if in_force(r.effective, None, dos)]
         for m in [*modifiers, ""]:
             for r in rows:  # newest effective first
                 if r.modifier == m:

@@ -13,6 +13,7 @@ from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.money import amount_cents
 from medbill_cli.services import audit
+from medbill_cli.services.records import PatientRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
@@ -88,7 +89,7 @@ def _find_duplicate(session: Session | Connection, first: str, last: str, dob: d
 
 def add_patient(
     *, session: Session | Connection, user: str, allow_duplicate: bool = False, **raw: Any
-) -> Row[Any]:
+) -> PatientRecord:
     """Register a patient and assign the account number.
 
     Core over ``db.tables`` (it runs on a session or a bare connection): ``patient add`` is
@@ -119,8 +120,8 @@ def add_patient(
                 "Use that account, or --allow-duplicate if this is a different person",
             )
     pid = session.execute(insert(p).values(**fields).returning(p.c.id)).scalar_one()
-    patient = session.execute(
-        update(p).where(p.c.id == pid).values(account=account_number(pid)).returning(*p.c)).one()
+    patient = PatientRecord.from_row(session.execute(
+        update(p).where(p.c.id == pid).values(account=account_number(pid)).returning(*p.c)).one())
     audit.record(session=session, user=user, action="create", entity="patient",
                  entity_id=patient.account, after=audit.snapshot(patient))
     return patient

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from medbill_cli import money
 from medbill_cli import validate as v
-from medbill_cli.dates import parse_date, today
+from medbill_cli.dates import in_force, parse_date, today
 from medbill_cli.db import tables as t
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.services import days
@@ -160,5 +160,5 @@ class Refs:
             rows = self.session.execute(
                 select(c.c.effective, c.c.termination)
                 .where(c.c.patient_id == patient_id, c.c.priority == "primary")).all()
-            self._coverage[key] = any(covers(eff, term, on, on) for eff, term in rows)
+            self._coverage[key] = any(in_force(eff, term, on) for eff, term in rows)
         return self._coverage[key]
