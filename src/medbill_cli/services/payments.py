@@ -15,12 +15,13 @@ from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.money import amount_cents, from_cents
 from medbill_cli.services import audit, days
 from medbill_cli.services.patients import get_patient
+from medbill_cli.status import PaymentStatus, check_transition
 
 METHODS = ("cash", "check", "card", "eft")
 KINDS = ("copay", "coinsurance", "prepayment", "patient")
 
 
-@dataclass
+@dataclass(frozen=True)
 class PaymentView:
     payment: Payment
     account: str
@@ -154,7 +155,7 @@ def receipt_text(*, session: Session, payment_id: int) -> str:
         ("For", kind + (f" (visit {pay.encounter_id})" if pay.encounter_id else "")),
         ("Method", method + (f" #{pay.reference}" if pay.reference else "")),
     ]
-    if pay.status != "posted":
+    if pay.status != PaymentStatus.POSTED:
         fields.append(("Status", pay.status.upper()))
     lines += [f"{k:<14}{val}" for k, val in fields]
     lines += ["-" * width, f"{'Amount paid':<14}{'$' + format(from_cents(pay.amount_cents), ',.2f'):>{width - 14}}",
@@ -179,11 +180,12 @@ def reverse_payment(*, session: Session, user: str, payment_id: int, reason: str
 
     why = v.reason(reason, needed_for="A reversal", max_len=200)
     pay = get_payment(session=session, payment_id=payment_id).payment
-    if pay.status == "reversed":
+    if pay.status == PaymentStatus.REVERSED:
         raise InputError(f"Payment {payment_id} is already reversed ({pay.reversed_reason})")
+    new = check_transition(pay.status, PaymentStatus.REVERSED, record=payment_id)
     days.ensure_open(session=session, date=pay.date, what="payment reversal")
     before = audit.snapshot(pay)
-    pay.status = "reversed"
+    pay.status = new.value
     pay.reversed_reason = why
     pay.reversed_by = user
     pay.reversed_at = utcnow()

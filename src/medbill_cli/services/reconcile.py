@@ -67,6 +67,7 @@ from sqlmodel import Session
 from medbill_cli.db.models import Charge, Encounter, Patient, Payment
 from medbill_cli.errors import InputError
 from medbill_cli.money import AmountError, fmt, parse_amount, to_cents
+from medbill_cli.status import ChargeStatus, PaymentStatus
 
 KINDS = (
     "missing_charge",
@@ -274,7 +275,7 @@ def reconcile_day(
     stray_patient: dict[int, int] = {}
     r.rows.extend(("charge", *c) for c in charges)
     for _cid, enc_id, pid, _dos, _code, _mods, _units, amount, status in charges:
-        if status == "void":
+        if status == ChargeStatus.VOID:
             r.voided_charges += 1
             continue
         r.charges += 1
@@ -291,7 +292,7 @@ def reconcile_day(
     unlinked: list[tuple[int, int, int]] = []  # payment id, patient id, cents
     r.rows.extend(("payment", *p) for p in payments)
     for pay_id, enc_id, claim_id, pid, pay_date, amount, method, kind, status in payments:
-        if status != "posted":
+        if status != PaymentStatus.POSTED:
             continue
         if pay_date == date:
             by_method[method] += amount
