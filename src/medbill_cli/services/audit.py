@@ -20,7 +20,6 @@ from sqlalchemy import func, insert, select, update
 from medbill_cli.db import dialect
 from medbill_cli.db import tables as t
 from medbill_cli.db.models._base import utcnow
-from medbill_cli.db.query import chunks
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, CursorResult
@@ -152,8 +151,7 @@ def record_many(*, session: Executor, user: str, entries: list[AuditEntry]) -> i
                      "entity_id": str(entity_id), "before": b, "after": a, "prev_hash": prev,
                      "hash": h})
         prev = h
-    for part in chunks(rows, dialect.BULK):
-        session.execute(insert(t.audit_log), list(part))
+    dialect.insert_many(session, t.audit_log, rows)
     # The chain is locked for this transaction, so the newest row is the last one just written.
     last_id = session.execute(select(func.max(t.audit_log.c.id))).scalar_one()
     session.info["audit_head"] = prev

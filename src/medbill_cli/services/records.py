@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 
-from medbill_cli.db.query import chunks
+from medbill_cli.db import dialect
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -119,16 +119,14 @@ RECORDS: dict[str, type[Record]] = {"charge": ChargeRecord, "encounter": Encount
                                     "encounter_diagnosis": DiagnosisRecord,
                                     "patient": PatientRecord}
 
-# Rows per multi-row INSERT ... RETURNING.
-_INSERT_CHUNK = 1000
-
-
 def insert_records(session: Executor, table: Table, kind: type[R],
                    rows: Sequence[dict[str, Any]]) -> list[R]:
-    """Insert rows (the table's Python-side defaults fill the rest) and return them as written,
-    in order, as ``kind`` records: multi-row INSERT ... RETURNING, never an ORM object."""
-    out: list[R] = []
-    stmt = insert(table).returning(*table.c, sort_by_parameter_order=True)
-    for part in chunks(rows, _INSERT_CHUNK):
-        out += [kind.from_row(r) for r in session.execute(stmt, list(part))]
-    return out
+    """Insert rows and return them as written, in order, as ``kind`` records.
+
+    The defaults are filled here (``created_at`` and the like), so the records are known
+    without reading the rows back: only the new ids come from the database
+    (``dialect.insert_many``), never an ORM object or a row-at-a-time RETURNING.
+    """
+    full = [dialect.fill_defaults(table, dict(r)) for r in rows]
+    ids = dialect.insert_many(session, table, full, ids=True)
+    return [kind.from_row({**r, "id": i}) for r, i in zip(full, ids, strict=True)]
