@@ -160,7 +160,7 @@ def add(
                         ndc_quantity=ndc_quantity, ndc_unit=ndc_unit)
     with _context.connection() as s:  # Core: a cold process never loads SQLModel
         res = add_charge(session=s, user=_context.state.actor(), request=req)
-        rec = public(ChargeView(res.charge, res.account, res.provider_npi, res.diagnoses, []))
+        rec = public(ChargeView(res.charge, res.account, res.provider_npi, res.diagnoses))
     for w in res.warnings:
         warn(w)
     emit_created(rec, fmt)

@@ -35,7 +35,6 @@ from medbill_cli.db.models import Charge, Claim, Encounter, Payment, Provider
 from medbill_cli.db.models.remit import Era, EraAdjustment, EraClaim
 from medbill_cli.money import fmt
 
-BASES = ("service", "entered")
 NONE = "(none)"
 METHOD_ORDER = ["cash", "check", "card", "eft", "insurance"]
 PROVIDER_MEASURES = ["charges", "charge_amount", "voids", "void_amount", "patient_payments",

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -222,22 +220,3 @@ def verify_audit(*, session: Session) -> VerifyResult:
     elif n:
         return VerifyResult(False, n, last_id, "has no recorded head (the chain's head was removed)")
     return VerifyResult(True, n)
-
-
-@contextmanager
-def savepoint(session: Session) -> Iterator[None]:
-    """A savepoint that also rewinds the cached chain head when it is rolled back.
-
-    Use it instead of ``session.begin_nested()`` around work that writes audit rows and may fail
-    (one row of an import): the rows go, and so must the head that pointed at them.
-    """
-    head = session.info.get("audit_head")
-    try:
-        with session.begin_nested():
-            yield
-    except BaseException:
-        if head is None:
-            session.info.pop("audit_head", None)
-        else:
-            session.info["audit_head"] = head
-        raise

@@ -117,7 +117,6 @@ class ChargeResult:
     account: str
     diagnoses: list[str]
     warnings: list[str]
-    encounter_opened: bool
     provider_npi: str | None = None
 
 
@@ -456,8 +455,7 @@ class ChargeEntry:
 
 def _result(pl: Planned, provider_npi: str | None = None) -> ChargeResult:
     assert pl.charge is not None
-    return ChargeResult(pl.charge, pl.account, pl.diagnoses, pl.warnings, pl.enc.new,
-                        provider_npi)
+    return ChargeResult(pl.charge, pl.account, pl.diagnoses, pl.warnings, provider_npi)
 
 
 def add_charge(*, session: Executor, user: str, request: ChargeRequest) -> ChargeResult:
@@ -532,7 +530,6 @@ class ChargeView:
     account: str
     provider_npi: str | None
     diagnoses: list[str]
-    encounter_diagnoses: list[str]
 
 
 def list_charges(
@@ -560,7 +557,7 @@ def list_charges(
     for r in rows:
         enc_dx = dx.get(r.encounter_id, [])
         line_dx = [enc_dx[int(n) - 1] for n in r.dx_pointers.split() if 0 < int(n) <= len(enc_dx)]
-        out.append(ChargeView(ChargeRecord.from_row(r), r.account or "", r.npi, line_dx, enc_dx))
+        out.append(ChargeView(ChargeRecord.from_row(r), r.account or "", r.npi, line_dx))
     return out
 
 

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 PRIORITIES = ("primary", "secondary", "tertiary")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
-PATIENT_FIELDS = ("first_name", "last_name", "middle_name", "dob", "sex", "address", "address2",
-                  "city", "state", "zip", "phone", "email")
 
 
 def account_number(patient_id: int) -> str:

@@ -79,7 +79,6 @@ KINDS = (
     "drawer_mismatch",
 )
 METHODS = ("cash", "check", "card", "eft")
-DRAWER_METHODS = ("cash", "check", "card")
 
 KIND_TITLES = {
     "missing_charge": "Encounters with no charge entered",
