@@ -186,11 +186,12 @@ def import_(
         results = import_charges(session=s, user=_context.state.actor(), rows=rows, progress=advance)
         recs: list[dict[str, Any]] = []
         if fmt is Format.json:
+            from medbill_cli.db.query import chunks
             from medbill_cli.services.charges import list_charges
 
-            ids = [r.charge.id for r in results if r.charge.id is not None]
-            recs = [public(v) for i in range(0, len(ids), 1000)
-                    for v in list_charges(session=s, ids=ids[i:i + 1000])]
+            ids = [r.charge.id for r in results]
+            recs = [public(v) for part in chunks(ids)
+                    for v in list_charges(session=s, ids=part)]
     warnings = [(line, w) for (line, _), r in zip(rows, results, strict=True) for w in r.warnings]
     for line, w in warnings[:MAX_WARNINGS_SHOWN]:
         warn(f"line {line}: {w}")

@@ -37,7 +37,7 @@ def in_force_sql(effective: Any, end: Any, on: dt.date | Any, *,
     """
     from sqlalchemy import and_, or_  # here: ``codes search`` imports this module without it
 
-    starts = effective <= on
+    starts: ColumnElement[bool] = effective <= on
     if effective_nullable:
         starts = or_(effective.is_(None), starts)
     if end is None:

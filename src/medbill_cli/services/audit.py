@@ -204,7 +204,8 @@ def verify_audit(*, session: Session) -> VerifyResult:
         assert row.id is not None
         if row.prev_hash != prev:
             what = "removed or reordered" if row.id != last_id + 1 else "altered"
-            return VerifyResult(False, n, row.id, f"does not follow the row before it (a row was {what})")
+            return VerifyResult(False, n, row.id,
+                                f"does not follow the row before it (a row was {what})")
         expect = row_hash(prev, row.at, row.user, row.action, row.entity, row.entity_id,
                           row.before, row.after)
         if expect != row.hash:
@@ -216,7 +217,9 @@ def verify_audit(*, session: Session) -> VerifyResult:
         head_id, _, head_hash = head.value.partition(":")
         if int(head_id) != last_id or head_hash != prev:
             bad = last_id + 1 if int(head_id) > last_id else int(head_id)
-            return VerifyResult(False, n, bad, "is missing (the newest entries were removed or altered)")
+            return VerifyResult(False, n, bad,
+                                "is missing (the newest entries were removed or altered)")
     elif n:
-        return VerifyResult(False, n, last_id, "has no recorded head (the chain's head was removed)")
+        return VerifyResult(False, n, last_id,
+                            "has no recorded head (the chain's head was removed)")
     return VerifyResult(True, n)

@@ -144,7 +144,8 @@ def clean_units(units: int | str) -> int:
     return n
 
 
-def clean_ndc(ndc: str | None, quantity: str | None, unit: str | None) -> tuple[str | None, str | None, str | None]:
+def clean_ndc(ndc: str | None, quantity: str | None,
+              unit: str | None) -> tuple[str | None, str | None, str | None]:
     """An NDC (11 digits, with or without 5-4-2 dashes) with its quantity and unit, or all None."""
     n = (ndc or "").strip()
     q = (quantity or "").strip()
@@ -160,7 +161,8 @@ def clean_ndc(ndc: str | None, quantity: str | None, unit: str | None) -> tuple[
     if not q:
         raise InputError("A drug line needs the NDC quantity", "Give --ndc-quantity, e.g. 1.5")
     if not _QTY_RE.match(q) or Decimal(q) == 0:
-        raise InputError(f"NDC quantity '{quantity}' must be a positive number with up to 3 decimals")
+        raise InputError(
+            f"NDC quantity '{quantity}' must be a positive number with up to 3 decimals")
     u = u or "UN"
     if u not in NDC_UNITS:
         raise InputError(f"NDC unit '{unit}' is not one of {', '.join(NDC_UNITS)}")
@@ -202,12 +204,13 @@ class ChargeEntry:
         key = (kind, code, dos)
         if key not in self._codes:
             try:
+                s = self.session
                 if kind == "proc":
-                    self._codes[key] = lookup.check_procedure(session=self.session, code=code, dos=dos)
+                    self._codes[key] = lookup.check_procedure(session=s, code=code, dos=dos)
                 elif kind == "dx":
-                    self._codes[key] = lookup.check_diagnosis(session=self.session, code=code, dos=dos)
+                    self._codes[key] = lookup.check_diagnosis(session=s, code=code, dos=dos)
                 else:
-                    self._codes[key] = lookup.check_modifier(session=self.session, modifier=code, dos=dos)
+                    self._codes[key] = lookup.check_modifier(session=s, modifier=code, dos=dos)
             except InputError as exc:
                 self._codes[key] = exc
         got = self._codes[key]
@@ -289,8 +292,9 @@ class ChargeEntry:
         if st is None:  # its day was loaded before this encounter was made (not in one command)
             raise NotFoundError(f"No encounter {eid}", "See medbill encounter list --date DATE")
         if st.patient_id != patient.id or st.date_of_service != dos:
-            raise InputError(f"Encounter {eid} is not {patient.account}'s visit on {dos.isoformat()}",
-                             "Check --encounter, or leave it out to use the patient's encounter that day")
+            raise InputError(
+                f"Encounter {eid} is not {patient.account}'s visit on {dos.isoformat()}",
+                "Check --encounter, or leave it out to use the patient's encounter that day")
         return st
 
     # ------------------------------------------------------------ checking
@@ -331,7 +335,7 @@ class ChargeEntry:
 
         # The encounter: given, the patient's one that day, or a new one.
         if req.encounter not in (None, ""):
-            st = self._encounter_by_id(req.encounter, p, dos)  # type: ignore[arg-type]
+            st = self._encounter_by_id(req.encounter, p, dos)
         else:
             same_day = self._day(p.id, dos)
             exact = [e for e in same_day if prov is not None and e.provider_id == prov.id]
@@ -345,7 +349,8 @@ class ChargeEntry:
                           new=True)
             else:
                 ids = ", ".join(str(e.id) for e in same_day)
-                raise InputError(f"{p.account} has {len(same_day)} encounters on {dos.isoformat()} ({ids})",
+                raise InputError(f"{p.account} has {len(same_day)} encounters on "
+                                 f"{dos.isoformat()} ({ids})",
                                  "Give --encounter ID")
         all_dx = list(st.dx)
         pointers: list[int] = []
@@ -360,7 +365,7 @@ class ChargeEntry:
             pointers.append(all_dx.index(d) + 1)
 
         if req.fee not in (None, ""):
-            fee = amount_cents(req.fee, "Fee")  # type: ignore[arg-type]
+            fee = amount_cents(req.fee, "Fee")
             assert fee is not None
         else:
             found = self.fees.fee_cents(code, mods, dos)
@@ -382,7 +387,8 @@ class ChargeEntry:
         if mue is not None and units > mue:
             warnings.append(f"{units} units of {code} exceed its MUE of {mue} per day")
         if not self.refs.covered(p.id, dos):
-            warnings.append(f"{p.account} has no active coverage on {dos.isoformat()}; the charge is self-pay")
+            warnings.append(f"{p.account} has no active coverage on {dos.isoformat()}; "
+                            "the charge is self-pay")
 
         # Accepted: record it in the command's view of the day.
         if st.new and not any(e is st for e in self._days[(p.id, dos)]):

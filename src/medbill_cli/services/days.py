@@ -107,14 +107,17 @@ def close_day(
             f"{current.closed_at:%Y-%m-%d %H:%M} UTC)",
             f"Reopen it first with medbill day reopen {date.isoformat()} --reason TEXT",
         )
+    why: str | None
     if force:
         why = v.reason(reason, max_len=REASON_MAX, needed_for="Closing with --force")
     else:
-        why = v.reason(reason, max_len=REASON_MAX, needed_for="Closing") if reason is not None else None
+        why = (v.reason(reason, max_len=REASON_MAX, needed_for="Closing")
+               if reason is not None else None)
     if not result.balanced and not force:
         n = len(result.discrepancies)
         raise InputError(
-            f"The day {date.isoformat()} is out of balance ({n} discrepanc{'y' if n == 1 else 'ies'}); "
+            f"The day {date.isoformat()} is out of balance "
+            f"({n} discrepanc{'y' if n == 1 else 'ies'}); "
             "it was not closed",
             "Fix the discrepancies, or close it anyway with --close --force --reason TEXT",
         )
