@@ -34,6 +34,7 @@ from sqlmodel import Session
 from medbill_cli.db.models import Charge, Claim, Encounter, Payment, Provider
 from medbill_cli.db.models.remit import Era, EraAdjustment, EraClaim
 from medbill_cli.money import fmt
+from medbill_cli.status import ChargeStatus, PaymentStatus
 
 NONE = "(none)"
 METHOD_ORDER = ["cash", "check", "card", "eft", "insurance"]
@@ -116,19 +117,19 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
     charge_rows = session.execute(
         select(Charge.provider_id, Encounter.provider_id, Charge.amount_cents)
         .join(Encounter, Encounter.id == Charge.encounter_id)  # type: ignore[arg-type]
-        .where(Charge.status != "void", when(Charge.date_of_service, Charge.created_at))
+        .where(Charge.status != ChargeStatus.VOID, when(Charge.date_of_service, Charge.created_at))
     ).all()
     void_when = (and_(Charge.voided_at >= start, Charge.voided_at < end)  # type: ignore[operator]
                  if entered else Charge.date_of_service == date)
     void_rows = session.execute(
         select(Charge.provider_id, Encounter.provider_id, Charge.amount_cents)
         .join(Encounter, Encounter.id == Charge.encounter_id)  # type: ignore[arg-type]
-        .where(Charge.status == "void", void_when)
+        .where(Charge.status == ChargeStatus.VOID, void_when)
     ).all()
     pay_rows = session.execute(
         select(Encounter.provider_id, Payment.method, Payment.amount_cents)
         .outerjoin(Encounter, Encounter.id == Payment.encounter_id)  # type: ignore[arg-type]
-        .where(Payment.status == "posted", when(Payment.date, Payment.created_at))
+        .where(Payment.status == PaymentStatus.POSTED, when(Payment.date, Payment.created_at))
     ).all()
     era_when = when(Era.posted_on, Era.created_at)
     ins_rows = session.execute(
