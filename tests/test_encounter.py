@@ -108,3 +108,19 @@ def test_encounter_import_attaches_forms_and_audits_each_row(charging: Cli, tmp_
     r = charging.fails(3, "encounter", "import", str(f))
     for line in (2, 3, 4):
         assert f"line {line}: Encounter form C{line - 1} is already entered" in r.stderr, r.stderr
+
+
+def test_encounter_import_csv_shape_refused(charging: Cli, tmp_path: Path) -> None:
+    """The CSV rules every import shares: an empty file, a row wider than the header, and bad
+    rows reported by the file's own line numbers (blank lines count, and are skipped)."""
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert "empty.csv is empty" in charging.fails(3, "encounter", "import", str(empty)).stderr
+    wide = tmp_path / "wide.csv"
+    wide.write_text(f"patient,date,provider_npi\nP000001,{TODAY},{NPI}\nP000002,{TODAY},{NPI},X\n")
+    r = charging.fails(3, "encounter", "import", str(wide))
+    assert "wide.csv is not a valid CSV: line 3 has 4 fields, the header 3" in r.stderr
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text(f"patient,date,provider_npi\n\nP000001,{TODAY},{NPI}\n\nP000404,{TODAY},{NPI}\n")
+    r = charging.fails(3, "encounter", "import", str(gaps))
+    assert "line 5: No patient with account P000404" in r.stderr and "line 3:" not in r.stderr
