@@ -80,7 +80,8 @@ def test_encounter_import_attaches_forms_and_audits_each_row(charging: Cli, tmp_
     """In bulk as one at a time: a form attaches to the encounter charge entry opened, a second
     visit the same day is a new encounter with a warning naming the first, and the trail has
     one entry per row in file order."""
-    charging.ok("charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213", "--dx", "I10")
+    charging.ok("charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213",
+                "--dx", "I10")
     opened = charging.json("encounter", "list")[0]["id"]  # type: ignore[index]
     f = tmp_path / "visits.csv"
     f.write_text(f"patient,date,provider_npi,form,form_charges\n"
@@ -95,7 +96,8 @@ def test_encounter_import_attaches_forms_and_audits_each_row(charging: Cli, tmp_
     rows = {e["id"]: e for e in charging.json("encounter", "list")}  # type: ignore[union-attr]
     assert rows[opened]["source"] == "form" and rows[opened]["form"] == "C1"
     assert rows[opened]["form_charges"] == "75.00" and rows[opened]["diagnoses"] == ["I10"]
-    assert [rows[i]["form"] for i in ids[1:]] == ["C2", "C3"] and rows[ids[1]]["form_charges"] is None
+    assert [rows[i]["form"] for i in ids[1:]] == ["C2", "C3"]
+    assert rows[ids[1]]["form_charges"] is None
     trail = charging.json("audit", "list", "--entity", "encounter")
     assert [(t["action"], t["entity_id"]) for t in trail][-3:] == [  # type: ignore[index]
         ("update", str(opened)), ("create", str(ids[1])), ("create", str(ids[2]))]
