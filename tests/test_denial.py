@@ -42,12 +42,12 @@ def test_denial_work_then_close_writes_off(practice: Cli, tmp_path: Path) -> Non
     practice.ok("denial", "work", str(d["id"]), "--note", "appeal lost", "--status", "closed")
     _, after = aging_total(practice)
     assert before - after == Decimal("150.00")
-    assert (
-        practice.db.scalar(
-            "SELECT count(*) FROM audit_log WHERE entity = 'denial' AND action = 'work'"
-        )
-        == 2
-    )
+    # Closed is final: the transition table refuses to move it, and nothing is written.
+    r = practice.fails(3, "denial", "work", str(d["id"]), "--note", "reopen", "--status", "open")
+    assert "Cannot move denial" in r.stderr and "from closed to open" in r.stderr
+    assert practice.json("denial", "list", "--status", "closed")[0]["note"].count("\n") == 1
+    assert practice.db.scalar(
+        "SELECT count(*) FROM audit_log WHERE entity = 'denial' AND action = 'work'") == 2
 
 
 def test_denial_work_refused(practice: Cli, tmp_path: Path) -> None:

@@ -101,3 +101,55 @@ def test_encounter_import_all_or_nothing(charging: Cli, tmp_path: Path) -> None:
 def test_encounter_list_empty(charging: Cli) -> None:
     assert charging.json("encounter", "list") == []
     assert "No encounters" in charging.ok("encounter", "list").stderr
+
+
+def test_encounter_import_attaches_forms_and_audits_each_row(charging: Cli, tmp_path: Path) -> None:
+    """In bulk as one at a time: a form attaches to the encounter charge entry opened, a second
+    visit the same day is a new encounter with a warning naming the first, and the trail has
+    one entry per row in file order."""
+    charging.ok("charge", "add", "--patient", "P000001", "--date", "today", "--code", "99213",
+                "--dx", "I10")
+    opened = charging.json("encounter", "list")[0]["id"]  # type: ignore[index]
+    f = tmp_path / "visits.csv"
+    f.write_text(f"patient,date,provider_npi,form,form_charges\n"
+                 f"P000001,{TODAY},{NPI},C1,75\nP000002,{TODAY},{NPI},C2,\n"
+                 f"P000002,{TODAY},{NPI},C3,110\n")
+    r = charging.ok("encounter", "import", str(f))
+    ids = [int(x) for x in r.stdout.split()]
+    assert ids[0] == opened and len(set(ids)) == 3
+    assert f"line 2: the form is attached to encounter {opened}, opened by charge entry" in r.stderr
+    assert f"line 4: P000002 already has encounter {ids[1]} on {TODAY}" in r.stderr
+    assert "line 3:" not in r.stderr
+    rows = {e["id"]: e for e in charging.json("encounter", "list")}  # type: ignore[union-attr]
+    assert rows[opened]["source"] == "form" and rows[opened]["form"] == "C1"
+    assert rows[opened]["form_charges"] == "75.00" and rows[opened]["diagnoses"] == ["I10"]
+    assert [rows[i]["form"] for i in ids[1:]] == ["C2", "C3"]
+    assert rows[ids[1]]["form_charges"] is None
+    trail = charging.json("audit", "list", "--entity", "encounter")
+    assert [(t["action"], t["entity_id"]) for t in trail][-3:] == [  # type: ignore[index]
+        ("update", str(opened)), ("create", str(ids[1])), ("create", str(ids[2]))]
+    last = trail[-1]  # type: ignore[index]
+    assert last["before"] is None and last["after"]["form_number"] == "C3"
+    first = trail[-3]  # type: ignore[index]
+    assert first["before"]["source"] == "charge" and first["after"]["source"] == "form"
+    charging.ok("audit", "verify")
+    # The same forms again: every row refused by line, nothing written.
+    r = charging.fails(3, "encounter", "import", str(f))
+    for line in (2, 3, 4):
+        assert f"line {line}: Encounter form C{line - 1} is already entered" in r.stderr, r.stderr
+
+
+def test_encounter_import_csv_shape_refused(charging: Cli, tmp_path: Path) -> None:
+    """The CSV rules every import shares: an empty file, a row wider than the header, and bad
+    rows reported by the file's own line numbers (blank lines count, and are skipped)."""
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert "empty.csv is empty" in charging.fails(3, "encounter", "import", str(empty)).stderr
+    wide = tmp_path / "wide.csv"
+    wide.write_text(f"patient,date,provider_npi\nP000001,{TODAY},{NPI}\nP000002,{TODAY},{NPI},X\n")
+    r = charging.fails(3, "encounter", "import", str(wide))
+    assert "wide.csv is not a valid CSV: line 3 has 4 fields, the header 3" in r.stderr
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text(f"patient,date,provider_npi\n\nP000001,{TODAY},{NPI}\n\nP000404,{TODAY},{NPI}\n")
+    r = charging.fails(3, "encounter", "import", str(gaps))
+    assert "line 5: No patient with account P000404" in r.stderr and "line 3:" not in r.stderr

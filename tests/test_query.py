@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from medbill_cli.dates import in_force
-from medbill_cli.db.query import chunks, in_force_sql
+from medbill_cli.db.query import chunks, in_force_sql, in_force_text
 
 DAYS = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2020, 3, 1))
 _META = sa.MetaData()
@@ -33,6 +33,18 @@ def test_in_force_sql_agrees(effective: dt.date | None, end: dt.date | None, on:
         c.execute(_T.insert().values(effective=effective, end_date=end))
         n = c.execute(sa.select(sa.func.count()).select_from(_T)
                       .where(in_force_sql(_T.c.effective, _T.c.end_date, on))).scalar_one()
+    assert bool(n) is in_force(effective, end, on)
+
+
+@given(DAYS, st.none() | DAYS, DAYS)
+def test_in_force_text_agrees(effective: dt.date, end: dt.date | None, on: dt.date) -> None:
+    """The text twin that ``codes search`` runs on the bare driver (effective NOT NULL)."""
+    with _ENGINE.begin() as c:
+        c.execute(_T.delete())
+        c.execute(_T.insert().values(effective=effective, end_date=end))
+        n = c.execute(sa.text("SELECT count(*) FROM t WHERE "
+                              + in_force_text("effective", "end_date", ":dos")),
+                      {"dos": on}).scalar_one()
     assert bool(n) is in_force(effective, end, on)
 
 

@@ -48,7 +48,7 @@ def test_tables_mirror_every_model_column() -> None:
     models.load_all()
     assert set(tables.load_all().tables) == set(SQLModel.metadata.tables)
     for name, table in SQLModel.metadata.tables.items():
-        core = tables.metadata.tables[name]
+        core = tables.load_all().tables[name]
         assert [c.name for c in core.columns] == [c.name for c in table.columns], name
         for mc in table.columns:
             cc = core.c[mc.name]
@@ -60,6 +60,32 @@ def test_tables_mirror_every_model_column() -> None:
                 assert isinstance(cc.type, UTCDateTime), where
             else:
                 assert type(cc.type) is type(mc.type), where
+
+
+def test_records_mirror_their_tables() -> None:
+    """The frozen records of the Core paths list every column of their model, in order, with
+    the model's Python types, and dump the same keys as the model."""
+    import dataclasses
+    import typing
+
+    from sqlmodel import SQLModel
+
+    from medbill_cli.db import models, tables
+    from medbill_cli.services import records
+
+    models.load_all()
+    for name, kind in records.RECORDS.items():
+        table = SQLModel.metadata.tables[name]
+        core = tables.load_all().tables[name]
+        fields = dataclasses.fields(kind)  # type: ignore[arg-type]
+        assert [f.name for f in fields] == [c.name for c in table.columns], name
+        hints = typing.get_type_hints(kind)
+        for c in core.columns:
+            impl = getattr(c.type, "impl", c.type)  # UTCDateTime decorates DateTime
+            want = impl.python_type
+            allowed = {want} if not c.nullable or c.primary_key else {want, type(None)}
+            got = set(typing.get_args(hints[c.name])) or {hints[c.name]}
+            assert got == allowed, f"{name}.{c.name}: {hints[c.name]} is not {allowed}"
 
 
 def test_tables_defaults_fill_a_row_as_the_model_does() -> None:

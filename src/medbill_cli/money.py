@@ -114,8 +114,3 @@ def fmt(cents: int | None) -> str:
     if cents is None:
         return ""
     return f"{from_cents(cents):.2f}"
-
-
-def fmt_decimal(amount: Decimal) -> str:
-    """A Decimal amount as ``"125.00"``."""
-    return f"{amount.quantize(CENT):.2f}"

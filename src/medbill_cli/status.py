@@ -129,6 +129,19 @@ def parse_status(kind: type[S], value: str) -> S:
         raise InputError(f"Unknown {_NOUN[kind]} status '{value}'", f"Use one of {names}") from None
 
 
+def parse_option(kind: type[S], value: str) -> S:
+    """A status typed as a ``--status`` option: the same names, refused with the option's wording.
+
+    Raises:
+        InputError: ``value`` is not a status of ``kind`` (exit 3).
+    """
+    try:
+        return kind(value.strip().lower())
+    except ValueError:
+        names = ", ".join(m.value for m in kind)
+        raise InputError(f"Status '{value}' must be one of {names}") from None
+
+
 def allowed(current: S, new: S) -> bool:
     """Whether ``current`` may move to ``new`` (staying put is always allowed)."""
     if type(current) is not type(new):

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import json
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from enum import Enum
@@ -164,8 +164,3 @@ def progress(total: int, label: str) -> Iterator[Any]:
     with Progress(console=_stderr_console(), transient=True) as prog:
         task = prog.add_task(label, total=total)
         yield lambda n=1: prog.advance(task, n)
-
-
-def iter_lines(lines: Iterable[str]) -> None:
-    for ln in lines:
-        sys.stdout.write(ln)

@@ -192,7 +192,7 @@ def add(
                         ndc_quantity=ndc_quantity, ndc_unit=ndc_unit)
     with _context.connection() as s:  # Core: a cold process never loads SQLModel
         res = add_charge(session=s, user=_context.state.actor(), request=req)
-        rec = public(ChargeView(res.charge, res.account, res.provider_npi, res.diagnoses, []))
+        rec = public(ChargeView(res.charge, res.account, res.provider_npi, res.diagnoses))
     for w in res.warnings:
         warn(w)
     emit_created(rec, fmt)
@@ -225,11 +225,12 @@ def import_(
         )
         recs: list[dict[str, Any]] = []
         if fmt is Format.json:
+            from medbill_cli.db.query import chunks
             from medbill_cli.services.charges import list_charges
 
-            ids = [r.charge.id for r in results if r.charge.id is not None]
-            recs = [public(v) for i in range(0, len(ids), 1000)
-                    for v in list_charges(session=s, ids=ids[i:i + 1000])]
+            ids = [r.charge.id for r in results]
+            recs = [public(v) for part in chunks(ids)
+                    for v in list_charges(session=s, ids=part)]
     warnings = [(line, w) for (line, _), r in zip(rows, results, strict=True) for w in r.warnings]
     for line, w in warnings[:MAX_WARNINGS_SHOWN]:
         warn(f"line {line}: {w}")

@@ -38,11 +38,11 @@ def public(
 
 
 def _npis(s: Any) -> dict[int, str]:
-    from sqlmodel import select
+    from sqlalchemy import select
 
-    from medbill_cli.db.models import Provider
+    from medbill_cli.db.tables import provider
 
-    return {p.id: p.npi for p in s.exec(select(Provider))}
+    return {i: npi for i, npi in s.execute(select(provider.c.id, provider.c.npi))}
 
 
 @app.command("add")
@@ -76,7 +76,7 @@ def add(
     """
     from medbill_cli.services.encounters import add_encounter
 
-    with _context.session() as s:
+    with _context.connection() as s:  # Core, as charge entry
         res = add_encounter(session=s, user=_context.state.actor(), patient=patient, date=date,
                             provider=provider, facility=facility, pos=pos, form=form,
                             form_charges=form_charges, form_collected=form_collected)
@@ -104,10 +104,9 @@ def import_(
     from medbill_cli.services.encounters import IMPORT_OPTIONAL, IMPORT_REQUIRED, import_encounters
 
     rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
-    with _context.session() as s, progress(len(rows), "Importing encounters") as advance:
-        results = import_encounters(
-            session=s, user=_context.state.actor(), rows=rows, progress=advance
-        )
+    with _context.connection() as s, progress(len(rows), "Importing encounters") as advance:
+        results = import_encounters(session=s, user=_context.state.actor(), rows=rows,
+                                     progress=advance)
         npis = _npis(s)
         recs = [public(r.encounter, row.get("patient", "").strip().upper(),
                        npi=npis.get(r.encounter.provider_id or 0))
@@ -137,7 +136,7 @@ def list_(
     from medbill_cli.services.encounters import list_encounters
 
     d = parse_date(date) if date else None
-    with _context.session(write=False) as s:
+    with _context.connection(write=False) as s:
         npis = _npis(s)
         rows = [public(e, acct, dx, npis.get(e.provider_id or 0))
                 for e, acct, dx in list_encounters(session=s, date=d, patient=patient)]

@@ -1,4 +1,4 @@
-"""Report commands registered on ``medbill report``: the day sheet."""
+"""Report commands for ``medbill report`` (registered there): the day sheet."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import typer
 from medbill_cli.cli import _context
 from medbill_cli.cli._options import DateOpt, FormatOpt
 from medbill_cli.cli._output import Format, emit_rows, emit_text, write_csv, write_json
-from medbill_cli.cli.report import app
 
 
 class Basis(StrEnum):
@@ -24,7 +23,6 @@ BASIS_TEXT = {
 }
 
 
-@app.command("daysheet")
 def daysheet(
     date: DateOpt,
     basis: Annotated[Basis, typer.Option("--basis", help="Date basis: service or entered.",

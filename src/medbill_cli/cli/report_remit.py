@@ -1,4 +1,4 @@
-"""Report commands registered on ``medbill report``: kpi and denials."""
+"""Report commands for ``medbill report`` (registered there): kpi and denials."""
 
 from __future__ import annotations
 
@@ -9,13 +9,11 @@ import typer
 from medbill_cli.cli import _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_rows
-from medbill_cli.cli.report import app
 
 FromOpt = Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")]
 ToOpt = Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
 
 
-@app.command("denials")
 def denials(start: FromOpt, end: ToOpt, fmt: FormatOpt = Format.table) -> None:
     """Denials opened in a period: count and amount by CARC and payer.
 
@@ -35,7 +33,6 @@ def denials(start: FromOpt, end: ToOpt, fmt: FormatOpt = Format.table) -> None:
               empty="No denials in the period.")
 
 
-@app.command("kpi")
 def kpi(start: FromOpt, end: ToOpt, fmt: FormatOpt = Format.table) -> None:
     """Revenue-cycle KPIs for a period, each with its formula and the numbers behind it.
 

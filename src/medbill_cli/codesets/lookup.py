@@ -1,7 +1,7 @@
 """The one lookup service that charge entry and the claim scrubber use.
 
-Every check is by date of service: a code is valid on a date when ``effective <= dos`` and
-(``termination`` is unset or ``dos <= termination``).
+Every check is by date of service: a code, an MUE or a PTP edit applies when it is in force on
+that date (``dates.in_force``, here its SQL twin ``db.query.in_force_sql``).
 
 Written with SQLAlchemy Core over ``db.tables``: each function takes an ORM session or a bare
 Core connection (charge entry's hot path) and returns read-only rows with the columns as
@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, select
 
 from medbill_cli.dates import in_force
 from medbill_cli.db import tables as t
+from medbill_cli.db.query import in_force_sql
 from medbill_cli.errors import InputError
 
 if TYPE_CHECKING:
@@ -36,12 +37,11 @@ def normalize_icd(code: str) -> str:
     return bare if len(bare) <= 3 else f"{bare[:3]}.{bare[3:]}"
 
 
-def _valid_on(q, dos: dt.date | None):  # type: ignore[no-untyped-def]
+def _valid_on(q: Select[Any], dos: dt.date | None) -> Select[Any]:
     if dos is None:
         return q
-    return q.where(t.code.c.effective <= dos).where(
-        or_(t.code.c.termination.is_(None), t.code.c.termination >= dos)
-    )
+    c = t.code.c
+    return q.where(in_force_sql(c.effective, c.termination, dos, effective_nullable=False))
 
 
 def get_code(
@@ -130,7 +130,7 @@ def mue_for(*, session: Executor, code: str, dos: dt.date | None = None) -> Row[
     m = t.mue_edit.c
     q = select(t.mue_edit).where(m.code == code.strip().upper())
     if dos is not None:
-        q = q.where(or_(m.effective.is_(None), m.effective <= dos))
+        q = q.where(in_force_sql(m.effective, None, dos))
     q = q.order_by(m.effective.desc(), m.id.desc()).limit(1)
     return session.execute(q).first()
 
@@ -142,7 +142,7 @@ def ptp_pairs(*, session: Executor, codes: list[str], dos: dt.date) -> list[Row[
         return []
     p = t.ptp_edit.c
     q = select(t.ptp_edit).where(p.column1.in_(cs), p.column2.in_(cs))
-    q = q.where(p.effective <= dos).where(or_(p.deletion.is_(None), p.deletion >= dos))
+    q = q.where(in_force_sql(p.effective, p.deletion, dos, effective_nullable=False))
     return [e for e in session.execute(q).all() if e.column1 != e.column2]
 
 

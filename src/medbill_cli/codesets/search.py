@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 from rapidfuzz import fuzz, process
 
 from medbill_cli.codesets.vocabulary import STOPWORDS, words
+from medbill_cli.db.query import in_force_text
 
 
 @runtime_checkable
@@ -37,8 +38,10 @@ class SessionRunner:
     """Runs the search's SQL in a SQLAlchemy session (charge entry, tests)."""
 
     def __init__(self, session: Any) -> None:
+        from medbill_cli.db import dialect  # SQLAlchemy: only when a session is given
+
         self.session = session
-        self.dialect = session.get_bind().dialect.name
+        self.dialect = dialect.name(session)
 
     def all(self, sql: str, params: dict[str, Any]) -> list[Any]:
         from sqlalchemy import text
@@ -100,10 +103,7 @@ def _filters(
         sql.append(f"{alias}.billable = :billable")
         params["billable"] = True
     if dos is not None:
-        sql.append(
-            f"{alias}.effective <= :dos"
-            f" AND ({alias}.termination IS NULL OR {alias}.termination >= :dos)"
-        )
+        sql.append(in_force_text(f"{alias}.effective", f"{alias}.termination", ":dos"))
         params["dos"] = dos
     return "".join(f" AND {s}" for s in sql), params
 

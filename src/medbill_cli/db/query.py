@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import and_, or_
-from sqlalchemy.sql.elements import ColumnElement
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
 
 T = TypeVar("T")
 
@@ -29,12 +29,24 @@ def in_force_sql(effective: Any, end: Any, on: dt.date | Any, *,
     Args:
         effective: the row's first day (a column); NULL means "since always" when
             ``effective_nullable``.
-        end: the row's last day (a column, inclusive); NULL means open.
+        end: the row's last day (a column, inclusive); NULL means open. None: the table has
+            no end column (an MUE, a fee), so the row is open-ended.
         on: the date of service (a date or a bound parameter).
         effective_nullable: whether ``effective`` may be NULL (say False for a NOT NULL column,
             so the clause stays index-friendly).
     """
-    starts = effective <= on
+    from sqlalchemy import and_, or_  # here: ``codes search`` imports this module without it
+
+    starts: ColumnElement[bool] = effective <= on
     if effective_nullable:
         starts = or_(effective.is_(None), starts)
+    if end is None:
+        return starts
     return and_(starts, or_(end.is_(None), end >= on))
+
+
+def in_force_text(effective: str, end: str, on: str) -> str:
+    """``in_force_sql`` as SQL text, for the raw queries of ``codes search``, which runs on the
+    bare driver. ``effective`` and ``end`` are column names (``effective`` NOT NULL), ``on`` a
+    bound parameter such as ``:dos``."""
+    return f"{effective} <= {on} AND ({end} IS NULL OR {end} >= {on})"

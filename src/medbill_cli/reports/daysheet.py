@@ -35,8 +35,8 @@ from sqlmodel import Session, col
 from medbill_cli.db.models import Charge, Claim, Encounter, Payment, Provider
 from medbill_cli.db.models.remit import Era, EraAdjustment, EraClaim
 from medbill_cli.money import fmt
+from medbill_cli.status import ChargeStatus, PaymentStatus
 
-BASES = ("service", "entered")
 NONE = "(none)"
 METHOD_ORDER = ["cash", "check", "card", "eft", "insurance"]
 PROVIDER_MEASURES = ["charges", "charge_amount", "voids", "void_amount", "patient_payments",
@@ -122,7 +122,7 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
     charge_rows = session.execute(
         select(col(Charge.provider_id), col(Encounter.provider_id), col(Charge.amount_cents))
         .join(Encounter, col(Encounter.id) == col(Charge.encounter_id))
-        .where(col(Charge.status) != "void",
+        .where(col(Charge.status) != ChargeStatus.VOID,
                when(col(Charge.date_of_service), col(Charge.created_at)))
     ).all()
     void_when = (and_(col(Charge.voided_at) >= start, col(Charge.voided_at) < end)
@@ -130,12 +130,12 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
     void_rows = session.execute(
         select(col(Charge.provider_id), col(Encounter.provider_id), col(Charge.amount_cents))
         .join(Encounter, col(Encounter.id) == col(Charge.encounter_id))
-        .where(col(Charge.status) == "void", void_when)
+        .where(col(Charge.status) == ChargeStatus.VOID, void_when)
     ).all()
     pay_rows = session.execute(
         select(col(Encounter.provider_id), col(Payment.method), col(Payment.amount_cents))
         .outerjoin(Encounter, col(Encounter.id) == col(Payment.encounter_id))
-        .where(col(Payment.status) == "posted", when(col(Payment.date), col(Payment.created_at)))
+        .where(col(Payment.status) == PaymentStatus.POSTED, when(col(Payment.date), col(Payment.created_at)))
     ).all()
     era_when = when(col(Era.posted_on), col(Era.created_at))
     ins_rows = session.execute(

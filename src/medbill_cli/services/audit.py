@@ -9,19 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 
+from medbill_cli.db import dialect
 from medbill_cli.db import tables as t
 from medbill_cli.db.models._base import utcnow
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, CursorResult
     from sqlmodel import Session
 
     from medbill_cli.db.models import AuditLog
@@ -45,12 +44,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(obj: Any) -> dict[str, Any] | None:
-    """The column values of a row (a model or a Core row) as JSON-ready data."""
-    if obj is None:
+class Record(Protocol):
+    """What the trail records: a row with its column values.
+
+    A model instance is one; so is each frozen record that a Core path builds (``ChargeRecord``,
+    ``EncounterRecord``, ...), which mirrors the model's ``model_dump``.
+    """
+
+    def model_dump(self) -> dict[str, Any]: ...
+
+
+def snapshot(record: Record | None) -> dict[str, Any] | None:
+    """The column values of a record as JSON-ready data (None stays None)."""
+    if record is None:
         return None
-    data = obj.model_dump() if hasattr(obj, "model_dump") else dict(obj._mapping)
-    return {k: _jsonable(v) for k, v in data.items()}
+    return {k: _jsonable(v) for k, v in record.model_dump().items()}
 
 
 def _dumps(data: dict[str, Any] | None) -> str | None:
@@ -78,15 +86,14 @@ def row_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _dialect_name(session: Executor) -> str:
-    bind = session.get_bind() if hasattr(session, "get_bind") else session
-    return str(bind.dialect.name)
+def lock_chain(session: Executor) -> None:
+    """Take the chain's lock for the rest of the transaction (one writer extends it at a time).
 
-
-def _lock_chain(session: Executor) -> None:
-    if _dialect_name(session) == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
-    # SQLite: write sessions hold the database write lock (BEGIN IMMEDIATE) already.
+    Every write takes it when it records, so a service may take it early to serialize a
+    read-then-write (charge entry, closing a day) at no extra cost. SQLite: write sessions hold
+    the database write lock (BEGIN IMMEDIATE) already.
+    """
+    dialect.advisory_lock(session, _PG_AUDIT_LOCK)
 
 
 def record(
@@ -129,7 +136,7 @@ def record_many(*, session: Executor, user: str, entries: list[AuditEntry]) -> i
         session.flush()  # the caller's pending rows first: the trail describes them
     prev = session.info.get("audit_head")
     if prev is None:
-        _lock_chain(session)
+        lock_chain(session)
         last = session.execute(
             select(t.audit_log.c.hash).order_by(t.audit_log.c.id.desc()).limit(1)).first()
         prev = last[0] if last else GENESIS
@@ -138,16 +145,17 @@ def record_many(*, session: Executor, user: str, entries: list[AuditEntry]) -> i
     for action, entity, entity_id, before, after in entries:
         b, a = _dumps(before), _dumps(after)
         h = row_hash(prev, at, user, action, entity, str(entity_id), b, a)
-        rows.append({"at": at, "user": user, "action": action, "entity": entity, "entity_id": str(entity_id),
-                     "before": b, "after": a, "prev_hash": prev, "hash": h})
+        rows.append({"at": at, "user": user, "action": action, "entity": entity,
+                     "entity_id": str(entity_id), "before": b, "after": a, "prev_hash": prev,
+                     "hash": h})
         prev = h
-    for i in range(0, len(rows), 5000):
-        session.execute(insert(t.audit_log), rows[i: i + 5000])
+    dialect.insert_many(session, t.audit_log, rows)
     # The chain is locked for this transaction, so the newest row is the last one just written.
     last_id = session.execute(select(func.max(t.audit_log.c.id))).scalar_one()
     session.info["audit_head"] = prev
     value = f"{last_id}:{prev}"
-    moved = session.execute(update(t.setting).where(t.setting.c.key == HEAD_KEY).values(value=value))
+    moved = cast("CursorResult[Any]", session.execute(
+        update(t.setting).where(t.setting.c.key == HEAD_KEY).values(value=value)))
     if moved.rowcount == 0:
         session.execute(insert(t.setting).values(key=HEAD_KEY, value=value))
     return len(rows)
@@ -196,7 +204,8 @@ def verify_audit(*, session: Session) -> VerifyResult:
         assert row.id is not None
         if row.prev_hash != prev:
             what = "removed or reordered" if row.id != last_id + 1 else "altered"
-            return VerifyResult(False, n, row.id, f"does not follow the row before it (a row was {what})")
+            return VerifyResult(False, n, row.id,
+                                f"does not follow the row before it (a row was {what})")
         expect = row_hash(prev, row.at, row.user, row.action, row.entity, row.entity_id,
                           row.before, row.after)
         if expect != row.hash:
@@ -208,26 +217,9 @@ def verify_audit(*, session: Session) -> VerifyResult:
         head_id, _, head_hash = head.value.partition(":")
         if int(head_id) != last_id or head_hash != prev:
             bad = last_id + 1 if int(head_id) > last_id else int(head_id)
-            return VerifyResult(False, n, bad, "is missing (the newest entries were removed or altered)")
+            return VerifyResult(False, n, bad,
+                                "is missing (the newest entries were removed or altered)")
     elif n:
-        return VerifyResult(False, n, last_id, "has no recorded head (the chain's head was removed)")
+        return VerifyResult(False, n, last_id,
+                            "has no recorded head (the chain's head was removed)")
     return VerifyResult(True, n)
-
-
-@contextmanager
-def savepoint(session: Session) -> Iterator[None]:
-    """A savepoint that also rewinds the cached chain head when it is rolled back.
-
-    Use it instead of ``session.begin_nested()`` around work that writes audit rows and may fail
-    (one row of an import): the rows go, and so must the head that pointed at them.
-    """
-    head = session.info.get("audit_head")
-    try:
-        with session.begin_nested():
-            yield
-    except BaseException:
-        if head is None:
-            session.info.pop("audit_head", None)
-        else:
-            session.info["audit_head"] = head
-        raise

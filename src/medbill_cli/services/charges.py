@@ -4,10 +4,10 @@ the patient's encounter on that date (or open one), and keep voids traceable.
 A charge line points to at most 4 of its encounter's diagnoses; an encounter holds at most 12
 (837P HI / CMS-1500 box 21 A-L), in the order they were first entered.
 
-Entry (``ChargeEntry``, ``add_charge``, ``import_charges``) is written with SQLAlchemy Core over
-``db.tables``: it runs on an ORM session or on a bare Core connection, which is what ``charge
-add`` opens so that a biller's cold process never imports SQLModel or builds a model class.
-Listing and voiding use the models.
+Written with SQLAlchemy Core over ``db.tables``: it runs on an ORM session or on a bare Core
+connection, which is what ``charge add`` opens so that a biller's cold process never imports
+SQLModel or builds a model class. A charge has one shape on every path, entry, listing and
+voiding alike: the frozen ``ChargeRecord``.
 """
 
 from __future__ import annotations
@@ -17,24 +17,29 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select, update
 
 from medbill_cli.codesets import lookup
 from medbill_cli.db import tables as t
 from medbill_cli.db.models._base import utcnow
+from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError, RowError
 from medbill_cli.services import audit
 from medbill_cli.services.fees import FeeSchedule
+from medbill_cli.services.records import (
+    ChargeRecord,
+    DiagnosisRecord,
+    EncounterRecord,
+    insert_records,
+)
 from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
+from medbill_cli.status import ChargeStatus, check_transition, parse_option
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
     from sqlmodel import Session
-
-    from medbill_cli.db.models import Charge
 
     Executor = Session | Connection
 
@@ -42,7 +47,6 @@ MAX_DIAGNOSES = 12
 MAX_POINTERS = 4
 MAX_MODIFIERS = 4
 MAX_UNITS = 999
-STATUSES = ("unbilled", "billed", "void")
 NDC_UNITS = ("F2", "GR", "ME", "ML", "UN")
 
 IMPORT_REQUIRED = ("patient", "date", "code", "dx")
@@ -75,10 +79,23 @@ class ChargeRequest:
 class _Enc:
     """An encounter as it stands during the command: its diagnoses and which of them are new."""
 
-    enc: SimpleNamespace  # the encounter's columns; ``id`` is None until it is written
+    patient_id: int
+    date_of_service: dt.date
+    provider_id: int | None
+    pos: str
     dx: list[str]
     saved_dx: int  # how many of ``dx`` are already in the database
+    record: EncounterRecord | None = None  # the row; None until a new encounter is written
     new: bool = False
+
+    @classmethod
+    def of(cls, rec: EncounterRecord, dx: list[str]) -> _Enc:
+        return cls(rec.patient_id, rec.date_of_service, rec.provider_id, rec.pos, list(dx),
+                   len(dx), rec)
+
+    @property
+    def id(self) -> int | None:
+        return self.record.id if self.record is not None else None
 
 
 @dataclass
@@ -91,16 +108,15 @@ class Planned:
     fields: dict[str, object]
     diagnoses: list[str]
     warnings: list[str] = field(default_factory=list)
-    charge: Row[Any] | None = None
+    charge: ChargeRecord | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChargeResult:
-    charge: Any  # the charge row as written (read-only; the columns as attributes)
+    charge: ChargeRecord  # as written
     account: str
     diagnoses: list[str]
     warnings: list[str]
-    encounter_opened: bool
     provider_npi: str | None = None
 
 
@@ -128,7 +144,8 @@ def clean_units(units: int | str) -> int:
     return n
 
 
-def clean_ndc(ndc: str | None, quantity: str | None, unit: str | None) -> tuple[str | None, str | None, str | None]:
+def clean_ndc(ndc: str | None, quantity: str | None,
+              unit: str | None) -> tuple[str | None, str | None, str | None]:
     """An NDC (11 digits, with or without 5-4-2 dashes) with its quantity and unit, or all None."""
     n = (ndc or "").strip()
     q = (quantity or "").strip()
@@ -144,7 +161,8 @@ def clean_ndc(ndc: str | None, quantity: str | None, unit: str | None) -> tuple[
     if not q:
         raise InputError("A drug line needs the NDC quantity", "Give --ndc-quantity, e.g. 1.5")
     if not _QTY_RE.match(q) or Decimal(q) == 0:
-        raise InputError(f"NDC quantity '{quantity}' must be a positive number with up to 3 decimals")
+        raise InputError(
+            f"NDC quantity '{quantity}' must be a positive number with up to 3 decimals")
     u = u or "UN"
     if u not in NDC_UNITS:
         raise InputError(f"NDC unit '{unit}' is not one of {', '.join(NDC_UNITS)}")
@@ -157,7 +175,7 @@ def lock_entry(session: Executor) -> None:
     It is the audit chain's own lock, which every write takes anyway, so taking it early costs
     no concurrency and cannot deadlock against it. SQLite's BEGIN IMMEDIATE already serializes.
     """
-    audit._lock_chain(session)
+    audit.lock_chain(session)
 
 
 class ChargeEntry:
@@ -186,12 +204,13 @@ class ChargeEntry:
         key = (kind, code, dos)
         if key not in self._codes:
             try:
+                s = self.session
                 if kind == "proc":
-                    self._codes[key] = lookup.check_procedure(session=self.session, code=code, dos=dos)
+                    self._codes[key] = lookup.check_procedure(session=s, code=code, dos=dos)
                 elif kind == "dx":
-                    self._codes[key] = lookup.check_diagnosis(session=self.session, code=code, dos=dos)
+                    self._codes[key] = lookup.check_diagnosis(session=s, code=code, dos=dos)
                 else:
-                    self._codes[key] = lookup.check_modifier(session=self.session, modifier=code, dos=dos)
+                    self._codes[key] = lookup.check_modifier(session=s, modifier=code, dos=dos)
             except InputError as exc:
                 self._codes[key] = exc
         got = self._codes[key]
@@ -229,26 +248,26 @@ class ChargeEntry:
         pids = sorted({k[0] for k in pairs})
         dates = sorted({k[1] for k in pairs})
         e, c = t.encounter.c, t.charge.c
-        encs: list[SimpleNamespace] = []
-        for i in range(0, len(pids), 500):
-            chunk = pids[i:i + 500]
-            encs += [SimpleNamespace(**r._mapping) for r in self.session.execute(
+        encs: list[EncounterRecord] = []
+        for chunk in chunks(pids):
+            encs += [EncounterRecord.from_row(r) for r in self.session.execute(
                 select(t.encounter).where(e.patient_id.in_(chunk), e.date_of_service.in_(dates))
                 .order_by(e.id))]
             for ch in self.session.execute(
                 select(c.id, c.patient_id, c.date_of_service, c.code, c.modifiers)
-                .where(c.patient_id.in_(chunk), c.date_of_service.in_(dates), c.status != "void")
+                .where(c.patient_id.in_(chunk), c.date_of_service.in_(dates),
+                       c.status != ChargeStatus.VOID)
                 .order_by(c.id)
             ):
                 key = (ch.patient_id, ch.date_of_service)
                 if key in pairs:
                     self._lines[key].setdefault((ch.code, ch.modifiers), ch.id)
-        dx = diagnoses_of(session=self.session, encounter_ids=[e.id for e in encs if e.id is not None])
+        dx = diagnoses_of(session=self.session, encounter_ids=[e.id for e in encs])
         for enc in encs:
             key = (enc.patient_id, enc.date_of_service)
             if enc.id in self._by_id or key not in pairs:
                 continue
-            state = _Enc(enc, list(dx.get(enc.id, [])), len(dx.get(enc.id, [])))
+            state = _Enc.of(enc, dx.get(enc.id, []))
             self._by_id[enc.id] = state
             self._days[key].append(state)
 
@@ -272,9 +291,10 @@ class ChargeEntry:
         st = self._by_id.get(eid)
         if st is None:  # its day was loaded before this encounter was made (not in one command)
             raise NotFoundError(f"No encounter {eid}", "See medbill encounter list --date DATE")
-        if st.enc.patient_id != patient.id or st.enc.date_of_service != dos:
-            raise InputError(f"Encounter {eid} is not {patient.account}'s visit on {dos.isoformat()}",
-                             "Check --encounter, or leave it out to use the patient's encounter that day")
+        if st.patient_id != patient.id or st.date_of_service != dos:
+            raise InputError(
+                f"Encounter {eid} is not {patient.account}'s visit on {dos.isoformat()}",
+                "Check --encounter, or leave it out to use the patient's encounter that day")
         return st
 
     # ------------------------------------------------------------ checking
@@ -315,29 +335,29 @@ class ChargeEntry:
 
         # The encounter: given, the patient's one that day, or a new one.
         if req.encounter not in (None, ""):
-            st = self._encounter_by_id(req.encounter, p, dos)  # type: ignore[arg-type]
+            st = self._encounter_by_id(req.encounter, p, dos)
         else:
             same_day = self._day(p.id, dos)
-            exact = [e for e in same_day if prov is not None and e.enc.provider_id == prov.id]
+            exact = [e for e in same_day if prov is not None and e.provider_id == prov.id]
             if len(exact) == 1:
                 st = exact[0]
             elif len(same_day) == 1:
                 st = same_day[0]
             elif not same_day:
                 default = prov or self.refs.sole_provider()
-                st = _Enc(SimpleNamespace(id=None, patient_id=p.id, date_of_service=dos,
-                                          provider_id=default.id if default else None, pos=place or "11",
-                                          source="charge", created_by=self.user), [], 0, new=True)
+                st = _Enc(p.id, dos, default.id if default else None, place or "11", [], 0,
+                          new=True)
             else:
-                ids = ", ".join(str(e.enc.id) for e in same_day)
-                raise InputError(f"{p.account} has {len(same_day)} encounters on {dos.isoformat()} ({ids})",
+                ids = ", ".join(str(e.id) for e in same_day)
+                raise InputError(f"{p.account} has {len(same_day)} encounters on "
+                                 f"{dos.isoformat()} ({ids})",
                                  "Give --encounter ID")
         all_dx = list(st.dx)
         pointers: list[int] = []
         for d in dx:
             if d not in all_dx:
                 if len(all_dx) >= MAX_DIAGNOSES:
-                    where = f"Encounter {st.enc.id}" if st.enc.id else "The encounter"
+                    where = f"Encounter {st.id}" if st.id else "The encounter"
                     raise InputError(
                         f"{where} already has {MAX_DIAGNOSES} diagnoses; {d} would be a 13th",
                         "Point this line to diagnoses already on the encounter")
@@ -345,7 +365,7 @@ class ChargeEntry:
             pointers.append(all_dx.index(d) + 1)
 
         if req.fee not in (None, ""):
-            fee = amount_cents(req.fee, "Fee")  # type: ignore[arg-type]
+            fee = amount_cents(req.fee, "Fee")
             assert fee is not None
         else:
             found = self.fees.fee_cents(code, mods, dos)
@@ -367,14 +387,15 @@ class ChargeEntry:
         if mue is not None and units > mue:
             warnings.append(f"{units} units of {code} exceed its MUE of {mue} per day")
         if not self.refs.covered(p.id, dos):
-            warnings.append(f"{p.account} has no active coverage on {dos.isoformat()}; the charge is self-pay")
+            warnings.append(f"{p.account} has no active coverage on {dos.isoformat()}; "
+                            "the charge is self-pay")
 
         # Accepted: record it in the command's view of the day.
         if st.new and not any(e is st for e in self._days[(p.id, dos)]):
             self._days[(p.id, dos)].append(st)
         st.dx = all_dx
         lines.setdefault(key, -line if line else 0)
-        provider_id = prov.id if prov else (st.enc.provider_id or None)
+        provider_id = prov.id if prov else (st.provider_id or None)
         if provider_id is None:
             sole = self.refs.sole_provider()
             provider_id = sole.id if sole else None
@@ -382,8 +403,8 @@ class ChargeEntry:
             "patient_id": p.id, "date_of_service": dos, "code": code, "modifiers": " ".join(mods),
             "units": units, "fee_cents": fee, "amount_cents": fee * units,
             "dx_pointers": " ".join(str(i) for i in pointers), "provider_id": provider_id,
-            "pos": place or st.enc.pos or "11", "ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit,
-            "status": "unbilled", "created_by": self.user,
+            "pos": place or st.pos or "11", "ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit,
+            "status": ChargeStatus.UNBILLED.value, "created_by": self.user,
         }, dx, warnings)
         self.pending.append(planned)
         return planned
@@ -403,25 +424,28 @@ class ChargeEntry:
         new_encs: dict[int, _Enc] = {}
         touched: dict[int, _Enc] = {}
         for pl in plans:
-            if pl.enc.new and pl.enc.enc.id is None:
+            if pl.enc.new and pl.enc.record is None:
                 new_encs.setdefault(id(pl.enc), pl.enc)
             touched.setdefault(id(pl.enc), pl.enc)
         if new_encs:
             states = list(new_encs.values())
-            rows = self._insert(t.encounter, [{k: v for k, v in vars(e.enc).items() if k != "id"}
-                                              for e in states])
-            for e, row in zip(states, rows, strict=True):
-                e.enc = SimpleNamespace(**row._mapping)
-                self._by_id[row.id] = e
-                entries.append(("create", "encounter", row.id, None, audit.snapshot(row)))
+            rows = insert_records(self.session, t.encounter, EncounterRecord, [
+                {"patient_id": e.patient_id, "date_of_service": e.date_of_service,
+                 "provider_id": e.provider_id, "pos": e.pos, "source": "charge",
+                 "created_by": self.user} for e in states])
+            for e, rec in zip(states, rows, strict=True):
+                e.record = rec
+                self._by_id[rec.id] = e
+                entries.append(("create", "encounter", rec.id, None, audit.snapshot(rec)))
         dx_rows: list[dict[str, Any]] = []
         for e in touched.values():
             for seq in range(e.saved_dx + 1, len(e.dx) + 1):
-                dx_rows.append({"encounter_id": e.enc.id, "seq": seq, "code": e.dx[seq - 1]})
+                dx_rows.append({"encounter_id": e.id, "seq": seq, "code": e.dx[seq - 1]})
             e.saved_dx = len(e.dx)
-        for d in self._insert(t.encounter_diagnosis, dx_rows):
+        for d in insert_records(self.session, t.encounter_diagnosis, DiagnosisRecord, dx_rows):
             entries.append(("add_diagnosis", "encounter", d.encounter_id, None, audit.snapshot(d)))
-        charges = self._insert(t.charge, [{**pl.fields, "encounter_id": pl.enc.enc.id} for pl in plans])
+        charges = insert_records(self.session, t.charge, ChargeRecord,
+                                 [{**pl.fields, "encounter_id": pl.enc.id} for pl in plans])
         for pl, row in zip(plans, charges, strict=True):
             pl.charge = row
             entries.append(("create", "charge", row.id, None, audit.snapshot(row)))
@@ -434,19 +458,10 @@ class ChargeEntry:
                 lines[k] = pl.charge.id
         return plans
 
-    def _insert(self, table: Any, rows: list[dict[str, Any]]) -> list[Row[Any]]:
-        """Insert rows (the table's Python-side defaults fill the rest); the rows as written, in order."""
-        out: list[Row[Any]] = []
-        for i in range(0, len(rows), 1000):
-            out += self.session.execute(
-                insert(table).returning(*table.c, sort_by_parameter_order=True), rows[i:i + 1000]
-            ).all()
-        return out
 
-
-def _result(entry: ChargeEntry, pl: Planned) -> ChargeResult:
+def _result(pl: Planned, provider_npi: str | None = None) -> ChargeResult:
     assert pl.charge is not None
-    return ChargeResult(pl.charge, pl.account, pl.diagnoses, pl.warnings, pl.enc.new)
+    return ChargeResult(pl.charge, pl.account, pl.diagnoses, pl.warnings, provider_npi)
 
 
 def add_charge(*, session: Executor, user: str, request: ChargeRequest) -> ChargeResult:
@@ -463,11 +478,12 @@ def add_charge(*, session: Executor, user: str, request: ChargeRequest) -> Charg
     entry = ChargeEntry(session, user)
     pl = entry.plan(request)
     entry.write()
-    res = _result(entry, pl)
-    if res.charge.provider_id is not None:
-        res.provider_npi = session.execute(
-            select(t.provider.c.npi).where(t.provider.c.id == res.charge.provider_id)).scalar()
-    return res
+    assert pl.charge is not None
+    npi = None
+    if pl.charge.provider_id is not None:
+        npi = session.execute(
+            select(t.provider.c.npi).where(t.provider.c.id == pl.charge.provider_id)).scalar()
+    return _result(pl, npi)
 
 
 def import_charges(
@@ -509,65 +525,56 @@ def import_charges(
     if bad:
         raise RowError.nothing_imported(bad)
     entry.write()
-    return [_result(entry, pl) for pl in plans]
+    return [_result(pl) for pl in plans]
 
 
 # ---------------------------------------------------------------- listing and voiding
 
-@dataclass
+@dataclass(frozen=True)
 class ChargeView:
-    charge: Charge
+    charge: ChargeRecord
     account: str
     provider_npi: str | None
     diagnoses: list[str]
-    encounter_diagnoses: list[str]
 
 
 def list_charges(
-    *, session: Session, date: dt.date | None = None, patient: str | None = None,
+    *, session: Executor, date: dt.date | None = None, patient: str | None = None,
     status: str | None = None, encounter_id: int | None = None, ids: Sequence[int] | None = None,
 ) -> list[ChargeView]:
     """Charges with their patient's account, provider NPI and diagnoses (by pointer)."""
-    from sqlmodel import col, select
-
-    from medbill_cli.db.models import Charge, Patient, Provider
-
-    q = (select(Charge, Patient.account, Provider.npi)
-         .join(Patient, col(Patient.id) == Charge.patient_id)
-         .join(Provider, col(Provider.id) == Charge.provider_id, isouter=True))
+    c, p, pr = t.charge.c, t.patient.c, t.provider.c
+    q = (select(t.charge, p.account, pr.npi)
+         .join(t.patient, p.id == c.patient_id)
+         .join(t.provider, pr.id == c.provider_id, isouter=True))
     if date is not None:
-        q = q.where(Charge.date_of_service == date)
+        q = q.where(c.date_of_service == date)
     if patient:
-        q = q.where(Patient.account == patient.strip().upper())
+        q = q.where(p.account == patient.strip().upper())
     if status:
-        st = status.strip().lower()
-        if st not in STATUSES:
-            raise InputError(f"Status '{status}' must be one of {', '.join(STATUSES)}")
-        q = q.where(Charge.status == st)
+        q = q.where(c.status == parse_option(ChargeStatus, status))
     if encounter_id is not None:
-        q = q.where(Charge.encounter_id == encounter_id)
+        q = q.where(c.encounter_id == encounter_id)
     if ids is not None:
-        q = q.where(col(Charge.id).in_(list(ids)))
-    rows = session.exec(q.order_by(col(Charge.date_of_service), col(Charge.id))).all()
-    dx = diagnoses_of(session=session, encounter_ids=[c.encounter_id for c, _, _ in rows])
+        q = q.where(c.id.in_(list(ids)))
+    rows = session.execute(q.order_by(c.date_of_service, c.id)).all()
+    dx = diagnoses_of(session=session, encounter_ids=[r.encounter_id for r in rows])
     out = []
-    for c, acct, npi in rows:
-        enc_dx = dx.get(c.encounter_id, [])
-        line_dx = [enc_dx[int(p) - 1] for p in c.dx_pointers.split() if 0 < int(p) <= len(enc_dx)]
-        out.append(ChargeView(c, acct or "", npi, line_dx, enc_dx))
+    for r in rows:
+        enc_dx = dx.get(r.encounter_id, [])
+        line_dx = [enc_dx[int(n) - 1] for n in r.dx_pointers.split() if 0 < int(n) <= len(enc_dx)]
+        out.append(ChargeView(ChargeRecord.from_row(r), r.account or "", r.npi, line_dx))
     return out
 
 
-def get_charge(*, session: Session, charge_id: int) -> Charge:
-    from medbill_cli.db.models import Charge
-
-    c = session.get(Charge, charge_id)
-    if c is None:
+def get_charge(*, session: Executor, charge_id: int) -> ChargeRecord:
+    row = session.execute(select(t.charge).where(t.charge.c.id == charge_id)).first()
+    if row is None:
         raise NotFoundError(f"No charge {charge_id}", "See medbill charge list")
-    return c
+    return ChargeRecord.from_row(row)
 
 
-def void_charge(*, session: Session, user: str, charge_id: int, reason: str) -> Charge:
+def void_charge(*, session: Executor, user: str, charge_id: int, reason: str) -> ChargeRecord:
     """Void a charge that is not on a claim: the row stays, marked with who, when and why.
 
     Args:
@@ -583,25 +590,25 @@ def void_charge(*, session: Session, user: str, charge_id: int, reason: str) -> 
 
     why = clean_reason(reason, needed_for="A void", max_len=200)
     c = get_charge(session=session, charge_id=charge_id)
-    if c.status == "void":
+    if c.status == ChargeStatus.VOID:
         raise InputError(f"Charge {charge_id} is already void ({c.void_reason})")
-    if c.status != "unbilled":
+    if c.status != ChargeStatus.UNBILLED:
         raise InputError(
             f"Charge {charge_id} is on a claim ({c.status}) and cannot be voided",
-            "It needs a claim correction: medbill claim resubmit CLAIM_ID --frequency 7 (replace) or 8 (void)")
+            "It needs a claim correction: medbill claim resubmit CLAIM_ID --frequency 7 "
+            "(replace) or 8 (void)")
+    new = check_transition(c.status, ChargeStatus.VOID, record=charge_id)
     from medbill_cli.services import days
 
     days.ensure_open(session=session, date=c.date_of_service, what="void")
-    before = audit.snapshot(c)
-    c.status = "void"
-    c.void_reason = why
-    c.voided_by = user
-    c.voided_at = utcnow()
-    session.add(c)
-    session.flush()
+    ch = t.charge
+    after = ChargeRecord.from_row(session.execute(
+        update(ch).where(ch.c.id == charge_id)
+        .values(status=new.value, void_reason=why, voided_by=user, voided_at=utcnow())
+        .returning(*ch.c)).one())
     audit.record(session=session, user=user, action="void", entity="charge", entity_id=c.id,
-                 before=before, after=audit.snapshot(c))
-    return c
+                 before=audit.snapshot(c), after=audit.snapshot(after))
+    return after
 
 
 def describe(*, session: Executor, system: str, code: str, dos: dt.date | None) -> str:

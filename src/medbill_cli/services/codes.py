@@ -16,11 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, text, update
+from sqlalchemy import Table, bindparam, delete, func, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from medbill_cli.dates import in_force
+from medbill_cli.db import dialect
 from medbill_cli.db.models import Code, CodeSet, CodeWord, MueEdit, PtpEdit
 from medbill_cli.db.models._base import utcnow
+from medbill_cli.db.query import chunks
 from medbill_cli.errors import EnvironmentProblem, InputError
 from medbill_cli.services import audit
 
@@ -92,22 +96,14 @@ class WriteResult:
         return bool(self.inserted or self.updated or self.removed)
 
 
-def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL (several times faster
-    than INSERT for 100,000 rows with a full-text index), executemany elsewhere."""
-    if not rows:
-        return
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        cols = list(rows[0].keys())
-        raw = conn.connection.driver_connection
-        collist = ", ".join(f'"{c}"' for c in cols)
-        with raw.cursor() as cur:  # type: ignore[union-attr]
-            with cur.copy(f'COPY "{table.name}" ({collist}) FROM STDIN') as cp:
-                for r in rows:
-                    cp.write_row([r[c] for c in cols])
-        return
-    conn.execute(insert(table), rows)
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def bulk_insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of ``model``'s table in the session's transaction (COPY on PostgreSQL)."""
+    dialect.copy_rows(session.connection(), _table(model), rows)
 
 
 def _norm_row(r: dict[str, Any], system: str, version: str) -> dict[str, Any]:
@@ -149,15 +145,16 @@ def write_codes(
     provided = [set(r) | {"long_description"} for r in raw_rows]
     res = WriteResult()
     existing: dict[tuple[str, dt.date], tuple[Any, ...]] = {}
-    cols = [Code.id, Code.code, Code.effective, Code.version] + [getattr(Code, f) for f in CODE_FIELDS]
-    for row in session.execute(select(*cols).where(Code.system == system)):
+    code = _table(Code).c
+    cols = [code.id, code.code, code.effective, code.version] + [code[f] for f in CODE_FIELDS]
+    for row in session.execute(core_select(*cols).where(code.system == system)):
         existing[(row[1], row[2])] = tuple(row)
     if replace_sample and version != SAMPLE_VERSION:
         codes_in = {r["code"] for r in incoming}
         drop = [v[0] for (c, _e), v in existing.items() if v[3] == SAMPLE_VERSION and c in codes_in]
         if drop:
-            for i in range(0, len(drop), 900):
-                session.execute(delete(Code).where(col(Code.id).in_(drop[i:i + 900])))
+            for part in chunks(drop):
+                session.execute(delete(Code).where(col(Code.id).in_(part)))
             res.removed = len(drop)
             existing = {k: v for k, v in existing.items() if v[0] not in set(drop)}
     new: list[dict[str, Any]] = []
@@ -176,9 +173,9 @@ def write_codes(
         if tuple(old[4:]) != tuple(merged.values()):
             changed.append({"_id": old[0], **merged})
     if new:
-        bulk_insert(session, Code.__table__, new)  # type: ignore[attr-defined]
+        bulk_insert(session, Code, new)
     if changed:
-        stmt = update(Code).where(Code.id == bindparam("_id")).values(
+        stmt = update(Code).where(col(Code.id) == bindparam("_id")).values(
             {f: bindparam(f) for f in CODE_FIELDS})
         session.connection().execute(stmt, changed)
     res.inserted, res.updated = len(new), len(changed)
@@ -187,17 +184,9 @@ def write_codes(
 
 def refresh_search(*, session: Session) -> None:
     """Rebuild the full-text index (SQLite) and the vocabulary after codes changed."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        session.execute(text("INSERT INTO code_fts(code_fts) VALUES ('rebuild')"))
+    dialect.refresh_text_index(session, fts_table="code_fts", gin_index="ix_code_fts")
     rebuild_vocabulary(session=session)
-    if dialect == "postgresql":
-        # A bulk load leaves the new entries in the GIN index's pending list, which every
-        # search then scans linearly (35 ms instead of 0.2 ms): merge it now, and give the
-        # planner fresh statistics.
-        session.execute(text("SELECT gin_clean_pending_list('ix_code_fts')"))
-        session.execute(text("ANALYZE code"))
-        session.execute(text("ANALYZE code_word"))
+    dialect.analyze(session, "code", "code_word")
 
 
 def rebuild_vocabulary(*, session: Session) -> int:
@@ -213,7 +202,7 @@ def rebuild_vocabulary(*, session: Session) -> int:
     session.execute(delete(CodeWord))
     rows = [{"word": w[:60], "first": w[0], "length": len(w), "df": n} for w, n in df.items()]
     if rows:
-        bulk_insert(session, CodeWord.__table__, rows)  # type: ignore[attr-defined]
+        bulk_insert(session, CodeWord, rows)
     return len(rows)
 
 
@@ -313,13 +302,15 @@ def load_bundled(*, session: Session, user: str) -> list[str]:
 def code_set_info(*, session: Session) -> list[dict[str, Any]]:
     """One row per loaded code set version, with counts of codes (billable and headers)."""
     counts: dict[tuple[str, str], list[int]] = {}
-    q = select(Code.system, Code.version, Code.billable, func.count()).group_by(
-        Code.system, Code.version, Code.billable)
+    code = _table(Code).c
+    q = core_select(code.system, code.version, code.billable, func.count()).group_by(
+        code.system, code.version, code.billable)
     for system, version, billable, n in session.execute(q):
         c = counts.setdefault((system, version), [0, 0])
         c[0 if billable else 1] += int(n)
     for model, system in ((PtpEdit, "ncci-ptp"), (MueEdit, "mue")):
-        for version, n in session.execute(select(model.version, func.count()).group_by(model.version)):
+        ver = _table(model).c.version
+        for version, n in session.execute(core_select(ver, func.count()).group_by(ver)):
             counts[(system, version)] = [int(n), 0]
     sets = {(s.system, s.version): s for s in session.exec(select(CodeSet))}
     out = []
@@ -418,20 +409,22 @@ def _icd10cm_folder(folder: Path) -> list[dict[str, Any]]:
 def _write_mue(session: Session, rows: list[dict[str, Any]], version: str,
                effective: dt.date | None) -> WriteResult:
     res = WriteResult()
+    m = _table(MueEdit).c
     existing = {r[1]: r for r in session.execute(
-        select(MueEdit.id, MueEdit.code, MueEdit.mue, MueEdit.mai, MueEdit.rationale,
-               MueEdit.effective).where(MueEdit.version == version))}
+        core_select(m.id, m.code, m.mue, m.mai, m.rationale, m.effective)
+        .where(m.version == version))}
     new, changed = [], []
     for r in rows:
-        vals = {"mue": r["mue"], "mai": r["mai"], "rationale": r["rationale"], "effective": effective}
+        vals = {"mue": r["mue"], "mai": r["mai"], "rationale": r["rationale"],
+                "effective": effective}
         old = existing.get(r["code"])
         if old is None:
             new.append({"code": r["code"], "version": version, **vals})
-        elif (old[2], old[3], old[4], old[5]) != (vals["mue"], vals["mai"], vals["rationale"], effective):
+        elif tuple(old[2:6]) != (vals["mue"], vals["mai"], vals["rationale"], effective):
             changed.append({"_id": old[0], **vals})
-    bulk_insert(session, MueEdit.__table__, new)  # type: ignore[attr-defined]
+    bulk_insert(session, MueEdit, new)
     if changed:
-        stmt = update(MueEdit).where(MueEdit.id == bindparam("_id")).values(
+        stmt = update(MueEdit).where(col(MueEdit.id) == bindparam("_id")).values(
             {k: bindparam(k) for k in ("mue", "mai", "rationale", "effective")})
         session.connection().execute(stmt, changed)
     res.inserted, res.updated = len(new), len(changed)
@@ -442,15 +435,16 @@ def _write_ptp(session: Session, rows: list[dict[str, Any]], version: str) -> Wr
     res = WriteResult()
     codes1 = {r["column1"] for r in rows}
     existing: dict[tuple[str, str, dt.date], tuple[Any, ...]] = {}
-    c1list = sorted(codes1)
-    for i in range(0, len(c1list), 900):
-        for r in session.execute(
-            select(PtpEdit.id, PtpEdit.column1, PtpEdit.column2, PtpEdit.effective,
-                   PtpEdit.deletion, PtpEdit.modifier_indicator, PtpEdit.rationale)
-            .where(col(PtpEdit.column1).in_(c1list[i:i + 900]))
+    p = _table(PtpEdit).c
+    for part in chunks(sorted(codes1)):
+        for e in session.execute(
+            core_select(p.id, p.column1, p.column2, p.effective, p.deletion, p.modifier_indicator,
+                   p.rationale).where(p.column1.in_(part))
         ):
-            existing[(r[1], r[2], r[3])] = tuple(r)
-    new, changed, seen = [], [], set()
+            existing[(e[1], e[2], e[3])] = tuple(e)
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, dt.date]] = set()
     for r in rows:
         key = (r["column1"], r["column2"], r["effective"])
         if key in seen:
@@ -464,9 +458,9 @@ def _write_ptp(session: Session, rows: list[dict[str, Any]], version: str) -> Wr
                         "version": version, **vals})
         elif (old[4], old[5], old[6]) != tuple(vals.values()):
             changed.append({"_id": old[0], **vals})
-    bulk_insert(session, PtpEdit.__table__, new)  # type: ignore[attr-defined]
+    bulk_insert(session, PtpEdit, new)
     if changed:
-        stmt = update(PtpEdit).where(PtpEdit.id == bindparam("_id")).values(
+        stmt = update(PtpEdit).where(col(PtpEdit.id) == bindparam("_id")).values(
             {k: bindparam(k) for k in ("deletion", "modifier_indicator", "rationale")})
         session.connection().execute(stmt, changed)
     res.inserted, res.updated = len(new), len(changed)
@@ -526,8 +520,8 @@ def import_code_file(
             res.removed += one.removed
         if res.changed:
             refresh_search(session=session)
-    if system in ("mue", "ncci-ptp") and session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE mue_edit" if system == "mue" else "ANALYZE ptp_edit"))
+    if system in ("mue", "ncci-ptp"):
+        dialect.analyze(session, "mue_edit" if system == "mue" else "ptp_edit")
     source = f"{path.name} (sha256 {digest[:12]})" if digest else str(path)
     cs = _record_set(session, system=system, version=ver, source=source, digest=digest,
                      row_count=len(rows), user=user)
@@ -555,7 +549,7 @@ def show_code(
     rows = sorted(session.exec(q.order_by(col(Code.system), col(Code.effective).desc())),
                   key=lambda r: r.code != typed)  # the code as typed wins over its dotted twin
     if dos is not None:
-        valid = [r for r in rows if r.effective <= dos and (r.termination is None or r.termination >= dos)]
+        valid = [r for r in rows if in_force(r.effective, r.termination, dos)]
         if rows and not valid:
             raise NotFoundError(f"Code {rows[0].code} is not valid on {dos}",
                                 "Use the code in force on the date of service")
@@ -592,7 +586,7 @@ def show_code(
             .order_by(col(PtpEdit.column1), col(PtpEdit.column2), col(PtpEdit.effective)).limit(200)
         ).all()
         if dos is not None:
-            edits = [e for e in edits if e.effective <= dos and (e.deletion is None or e.deletion >= dos)]
+            edits = [e for e in edits if in_force(e.effective, e.deletion, dos)]
         if edits:
             rec["ptp_edits"] = [{"column1": e.column1, "column2": e.column2,
                                  "effective": e.effective, "deletion": e.deletion,

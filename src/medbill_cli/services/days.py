@@ -28,10 +28,13 @@ REASON_MAX = 500
 
 
 def lock_days(session: Session | Connection) -> None:
-    """Serialize closing against writes dated a day (PostgreSQL; SQLite already is)."""
+    """Serialize closing against writes dated a day (PostgreSQL; SQLite already is).
+
+    The day lock is the audit chain's, which every write takes anyway.
+    """
     from medbill_cli.services import audit
 
-    audit._lock_chain(session)
+    audit.lock_chain(session)
 
 
 def closing(*, session: Session, date: dt.date) -> DayClose | None:
@@ -104,14 +107,17 @@ def close_day(
             f"{current.closed_at:%Y-%m-%d %H:%M} UTC)",
             f"Reopen it first with medbill day reopen {date.isoformat()} --reason TEXT",
         )
+    why: str | None
     if force:
         why = v.reason(reason, max_len=REASON_MAX, needed_for="Closing with --force")
     else:
-        why = v.reason(reason, max_len=REASON_MAX, needed_for="Closing") if reason is not None else None
+        why = (v.reason(reason, max_len=REASON_MAX, needed_for="Closing")
+               if reason is not None else None)
     if not result.balanced and not force:
         n = len(result.discrepancies)
         raise InputError(
-            f"The day {date.isoformat()} is out of balance ({n} discrepanc{'y' if n == 1 else 'ies'}); "
+            f"The day {date.isoformat()} is out of balance "
+            f"({n} discrepanc{'y' if n == 1 else 'ies'}); "
             "it was not closed",
             "Fix the discrepancies, or close it anyway with --close --force --reason TEXT",
         )

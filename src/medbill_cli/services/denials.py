@@ -1,10 +1,13 @@
-"""The denial worklist: list denied claims and lines, work them, report them by reason and payer."""
+"""The denial worklist: list denied claims and lines, work them, report them by reason and
+payer."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import Select
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from medbill_cli.dates import today
@@ -12,11 +15,10 @@ from medbill_cli.db.models import Claim, Denial, Patient, Payer
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.services import audit
+from medbill_cli.status import DenialStatus, check_transition, parse_option
 
-STATUSES = ("open", "worked", "closed")
 
-
-@dataclass
+@dataclass(frozen=True)
 class DenialView:
     denial: Denial
     pcn: str
@@ -28,61 +30,62 @@ class DenialView:
         return ((day or today()) - self.denial.opened_on).days
 
 
-def _query():  # type: ignore[no-untyped-def]
-    return (select(Denial, Claim.pcn, Patient.account, Payer.payer_id, Payer.name)
+def _query() -> Select[Denial, str, str | None, str, str]:
+    return (core_select(Denial, col(Claim.pcn), col(Patient.account), col(Payer.payer_id),
+                        col(Payer.name))
             .join(Claim, col(Claim.id) == Denial.claim_id)
             .join(Patient, col(Patient.id) == Claim.patient_id)
             .outerjoin(Payer, col(Payer.id) == Denial.payer_id))
 
 
 def list_denials(
-    *, session: Session, status: str | None = None, payer: str | None = None, reason: str | None = None,
-    min_age: int | None = None,
+    *, session: Session, status: str | None = None, payer: str | None = None,
+    reason: str | None = None, min_age: int | None = None,
 ) -> list[DenialView]:
     """Denials, oldest first, filtered by status, payer (EDI id), CARC and minimum age in days."""
     q = _query()
     if status:
-        s = status.strip().lower()
-        if s not in STATUSES:
-            raise InputError(f"Status '{status}' must be one of {', '.join(STATUSES)}")
-        q = q.where(Denial.status == s)
+        q = q.where(col(Denial.status) == parse_option(DenialStatus, status))
     if payer:
-        q = q.where(Payer.payer_id == payer.strip().upper())
+        q = q.where(col(Payer.payer_id) == payer.strip().upper())
     if reason:
-        q = q.where(Denial.carc == reason.strip().upper())
+        q = q.where(col(Denial.carc) == reason.strip().upper())
     if min_age is not None:
-        q = q.where(Denial.opened_on <= today() - dt.timedelta(days=min_age))
-    rows = session.exec(q.order_by(col(Denial.opened_on), col(Denial.id))).all()
+        q = q.where(col(Denial.opened_on) <= today() - dt.timedelta(days=min_age))
+    rows = session.execute(q.order_by(col(Denial.opened_on), col(Denial.id))).all()
     return [DenialView(d, pcn, acct, pid or "", name or "") for d, pcn, acct, pid, name in rows]
 
 
-def work_denial(*, session: Session, user: str, denial_id: int, note: str, status: str | None = None) -> DenialView:
+def work_denial(
+    *, session: Session, user: str, denial_id: int, note: str, status: str | None = None,
+) -> DenialView:
     """Add a note to a denial and move it to ``worked`` (or the status given).
 
-    Closing a denial writes its amount off: it leaves the payer's A/R.
+    Closing a denial writes its amount off: it leaves the payer's A/R. A closed denial stays
+    closed (the transition table has no way out of it).
     """
     d = session.get(Denial, denial_id)
     if d is None:
         raise NotFoundError(f"No denial {denial_id}", "See medbill denial list")
     text = " ".join((note or "").split())
     if not text:
-        raise InputError("The note must not be empty", "Say what was done, e.g. --note 'appealed with records'")
+        raise InputError("The note must not be empty",
+                         "Say what was done, e.g. --note 'appealed with records'")
     if len(text) > 500:
         raise InputError("The note is longer than 500 characters", "Shorten it")
-    new = (status or "worked").strip().lower()
-    if new not in STATUSES:
-        raise InputError(f"Status '{status}' must be one of {', '.join(STATUSES)}")
+    new = parse_option(DenialStatus, status) if status is not None else DenialStatus.WORKED
+    check_transition(d.status, new, record=denial_id)
     before = audit.snapshot(d)
     stamp = f"{today().isoformat()} {user}: {text}"
     d.note = f"{d.note}\n{stamp}" if d.note else stamp
-    d.status = new
+    d.status = new.value
     d.worked_at = utcnow()
     d.worked_by = user
     session.add(d)
     session.flush()
     audit.record(session=session, user=user, action="work", entity="denial", entity_id=d.id,
                  before=before, after=audit.snapshot(d))
-    row = session.exec(_query().where(Denial.id == denial_id)).one()
+    row = session.execute(_query().where(col(Denial.id) == denial_id)).one()
     return DenialView(row[0], row[1], row[2], row[3] or "", row[4] or "")
 
 
@@ -92,7 +95,8 @@ def denial_report(*, session: Session, start: dt.date, end: dt.date) -> list[dic
         raise InputError("--to is before --from", "Give --from DATE --to DATE with --from first")
     from sqlmodel import func
 
-    q = (select(Denial.carc, Payer.payer_id, func.count(col(Denial.id)), func.sum(Denial.amount_cents))
+    q = (select(Denial.carc, Payer.payer_id, func.count(col(Denial.id)),
+                func.sum(Denial.amount_cents))
          .outerjoin(Payer, col(Payer.id) == Denial.payer_id)
          .where(Denial.opened_on >= start, Denial.opened_on <= end)
          .group_by(Denial.carc, Payer.payer_id)

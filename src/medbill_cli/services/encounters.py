@@ -3,62 +3,236 @@
 An encounter's ``source`` says where it came from: ``form`` (entered from the encounter form by
 the front desk, with the form's charge and collected totals that close of day balances against)
 or ``charge`` (opened by charge entry because no encounter existed for that patient and date).
+
+Entry is written with SQLAlchemy Core, as charge entry is: ``EncounterEntry`` checks every row
+against cached look-ups (patients, providers, open days and forms loaded a few queries at a
+time), then writes the new encounters with multi-row inserts, the forms attached to encounters
+opened by charge entry with one executemany, and the audit trail with one more. One visit
+(``encounter add``) is an import of one row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, select, update
 
 from medbill_cli import validate as v
-from medbill_cli.db.models import Encounter, Patient
-from medbill_cli.errors import DuplicateError, InputError, NotFoundError, RowError
+from medbill_cli.db import tables as t
+from medbill_cli.db.query import chunks
+from medbill_cli.errors import DuplicateError, InputError, RowError
 from medbill_cli.services import audit
+from medbill_cli.services.records import EncounterRecord, insert_records
 from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
+
+    Executor = Session | Connection  # Core throughout: either will do
 
 IMPORT_REQUIRED = ("patient", "date", "provider_npi")
 IMPORT_OPTIONAL = ("form", "form_charges", "form_collected", "facility", "pos")
+# The columns a form sets on an encounter (those it leaves empty keep their values).
+_FORM_FIELDS = ("provider_id", "facility_id", "pos", "form_number", "form_charges_cents",
+                "form_collected_cents")
 
 
 # ---------------------------------------------------------------- encounters
 
-@dataclass
+@dataclass(frozen=True)
+class EncounterRequest:
+    """One visit as typed (CLI options or a CSV row)."""
+
+    patient: str
+    date: dt.date | str
+    provider: str | None
+    facility: int | str | None = None
+    pos: str | None = None
+    form: str | None = None
+    form_charges: str | Decimal | None = None
+    form_collected: str | Decimal | None = None
+
+
+@dataclass(frozen=True)
 class EncounterResult:
-    encounter: Encounter
+    encounter: EncounterRecord
     created: bool
     warnings: list[str] = field(default_factory=list)
 
 
-def _clean(
-    refs: Refs, *, patient: str, date: dt.date | str, provider: str | None, facility: int | str | None,
-    pos: str | None, form: str | None, form_charges: str | Decimal | None,
-    form_collected: str | Decimal | None,
-) -> dict[str, object]:
-    p = refs.patient(patient)
-    dos = check_service_date(as_date(date), p)
-    if not provider or not str(provider).strip():
-        raise InputError("No rendering provider given", "Give --provider NPI")
-    prov = refs.provider(str(provider))
-    fac = refs.facility(facility) if facility not in (None, "") else None
-    place = refs.pos(pos) if pos else (fac.pos if fac is not None else "11")
-    form_no = v.text(form, field="Form number", max_len=30) if form and form.strip() else None
-    return {
-        "patient": p, "dos": dos, "provider_id": prov.id, "facility_id": fac.id if fac else None,
-        "pos": place, "form_number": form_no,
-        "form_charges_cents": amount_cents(form_charges, "Form charges"),
-        "form_collected_cents": amount_cents(form_collected, "Form collected"),
-    }
+@dataclass(frozen=True)
+class _Checked:
+    """A visit that passed every check: who, when, and the form's columns."""
+
+    account: str
+    patient_id: int
+    dos: dt.date
+    values: dict[str, Any]  # _FORM_FIELDS
+
+
+class EncounterEntry:
+    """Checks and writes the visits of one command (one ``encounter add``, or an import)."""
+
+    def __init__(self, session: Executor, user: str) -> None:
+        self.session = session
+        self.user = user
+        self.refs = Refs(session)
+        self._forms: dict[str, int] = {}  # form number -> encounter id, in the database
+        self._forms_loaded: set[str] = set()
+        self._days: dict[tuple[int, dt.date], list[EncounterRecord]] = {}
+
+    # ------------------------------------------------------------ look-ups, a few queries each
+
+    def preload(self, requests: Sequence[EncounterRequest]) -> None:
+        """Load the patients, forms and same-day encounters that the requests refer to."""
+        self.refs.preload_patients(r.patient for r in requests)
+        self._load_forms({(r.form or "").strip() for r in requests} - {""})
+        pairs: set[tuple[int, dt.date]] = set()
+        for r in requests:
+            p = self.refs.patients.get((r.patient or "").strip().upper())
+            try:
+                d = as_date(r.date)
+            except InputError:
+                continue
+            if p is not None:
+                pairs.add((p.id, d))
+        self._load_days(pairs)
+
+    def _load_forms(self, forms: set[str]) -> None:
+        todo = sorted(forms - self._forms_loaded)
+        e = t.encounter.c
+        for part in chunks(todo):
+            for eid, form in self.session.execute(
+                    select(e.id, e.form_number).where(e.form_number.in_(part)).order_by(e.id)):
+                self._forms.setdefault(form, eid)
+        self._forms_loaded.update(todo)
+
+    def _load_days(self, pairs: set[tuple[int, dt.date]]) -> None:
+        todo = {k for k in pairs if k not in self._days}
+        for key in todo:
+            self._days[key] = []
+        e = t.encounter.c
+        dates = sorted({d for _, d in todo})
+        for part in chunks(sorted({pid for pid, _ in todo})):
+            for row in self.session.execute(
+                    select(t.encounter).where(e.patient_id.in_(part), e.date_of_service.in_(dates))
+                    .order_by(e.id)):
+                key = (row.patient_id, row.date_of_service)
+                if key in todo:
+                    self._days[key].append(EncounterRecord.from_row(row))
+
+    # ------------------------------------------------------------ checking
+
+    def check(self, req: EncounterRequest) -> _Checked:
+        """Check one visit; nothing is written.
+
+        Raises:
+            InputError: the visit is refused (the message says why and how to fix it).
+        """
+        r = self.refs
+        p = r.patient(req.patient)
+        dos = check_service_date(as_date(req.date), p)
+        if not req.provider or not str(req.provider).strip():
+            raise InputError("No rendering provider given", "Give --provider NPI")
+        prov = r.provider(str(req.provider))
+        fac = r.facility(req.facility) if req.facility not in (None, "") else None
+        place = r.pos(req.pos) if req.pos else (fac.pos if fac is not None else "11")
+        form = req.form
+        form_no = v.text(form, field="Form number", max_len=30) if form and form.strip() else None
+        values = {
+            "provider_id": prov.id, "facility_id": fac.id if fac else None, "pos": place,
+            "form_number": form_no,
+            "form_charges_cents": amount_cents(req.form_charges, "Form charges"),
+            "form_collected_cents": amount_cents(req.form_collected, "Form collected"),
+        }
+        r.ensure_open(dos, "encounter")
+        if form_no:
+            if form_no not in self._forms_loaded:
+                self._load_forms({form_no})
+            if form_no in self._forms:
+                raise DuplicateError(f"Encounter form {form_no} is already entered as encounter "
+                                     f"{self._forms[form_no]}", "Check the form number")
+        if (p.id, dos) not in self._days:
+            self._load_days({(p.id, dos)})
+        return _Checked(p.account, p.id, dos, values)
+
+    # ------------------------------------------------------------ writing
+
+    def write(self, visits: Sequence[_Checked]) -> list[EncounterResult]:
+        """Write checked visits in order, each seeing the ones before it.
+
+        A visit goes on the patient's encounter opened by charge entry that day when there is
+        one (the form is attached: an update), else it is a new encounter.
+        """
+        actions: list[tuple[EncounterRecord | int, _Checked]] = []
+        attached: list[tuple[EncounterRecord, EncounterRecord]] = []
+        new_rows: list[dict[str, Any]] = []
+        made: dict[tuple[int, dt.date], list[int]] = {}  # new encounters by day: indexes
+        for ck in visits:
+            key = (ck.patient_id, ck.dos)
+            day = self._days[key]
+            opened = next((i for i, e in enumerate(day) if e.source == "charge"), None)
+            if opened is not None:
+                before = day[opened]
+                after = replace(before, source="form",
+                                **{k: val for k, val in ck.values.items() if val is not None})
+                day[opened] = after
+                attached.append((before, after))
+                actions.append((after, ck))
+                continue
+            actions.append((len(new_rows), ck))
+            made.setdefault(key, []).append(len(new_rows))
+            new_rows.append({"patient_id": ck.patient_id, "date_of_service": ck.dos,
+                             "source": "form", "created_by": self.user, **ck.values})
+        if attached:
+            e = t.encounter
+            self.session.execute(
+                update(e).where(e.c.id == bindparam("_id"))
+                .values(source=bindparam("source"), **{k: bindparam(k) for k in _FORM_FIELDS}),
+                [{"_id": a.id, "source": a.source, **{k: getattr(a, k) for k in _FORM_FIELDS}}
+                 for _, a in attached])
+        created = insert_records(self.session, t.encounter, EncounterRecord, new_rows)
+        return self._results(actions, created, attached, made)
+
+    def _results(
+        self, actions: list[tuple[EncounterRecord | int, _Checked]],
+        created: list[EncounterRecord], attached: list[tuple[EncounterRecord, EncounterRecord]],
+        made: dict[tuple[int, dt.date], list[int]],
+    ) -> list[EncounterResult]:
+        """The results and the audit trail, in the order of the visits."""
+        befores = {a.id: b for b, a in attached}
+        firsts = {k: (d[0].id if d else None) for k, d in self._days.items()}
+        entries: list[audit.AuditEntry] = []
+        out: list[EncounterResult] = []
+        for what, ck in actions:
+            key = (ck.patient_id, ck.dos)
+            if isinstance(what, EncounterRecord):
+                entries.append(("update", "encounter", what.id, audit.snapshot(befores[what.id]),
+                                audit.snapshot(what)))
+                out.append(EncounterResult(what, False, [
+                    f"the form is attached to encounter {what.id}, opened by charge entry"]))
+                continue
+            rec = created[what]
+            first = firsts.get(key) or created[made[key][0]].id
+            warnings = []
+            if first != rec.id:
+                warnings.append(f"{ck.account} already has encounter {first} on "
+                                f"{ck.dos.isoformat()}")
+            entries.append(("create", "encounter", rec.id, None, audit.snapshot(rec)))
+            out.append(EncounterResult(rec, True, warnings))
+        audit.record_many(session=self.session, user=self.user, entries=entries)
+        return out
 
 
 def add_encounter(
-    *, session: Session, user: str, patient: str, date: dt.date | str, provider: str | None,
+    *, session: Executor, user: str, patient: str, date: dt.date | str, provider: str | None,
     facility: int | str | None = None, pos: str | None = None, form: str | None = None,
     form_charges: str | Decimal | None = None, form_collected: str | Decimal | None = None,
-    refs: Refs | None = None,
 ) -> EncounterResult:
     """Enter a visit from its encounter form.
 
@@ -76,58 +250,23 @@ def add_encounter(
         form: the encounter form (superbill) number.
         form_charges: the charges total marked on the form.
         form_collected: the money collected at the desk, per the form.
-        refs: cached look-ups (imports).
 
     Returns:
         The encounter, whether it is new, and warnings.
     """
-    r = refs or Refs(session)
-    f = _clean(r, patient=patient, date=date, provider=provider, facility=facility, pos=pos, form=form,
-               form_charges=form_charges, form_collected=form_collected)
-    p = f.pop("patient")
-    assert p is not None and p.id is not None
-    dos = f.pop("dos")
-    assert isinstance(dos, dt.date)
-    r.ensure_open(dos, "encounter")
-    same_day = list(session.exec(
-        select(Encounter).where(Encounter.patient_id == p.id, Encounter.date_of_service == dos)
-        .order_by(col(Encounter.id))
-    ).all())
-    warnings: list[str] = []
-    if f["form_number"]:
-        dup = session.exec(select(Encounter).where(Encounter.form_number == f["form_number"])).first()
-        if dup is not None:
-            raise DuplicateError(f"Encounter form {f['form_number']} is already entered as encounter {dup.id}",
-                                 "Check the form number")
-    opened = [e for e in same_day if e.source == "charge"]
-    if opened:
-        enc = opened[0]
-        before = audit.snapshot(enc)
-        enc.source = "form"
-        for k, val in f.items():
-            if val is not None:
-                setattr(enc, k, val)
-        session.add(enc)
-        session.flush()
-        audit.record(session=session, user=user, action="update", entity="encounter", entity_id=enc.id,
-                     before=before, after=audit.snapshot(enc))
-        warnings.append(f"the form is attached to encounter {enc.id}, opened by charge entry")
-        return EncounterResult(enc, False, warnings)
-    if same_day:
-        warnings.append(f"{p.account} already has encounter {same_day[0].id} on {dos.isoformat()}")
-    enc = Encounter(patient_id=p.id, date_of_service=dos, source="form", created_by=user, **f)  # type: ignore[arg-type]
-    session.add(enc)
-    session.flush()
-    audit.record(session=session, user=user, action="create", entity="encounter", entity_id=enc.id,
-                 after=audit.snapshot(enc))
-    return EncounterResult(enc, True, warnings)
+    entry = EncounterEntry(session, user)
+    req = EncounterRequest(patient, date, provider, facility, pos, form, form_charges,
+                           form_collected)
+    return entry.write([entry.check(req)])[0]
 
 
 def import_encounters(
-    *, session: Session, user: str, rows: Iterable[tuple[int, dict[str, str]]],
+    *, session: Executor, user: str, rows: Iterable[tuple[int, dict[str, str]]],
     progress: Callable[[int], None] | None = None,
 ) -> list[EncounterResult]:
     """Enter the day's visits from CSV rows; all-or-nothing, bad rows reported by line.
+
+    Every row is checked before anything is written, so every bad line is reported at once.
 
     Args:
         session: the command's session.
@@ -138,51 +277,42 @@ def import_encounters(
     Returns:
         One result per row.
     """
-    row_list = list(rows)
-    refs = Refs(session)
-    refs.preload_patients(r.get("patient", "") for _, r in row_list)
+    reqs = [(line, EncounterRequest(
+        patient=r.get("patient", ""), date=r.get("date", ""), provider=r.get("provider_npi"),
+        facility=r.get("facility") or None, pos=r.get("pos") or None,
+        form=(r.get("form") or "").strip() or None, form_charges=r.get("form_charges"),
+        form_collected=r.get("form_collected"))) for line, r in rows]
+    entry = EncounterEntry(session, user)
+    entry.preload([r for _, r in reqs])
     bad: list[tuple[int, str]] = []
-    results: list[EncounterResult] = []
+    good: list[_Checked] = []
     forms: dict[str, int] = {}
-    for line, row in row_list:
+    for line, req in reqs:
         try:
-            form = (row.get("form") or "").strip()
-            if form and form in forms:
-                raise DuplicateError(f"form {form} is also on line {forms[form]}")
-            if form:
-                forms[form] = line
-            with audit.savepoint(session):
-                results.append(add_encounter(
-                    session=session, user=user, patient=row.get("patient", ""), date=row.get("date", ""),
-                    provider=row.get("provider_npi"), facility=row.get("facility") or None,
-                    pos=row.get("pos") or None, form=form or None,
-                    form_charges=row.get("form_charges"), form_collected=row.get("form_collected"),
-                    refs=refs))
+            if req.form and req.form in forms:
+                raise DuplicateError(f"form {req.form} is also on line {forms[req.form]}")
+            if req.form:
+                forms[req.form] = line
+            good.append(entry.check(req))
         except InputError as exc:
             bad.append((line, str(exc).rstrip(".")))
         if progress:
             progress(1)
     if bad:
         raise RowError.nothing_imported(bad)
-    return results
+    return entry.write(good)
 
 
 def list_encounters(
-    *, session: Session, date: dt.date | None = None, patient: str | None = None,
-) -> list[tuple[Encounter, str, list[str]]]:
+    *, session: Executor, date: dt.date | None = None, patient: str | None = None,
+) -> list[tuple[EncounterRecord, str, list[str]]]:
     """Encounters with the patient's account and the encounter's diagnoses in order."""
-    q = select(Encounter, Patient.account).join(Patient, col(Patient.id) == Encounter.patient_id)
+    e, p = t.encounter.c, t.patient.c
+    q = select(t.encounter, p.account).join(t.patient, p.id == e.patient_id)
     if date is not None:
-        q = q.where(Encounter.date_of_service == date)
+        q = q.where(e.date_of_service == date)
     if patient:
-        q = q.where(Patient.account == patient.strip().upper())
-    rows = session.exec(q.order_by(col(Encounter.date_of_service), col(Encounter.id))).all()
-    dx = diagnoses_of(session=session, encounter_ids=[e.id for e, _ in rows if e.id is not None])
-    return [(e, acct or "", dx.get(e.id or 0, [])) for e, acct in rows]
-
-
-def get_encounter(*, session: Session, encounter_id: int) -> Encounter:
-    enc = session.get(Encounter, encounter_id)
-    if enc is None:
-        raise NotFoundError(f"No encounter {encounter_id}", "See medbill encounter list --date DATE")
-    return enc
+        q = q.where(p.account == patient.strip().upper())
+    rows = session.execute(q.order_by(e.date_of_service, e.id)).all()
+    dx = diagnoses_of(session=session, encounter_ids=[r.id for r in rows])
+    return [(EncounterRecord.from_row(r), r.account or "", dx.get(r.id, [])) for r in rows]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from medbill_cli.dates import parse_date
+from medbill_cli.dates import in_force, parse_date
 from medbill_cli.errors import InputError, RowError
 from medbill_cli.money import amount_cents
 from medbill_cli.services import audit
@@ -30,7 +30,8 @@ IMPORT_OPTIONAL = ("modifier", "effective")
 def clean_code(code: str) -> str:
     c = code.strip().upper()
     if not _CODE_RE.match(c):
-        raise InputError(f"'{code}' is not a CPT or HCPCS code", "Use five characters, e.g. 99213 or J1100")
+        raise InputError(f"'{code}' is not a CPT or HCPCS code",
+                         "Use five characters, e.g. 99213 or J1100")
     return c
 
 
@@ -134,7 +135,8 @@ def list_fees(*, session: Session, code: str | None = None) -> list[Fee]:
     q = select(Fee)
     if code:
         q = q.where(Fee.code == code.strip().upper())
-    return list(session.exec(q.order_by(col(Fee.code), col(Fee.modifier), col(Fee.effective))).all())
+    q = q.order_by(col(Fee.code), col(Fee.modifier), col(Fee.effective))
+    return list(session.exec(q).all())
 
 
 class FeeSchedule:
@@ -165,10 +167,10 @@ class FeeSchedule:
         Returns:
             Cents, or None when the schedule has no fee for the code on that date.
         """
-        rows = [r for r in self._for_code(code) if r.effective <= dos]
+        rows = [r for r in self._for_code(code) if in_force(r.effective, None, dos)]
         for m in [*modifiers, ""]:
             for r in rows:  # newest effective first
                 if r.modifier == m:
-                    return r.amount_cents
+                    return int(r.amount_cents)
         return None
 

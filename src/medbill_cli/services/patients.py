@@ -13,6 +13,7 @@ from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.money import amount_cents
 from medbill_cli.services import audit
+from medbill_cli.services.records import PatientRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 
 PRIORITIES = ("primary", "secondary", "tertiary")
 RELATIONSHIPS = ("self", "spouse", "child", "other")
-PATIENT_FIELDS = ("first_name", "last_name", "middle_name", "dob", "sex", "address", "address2",
-                  "city", "state", "zip", "phone", "email")
 
 
 def account_number(patient_id: int) -> str:
@@ -51,7 +50,8 @@ def clean_patient_fields(raw: dict[str, Any]) -> dict[str, Any]:
         elif key == "middle_name":
             out[key] = v.name(value, field="Middle name", max_len=25)
         elif key == "dob":
-            d = value if isinstance(value, dt.date) else parse_date(str(value), what="date of birth")
+            d = (value if isinstance(value, dt.date)
+                 else parse_date(str(value), what="date of birth"))
             out[key] = v.dob(d)
         elif key == "sex":
             out[key] = v.sex(value)
@@ -72,7 +72,8 @@ def clean_patient_fields(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _find_duplicate(session: Session | Connection, first: str, last: str, dob: dt.date) -> Row[Any] | None:
+def _find_duplicate(session: Session | Connection, first: str, last: str,
+                    dob: dt.date) -> Row[Any] | None:
     from sqlalchemy import func, select
 
     from medbill_cli.db.tables import patient as p
@@ -88,7 +89,7 @@ def _find_duplicate(session: Session | Connection, first: str, last: str, dob: d
 
 def add_patient(
     *, session: Session | Connection, user: str, allow_duplicate: bool = False, **raw: Any
-) -> Row[Any]:
+) -> PatientRecord:
     """Register a patient and assign the account number.
 
     Core over ``db.tables`` (it runs on a session or a bare connection): ``patient add`` is
@@ -119,8 +120,8 @@ def add_patient(
                 "Use that account, or --allow-duplicate if this is a different person",
             )
     pid = session.execute(insert(p).values(**fields).returning(p.c.id)).scalar_one()
-    patient = session.execute(
-        update(p).where(p.c.id == pid).values(account=account_number(pid)).returning(*p.c)).one()
+    patient = PatientRecord.from_row(session.execute(
+        update(p).where(p.c.id == pid).values(account=account_number(pid)).returning(*p.c)).one())
     audit.record(session=session, user=user, action="create", entity="patient",
                  entity_id=patient.account, after=audit.snapshot(patient))
     return patient
@@ -134,7 +135,8 @@ def get_patient(*, session: Session, account: str) -> Patient:
     acct = account.strip().upper()
     patient = session.exec(select(Patient).where(Patient.account == acct)).first()
     if patient is None:
-        raise NotFoundError(f"No patient with account {account}", "Find it with medbill patient search")
+        raise NotFoundError(f"No patient with account {account}",
+                            "Find it with medbill patient search")
     return patient
 
 
@@ -150,7 +152,8 @@ def list_patients(*, session: Session, limit: int | None = None) -> list[Patient
 
 
 def search_patients(*, session: Session, text: str, limit: int = 50) -> list[Patient]:
-    """Find patients by account, date of birth, member id, or name ("last", "first last", "last, first")."""
+    """Find patients by account, date of birth, member id, or name ("last", "first last",
+    "last, first")."""
     from sqlalchemy import func, or_
     from sqlmodel import col, select
 
@@ -255,27 +258,37 @@ def add_coverage(
     if len(mid) < 2:
         raise InputError(f"Member id '{member_id}' is too short", "Copy it from the insurance card")
     grp = v.text(group, field="Group number", max_len=50).upper() if group else None
-    eff = effective if isinstance(effective, dt.date) or effective is None else parse_date(effective, what="effective date")
-    term = termination if isinstance(termination, dt.date) or termination is None else parse_date(termination, what="termination date")
+    eff = (effective if isinstance(effective, dt.date) or effective is None
+           else parse_date(effective, what="effective date"))
+    term = (termination if isinstance(termination, dt.date) or termination is None
+            else parse_date(termination, what="termination date"))
     if eff and term and term < eff:
         raise InputError("The termination date is before the effective date")
     sub: dict[str, Any] = {}
     if rel == "self":
-        given = [x for x in (subscriber_first_name, subscriber_last_name, subscriber_dob, subscriber_sex) if x]
+        given = [x for x in (subscriber_first_name, subscriber_last_name, subscriber_dob,
+                             subscriber_sex) if x]
         if given:
             raise InputError("Subscriber details are only for a relationship other than self",
                              "Drop the --subscriber-* options or give --relationship")
     else:
-        if not (subscriber_first_name and subscriber_last_name and subscriber_dob and subscriber_sex):
+        if not (subscriber_first_name and subscriber_last_name and subscriber_dob
+                and subscriber_sex):
             raise InputError(
                 f"A {rel} coverage needs the subscriber's name, date of birth and sex",
-                "Give --subscriber-first-name, --subscriber-last-name, --subscriber-dob and --subscriber-sex",
+                "Give --subscriber-first-name, --subscriber-last-name, --subscriber-dob and "
+                "--subscriber-sex",
             )
-        sdob = subscriber_dob if isinstance(subscriber_dob, dt.date) else parse_date(subscriber_dob, what="subscriber date of birth")
+        sdob = (subscriber_dob if isinstance(subscriber_dob, dt.date)
+                else parse_date(subscriber_dob, what="subscriber date of birth"))
+        middle = subscriber_middle_name
         sub = {
-            "subscriber_first_name": v.name(subscriber_first_name, field="Subscriber first name", max_len=35),
-            "subscriber_last_name": v.name(subscriber_last_name, field="Subscriber last name", max_len=60),
-            "subscriber_middle_name": v.name(subscriber_middle_name, field="Subscriber middle name", max_len=25) if subscriber_middle_name else None,
+            "subscriber_first_name": v.name(subscriber_first_name, field="Subscriber first name",
+                                            max_len=35),
+            "subscriber_last_name": v.name(subscriber_last_name, field="Subscriber last name",
+                                           max_len=60),
+            "subscriber_middle_name": (v.name(middle, field="Subscriber middle name", max_len=25)
+                                       if middle else None),
             "subscriber_dob": v.dob(sdob, field="Subscriber date of birth"),
             "subscriber_sex": v.sex(subscriber_sex),
         }
@@ -289,7 +302,8 @@ def add_coverage(
         if _covers(c, eff, term):
             raise InputError(
                 f"Coverage {c.id} is already {prio} for {patient.account} on overlapping dates",
-                f"End it first with medbill coverage end {c.id} --date DATE, or use another --priority",
+                f"End it first with medbill coverage end {c.id} --date DATE, "
+                "or use another --priority",
             )
     assert patient.id is not None and payer_row.id is not None
     cov = Coverage(
@@ -325,7 +339,8 @@ def end_coverage(*, session: Session, user: str, coverage_id: int, date: dt.date
     if cov is None:
         raise NotFoundError(f"No coverage {coverage_id}", "See medbill coverage list ACCOUNT")
     if cov.effective and date < cov.effective:
-        raise InputError(f"The end date {date} is before the coverage's effective date {cov.effective}")
+        raise InputError(
+            f"The end date {date} is before the coverage's effective date {cov.effective}")
     before = audit.snapshot(cov)
     cov.termination = date
     session.add(cov)
@@ -365,13 +380,15 @@ def add_history(
             code = code_check(session, code)
         if onset and onset > dt.date.today():
             raise InputError(f"Onset {onset} is in the future")
-        entry = HistoryEntry(patient_id=patient.id, kind="condition", code=code, onset=onset, status=st)
+        entry = HistoryEntry(patient_id=patient.id, kind="condition", code=code, onset=onset,
+                             status=st)
     elif allergy:
         entry = HistoryEntry(patient_id=patient.id, kind="allergy",
                              text=v.text(allergy, field="Allergy", max_len=200), status=st)
     else:
         assert note
-        entry = HistoryEntry(patient_id=patient.id, kind="note", text=v.text(note, field="Note", max_len=2000))
+        entry = HistoryEntry(patient_id=patient.id, kind="note",
+                             text=v.text(note, field="Note", max_len=2000))
     session.add(entry)
     session.flush()
     audit.record(session=session, user=user, action="create", entity="history",
@@ -423,7 +440,8 @@ def _clean_import_row(
     cleaned = clean_patient_fields(pfields)
     pid = (row.get("payer_id") or "").strip().upper()
     mid = (row.get("member_id") or "").strip()
-    extra = [k for k in ("group_number", "priority", "coverage_effective") if (row.get(k) or "").strip()]
+    extra = [k for k in ("group_number", "priority", "coverage_effective")
+             if (row.get(k) or "").strip()]
     if not (pid or mid):
         if extra:
             raise InputError(f"{extra[0]} needs payer_id and member_id")
@@ -497,9 +515,11 @@ def import_patients(
     if result.bad and not skip_bad:
         from medbill_cli.errors import RowError
 
-        raise RowError.nothing_imported(result.bad, "Fix them, or use --skip-bad to import the good rows")
-    for start in range(0, len(good), 1000):
-        chunk = good[start:start + 1000]
+        raise RowError.nothing_imported(
+            result.bad, "Fix them, or use --skip-bad to import the good rows")
+    from medbill_cli.db.query import chunks
+
+    for chunk in chunks(good, 1000):
         patients = [Patient(**g.patient) for g in chunk]
         session.add_all(patients)
         session.flush()
@@ -507,7 +527,8 @@ def import_patients(
             assert p.id is not None
             p.account = account_number(p.id)
         session.flush()
-        covs = [Coverage(patient_id=p.id, **g.coverage) for p, g in zip(patients, chunk, strict=True)
+        covs = [Coverage(patient_id=p.id, **g.coverage)
+                for p, g in zip(patients, chunk, strict=True)
                 if g.coverage is not None and p.id is not None]
         session.add_all(covs)
         session.flush()
@@ -524,9 +545,10 @@ def _existing_keys(
     session: Session, rows: list[tuple[int, dict[str, str]]]
 ) -> dict[tuple[str, str, dt.date], str]:
     """(first, last, dob) of registered patients born on any DOB in the file -> account."""
-    from sqlmodel import col, select
+    from sqlalchemy import select
 
-    from medbill_cli.db.models import Patient
+    from medbill_cli.db.query import chunks
+    from medbill_cli.db.tables import patient as p
 
     dobs: set[dt.date] = set()
     for _, row in rows:
@@ -535,10 +557,8 @@ def _existing_keys(
         except ValueError:
             continue
     out: dict[tuple[str, str, dt.date], str] = {}
-    dob_list = sorted(dobs)
-    for i in range(0, len(dob_list), 500):
-        q = select(Patient.first_name, Patient.last_name, Patient.dob, Patient.account).where(
-            col(Patient.dob).in_(dob_list[i:i + 500]))
-        for first, last, dob, acct in session.exec(q).all():
+    for part in chunks(sorted(dobs)):
+        q = select(p.c.first_name, p.c.last_name, p.c.dob, p.c.account).where(p.c.dob.in_(part))
+        for first, last, dob, acct in session.execute(q).all():
             out[(first.lower(), last.lower(), dob)] = acct or ""
     return out

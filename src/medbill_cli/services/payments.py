@@ -15,12 +15,13 @@ from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.money import amount_cents, from_cents
 from medbill_cli.services import audit, days
 from medbill_cli.services.patients import get_patient
+from medbill_cli.status import PaymentStatus, check_transition
 
 METHODS = ("cash", "check", "card", "eft")
 KINDS = ("copay", "coinsurance", "prepayment", "patient")
 
 
-@dataclass
+@dataclass(frozen=True)
 class PaymentView:
     payment: Payment
     account: str
@@ -61,7 +62,8 @@ def add_payment(
     k = (kind or ("patient" if claim is not None else "copay")).strip().lower()
     if k not in KINDS:
         raise InputError(f"Kind '{kind}' must be one of {', '.join(KINDS)}")
-    ref = v.text(reference, field="Reference", max_len=50) if reference and reference.strip() else None
+    ref = (v.text(reference, field="Reference", max_len=50)
+           if reference and reference.strip() else None)
     if m == "check" and ref is None:
         raise InputError("A check payment needs the check number", "Give --reference")
     day = date or today()
@@ -73,13 +75,15 @@ def add_payment(
     if encounter is not None:
         enc = session.get(Encounter, encounter)
         if enc is None:
-            raise NotFoundError(f"No encounter {encounter}", "See medbill encounter list --date DATE")
+            raise NotFoundError(f"No encounter {encounter}",
+                                "See medbill encounter list --date DATE")
         if enc.patient_id != p.id:
             raise InputError(f"Encounter {encounter} is not {p.account}'s", "Check --encounter")
         enc_id = enc.id
     elif claim is None:
         same_day = session.exec(
-            select(Encounter.id).where(Encounter.patient_id == p.id, Encounter.date_of_service == day)
+            select(Encounter.id)
+            .where(Encounter.patient_id == p.id, Encounter.date_of_service == day)
             .order_by(col(Encounter.id))
         ).all()
         if len(same_day) == 1:
@@ -88,14 +92,15 @@ def add_payment(
             raise InputError(f"{p.account} has {len(same_day)} encounters on {day.isoformat()}",
                              "Give --encounter ID")
         elif k != "prepayment":
-            warnings.append(f"{p.account} has no encounter on {day.isoformat()}; the payment is not linked to a visit")
+            warnings.append(f"{p.account} has no encounter on {day.isoformat()}; "
+                            "the payment is not linked to a visit")
     if claim is not None:
         from medbill_cli.db.models import Claim
 
         if session.get(Claim, claim) is None:
             raise NotFoundError(f"No claim {claim}", "See medbill claim list")
-    pay = Payment(patient_id=p.id, encounter_id=enc_id, claim_id=claim, date=day, amount_cents=cents,
-                  method=m, kind=k, reference=ref, created_by=user)
+    pay = Payment(patient_id=p.id, encounter_id=enc_id, claim_id=claim, date=day,
+                  amount_cents=cents, method=m, kind=k, reference=ref, created_by=user)
     session.add(pay)
     session.flush()
     audit.record(session=session, user=user, action="create", entity="payment", entity_id=pay.id,
@@ -136,7 +141,8 @@ def receipt_text(*, session: Session, payment_id: int) -> str:
     practice = session.exec(select(Practice).limit(1)).first()
     lines: list[str] = []
     if practice is not None:
-        lines += [practice.name, practice.address, f"{practice.city}, {practice.state} {practice.zip[:5]}"]
+        lines += [practice.name, practice.address,
+                  f"{practice.city}, {practice.state} {practice.zip[:5]}"]
         if practice.phone:
             ph = practice.phone
             lines.append(f"Phone {ph[:3]}-{ph[3:6]}-{ph[6:]}" if len(ph) == 10 else f"Phone {ph}")
@@ -145,7 +151,8 @@ def receipt_text(*, session: Session, payment_id: int) -> str:
     lines += ["RECEIPT".center(width), "=" * width]
     kind = {"copay": "Copay", "coinsurance": "Coinsurance", "prepayment": "Prepayment",
             "patient": "Payment on account"}.get(pay.kind, pay.kind)
-    method = {"cash": "Cash", "check": "Check", "card": "Card", "eft": "EFT"}.get(pay.method, pay.method)
+    method = {"cash": "Cash", "check": "Check", "card": "Card",
+              "eft": "EFT"}.get(pay.method, pay.method)
     fields = [
         ("Receipt no.", str(pay.id)),
         ("Date", pay.date.isoformat()),
@@ -154,10 +161,11 @@ def receipt_text(*, session: Session, payment_id: int) -> str:
         ("For", kind + (f" (visit {pay.encounter_id})" if pay.encounter_id else "")),
         ("Method", method + (f" #{pay.reference}" if pay.reference else "")),
     ]
-    if pay.status != "posted":
+    if pay.status != PaymentStatus.POSTED:
         fields.append(("Status", pay.status.upper()))
     lines += [f"{k:<14}{val}" for k, val in fields]
-    lines += ["-" * width, f"{'Amount paid':<14}{'$' + format(from_cents(pay.amount_cents), ',.2f'):>{width - 14}}",
+    paid = "$" + format(from_cents(pay.amount_cents), ",.2f")
+    lines += ["-" * width, f"{'Amount paid':<14}{paid:>{width - 14}}",
               "=" * width, "Thank you.", ""]
     return "\n".join(lines)
 
@@ -179,11 +187,12 @@ def reverse_payment(*, session: Session, user: str, payment_id: int, reason: str
 
     why = v.reason(reason, needed_for="A reversal", max_len=200)
     pay = get_payment(session=session, payment_id=payment_id).payment
-    if pay.status == "reversed":
+    if pay.status == PaymentStatus.REVERSED:
         raise InputError(f"Payment {payment_id} is already reversed ({pay.reversed_reason})")
+    new = check_transition(pay.status, PaymentStatus.REVERSED, record=payment_id)
     days.ensure_open(session=session, date=pay.date, what="payment reversal")
     before = audit.snapshot(pay)
-    pay.status = "reversed"
+    pay.status = new.value
     pay.reversed_reason = why
     pay.reversed_by = user
     pay.reversed_at = utcnow()

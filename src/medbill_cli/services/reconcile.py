@@ -64,9 +64,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from medbill_cli.db.models import Charge, Encounter, Patient, Payment
+from medbill_cli.db import tables as t
+from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError
 from medbill_cli.money import AmountError, fmt, parse_amount, to_cents
+from medbill_cli.status import ChargeStatus, PaymentStatus
 
 KINDS = (
     "missing_charge",
@@ -78,7 +80,6 @@ KINDS = (
     "drawer_mismatch",
 )
 METHODS = ("cash", "check", "card", "eft")
-DRAWER_METHODS = ("cash", "check", "card")
 
 KIND_TITLES = {
     "missing_charge": "Encounters with no charge entered",
@@ -231,31 +232,30 @@ def reconcile_day(
         The reconciliation: totals, payments by method, discrepancies in kind order.
     """
     if lock:
-        from medbill_cli.services.days import lock_days
+        from medbill_cli.services import audit
 
-        lock_days(session)
+        audit.lock_chain(session)  # the day lock (``days.lock_days``) is the chain's
     r = Reconciliation(date=date, drawer_cents=drawer)
-    day_enc_ids = select(Encounter.id).where(Encounter.date_of_service == date)
+    e, c, pay, pat = t.encounter.c, t.charge.c, t.payment.c, t.patient.c
+    day_enc_ids = select(e.id).where(e.date_of_service == date)
 
     conn = session.connection()  # Core rows: no ORM bookkeeping for thousands of rows
     encs = conn.execute(
-        select(Encounter.id, Encounter.patient_id, Patient.account, Encounter.source,
-               Encounter.form_number, Encounter.form_charges_cents, Encounter.form_collected_cents)
-        .join(Patient, Patient.id == Encounter.patient_id)  # type: ignore[arg-type]
-        .where(Encounter.date_of_service == date)
-        .order_by(Encounter.id)  # type: ignore[arg-type]
+        select(e.id, e.patient_id, pat.account, e.source, e.form_number, e.form_charges_cents,
+               e.form_collected_cents)
+        .join(t.patient, pat.id == e.patient_id)
+        .where(e.date_of_service == date)
+        .order_by(e.id)
     ).all()
     charges = conn.execute(
-        select(Charge.id, Charge.encounter_id, Charge.patient_id, Charge.date_of_service,
-               Charge.code, Charge.modifiers, Charge.units, Charge.amount_cents, Charge.status)
-        .where(or_(Charge.date_of_service == date,
-                   Charge.encounter_id.in_(day_enc_ids)))  # type: ignore[attr-defined]
+        select(c.id, c.encounter_id, c.patient_id, c.date_of_service, c.code, c.modifiers,
+               c.units, c.amount_cents, c.status)
+        .where(or_(c.date_of_service == date, c.encounter_id.in_(day_enc_ids)))
     ).all()
     payments = conn.execute(
-        select(Payment.id, Payment.encounter_id, Payment.claim_id, Payment.patient_id,
-               Payment.date, Payment.amount_cents, Payment.method, Payment.kind, Payment.status)
-        .where(or_(Payment.date == date,
-                   Payment.encounter_id.in_(day_enc_ids)))  # type: ignore[union-attr]
+        select(pay.id, pay.encounter_id, pay.claim_id, pay.patient_id, pay.date,
+               pay.amount_cents, pay.method, pay.kind, pay.status)
+        .where(or_(pay.date == date, pay.encounter_id.in_(day_enc_ids)))
     ).all()
 
     enc_by_id = {e[0]: e for e in encs}
@@ -263,10 +263,9 @@ def reconcile_day(
     missing_accounts = {c[2] for c in charges} | {p[3] for p in payments}
     missing_accounts -= set(accounts)
     if missing_accounts:
-        accounts.update(dict(conn.execute(  # type: ignore[arg-type]
-            select(Patient.id, Patient.account).where(
-                Patient.id.in_(sorted(missing_accounts)))  # type: ignore[union-attr]
-        ).all()))
+        for part in chunks(sorted(missing_accounts)):
+            accounts.update({i: a for i, a in conn.execute(
+                select(pat.id, pat.account).where(pat.id.in_(part)))})
 
     live_total: dict[int, int] = defaultdict(int)
     live_count: dict[int, int] = defaultdict(int)
@@ -274,7 +273,7 @@ def reconcile_day(
     stray_patient: dict[int, int] = {}
     r.rows.extend(("charge", *c) for c in charges)
     for _cid, enc_id, pid, _dos, _code, _mods, _units, amount, status in charges:
-        if status == "void":
+        if status == ChargeStatus.VOID:
             r.voided_charges += 1
             continue
         r.charges += 1
@@ -291,7 +290,7 @@ def reconcile_day(
     unlinked: list[tuple[int, int, int]] = []  # payment id, patient id, cents
     r.rows.extend(("payment", *p) for p in payments)
     for pay_id, enc_id, claim_id, pid, pay_date, amount, method, kind, status in payments:
-        if status != "posted":
+        if status != PaymentStatus.POSTED:
             continue
         if pay_date == date:
             by_method[method] += amount

@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from medbill_cli import money
 from medbill_cli import validate as v
-from medbill_cli.dates import parse_date, today
+from medbill_cli.dates import in_force, parse_date, today
 from medbill_cli.db import tables as t
+from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.services import days
 
@@ -39,7 +40,8 @@ def check_service_date(dos: dt.date, patient: Any) -> dt.date:
         raise InputError(f"The date of service {dos.isoformat()} is in the future",
                          "Enter charges on or after the day of the visit")
     if dos < patient.dob:
-        raise InputError(f"The date of service {dos.isoformat()} is before {patient.account}'s birth",
+        raise InputError(f"The date of service {dos.isoformat()} is before "
+                         f"{patient.account}'s birth",
                          "Check the date and the patient")
     return dos
 
@@ -52,7 +54,8 @@ def amount_cents(text: str | Decimal | None, what: str) -> int | None:
 
 def covers(effective: dt.date | None, termination: dt.date | None,
            start: dt.date | None, end: dt.date | None) -> bool:
-    """Whether coverage from ``effective`` to ``termination`` overlaps [start, end] (None = open)."""
+    """Whether coverage from ``effective`` to ``termination`` overlaps [start, end]
+    (None = open)."""
     c_start = effective or dt.date.min
     c_end = termination or dt.date.max
     return c_start <= (end or dt.date.max) and (start or dt.date.min) <= c_end
@@ -63,8 +66,8 @@ def diagnoses_of(*, session: Executor, encounter_ids: list[int]) -> dict[int, li
     d = t.encounter_diagnosis
     out: dict[int, list[str]] = {}
     ids = sorted(set(encounter_ids))
-    for i in range(0, len(ids), 500):
-        q = (select(d.c.encounter_id, d.c.code).where(d.c.encounter_id.in_(ids[i:i + 500]))
+    for part in chunks(ids):
+        q = (select(d.c.encounter_id, d.c.code).where(d.c.encounter_id.in_(part))
              .order_by(d.c.encounter_id, d.c.seq))
         for eid, code in session.execute(q):
             out.setdefault(eid, []).append(code)
@@ -86,9 +89,11 @@ class Refs:
         self._coverage: dict[tuple[int, dt.date], bool] = {}
 
     def preload_patients(self, accounts: Iterable[str]) -> None:
-        accts = sorted({a.strip().upper() for a in accounts if a and a.strip()} - set(self.patients))
-        for i in range(0, len(accts), 500):
-            for p in self.session.execute(select(t.patient).where(t.patient.c.account.in_(accts[i:i + 500]))):
+        accts = sorted({a.strip().upper() for a in accounts if a and a.strip()}
+                       - set(self.patients))
+        for part in chunks(accts):
+            for p in self.session.execute(
+                    select(t.patient).where(t.patient.c.account.in_(part))):
                 self.patients[p.account] = p
 
     def patient(self, account: str) -> Row[Any]:
@@ -98,7 +103,8 @@ class Refs:
         if acct not in self.patients:
             p = self.session.execute(select(t.patient).where(t.patient.c.account == acct)).first()
             if p is None:
-                raise NotFoundError(f"No patient with account {acct}", "Find it with medbill patient search")
+                raise NotFoundError(f"No patient with account {acct}",
+                                    "Find it with medbill patient search")
             self.patients[acct] = p
         return self.patients[acct]
 
@@ -124,7 +130,8 @@ class Refs:
         try:
             fid = int(facility_id)
         except ValueError:
-            raise InputError(f"Facility '{facility_id}' is not a facility id", "See medbill facility list") from None
+            raise InputError(f"Facility '{facility_id}' is not a facility id",
+                             "See medbill facility list") from None
         if fid not in self.facilities:
             fac = self.session.execute(select(t.facility).where(t.facility.c.id == fid)).first()
             if fac is None:
@@ -137,8 +144,8 @@ class Refs:
         p = v.pos(value)
         if p not in self.pos_codes:
             if self._pos_loaded is None:
-                self._pos_loaded = self.session.execute(
-                    select(t.code.c.id).where(t.code.c.system == "pos").limit(1)).first() is not None
+                any_pos = select(t.code.c.id).where(t.code.c.system == "pos").limit(1)
+                self._pos_loaded = self.session.execute(any_pos).first() is not None
             if self._pos_loaded:
                 from medbill_cli.codesets.lookup import check_pos
 
@@ -160,5 +167,5 @@ class Refs:
             rows = self.session.execute(
                 select(c.c.effective, c.c.termination)
                 .where(c.c.patient_id == patient_id, c.c.priority == "primary")).all()
-            self._coverage[key] = any(covers(eff, term, on, on) for eff, term in rows)
+            self._coverage[key] = any(in_force(eff, term, on) for eff, term in rows)
         return self._coverage[key]

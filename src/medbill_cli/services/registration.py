@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -24,7 +25,8 @@ FILING_INDICATORS = {
 }
 
 
-def _address(address: str, city: str, state: str, zip_: str, *, plus4: bool = False) -> dict[str, str]:
+def _address(address: str, city: str, state: str, zip_: str, *,
+             plus4: bool = False) -> dict[str, str]:
     return {
         "address": v.text(address, field="Address", max_len=55),
         "city": v.text(city, field="City", max_len=30),
@@ -49,7 +51,7 @@ def set_practice(*, session: Session, user: str, **fields: Any) -> Practice:
         The practice.
     """
     clean: dict[str, Any] = {}
-    checks = {
+    checks: dict[str, Callable[[str], str]] = {
         "name": lambda x: v.text(x, field="Practice name", max_len=60),
         "npi": lambda x: v.npi(x, field="Practice NPI"),
         "tin": v.ein,
@@ -76,7 +78,8 @@ def set_practice(*, session: Session, user: str, **fields: Any) -> Practice:
         clean[key] = checks[key](value)
     practice = get_practice(session=session)
     if practice is None:
-        missing = [k for k in ("name", "npi", "tin", "address", "city", "state", "zip") if k not in clean]
+        missing = [k for k in ("name", "npi", "tin", "address", "city", "state", "zip")
+                   if k not in clean]
         if missing:
             raise InputError(
                 "The practice is not set up yet; missing " + ", ".join("--" + m for m in missing),
@@ -112,7 +115,8 @@ def add_provider(
 ) -> Provider:
     n = v.npi(npi, field="Provider NPI")
     if session.exec(select(Provider).where(Provider.npi == n)).first():
-        raise DuplicateError(f"Provider with NPI {n} already exists", "Use medbill provider show " + n)
+        raise DuplicateError(f"Provider with NPI {n} already exists",
+                             "Use medbill provider show " + n)
     prov = Provider(
         npi=n,
         first_name=v.name(first_name, field="First name", max_len=35),
@@ -136,18 +140,20 @@ def get_provider(*, session: Session, npi: str) -> Provider:
 
 
 def list_providers(*, session: Session) -> list[Provider]:
-    return list(session.exec(select(Provider).order_by(col(Provider.last_name), col(Provider.id))).all())
+    q = select(Provider).order_by(col(Provider.last_name), col(Provider.id))
+    return list(session.exec(q).all())
 
 
 def add_facility(
     *, session: Session, user: str, name: str, address: str, city: str, state: str, zip: str,
     npi: str | None = None, pos: str = "11",
 ) -> Facility:
+    where = _address(address, city, state, zip)
     fac = Facility(
         name=v.text(name, field="Facility name", max_len=60),
         npi=v.npi(npi, field="Facility NPI") if npi else None,
-        pos=v.pos(pos),
-        **_address(address, city, state, zip),
+        pos=v.pos(pos), address=where["address"], city=where["city"], state=where["state"],
+        zip=where["zip"],
     )
     session.add(fac)
     session.flush()
@@ -203,7 +209,8 @@ def add_payer(
 def get_payer(*, session: Session, payer_id: str) -> Payer:
     payer = session.exec(select(Payer).where(Payer.payer_id == payer_id.strip().upper())).first()
     if payer is None:
-        raise NotFoundError(f"No payer with id {payer_id}", "See medbill payer list, or add it with medbill payer add")
+        raise NotFoundError(f"No payer with id {payer_id}",
+                            "See medbill payer list, or add it with medbill payer add")
     return payer
 
 

@@ -63,7 +63,14 @@ _TABLE_MODULE = {
     "ledger_entry": "ledger",
 }
 
-__all__ = sorted(_MODULE_OF) + ["load_all", "resolve_references"]
+# Spelled out (not computed) so that type checkers see the names as exported.
+__all__ = [
+    "AuditLog", "Batch", "Charge", "Claim", "ClaimFinding", "ClaimLine", "Code", "CodeSet",
+    "CodeWord", "Coverage", "DayClose", "Denial", "Encounter", "EncounterDiagnosis", "Era",
+    "EraAdjustment", "EraClaim", "EraLine", "EraPlb", "Facility", "Fee", "HistoryEntry", "MueEdit",
+    "Patient", "Payer", "Payment", "Practice", "Provider", "PtpEdit", "Setting", "load_all",
+    "resolve_references",
+]
 
 
 def _import(module: str) -> Any:
