@@ -182,8 +182,8 @@ def test_codes_import_mue_and_show_99213(coded: Cli) -> None:
 def test_codes_import_ptp_excerpt_and_lookup(coded: Cli) -> None:
     import datetime as dt
 
-    from medbill_cli.codesets import lookup
     from medbill_cli.db.engine import session_scope
+    from medbill_cli.services import lookup
 
     path = shared_path("data", *PTP_TXT)
     out = coded.json("codes", "import", str(path), "--system", "ncci-ptp")
@@ -330,9 +330,9 @@ def test_codes_import_audited(coded: Cli, tmp_path: Path) -> None:
 def test_lookup_checks(coded: Cli) -> None:
     import datetime as dt
 
-    from medbill_cli.codesets import lookup
     from medbill_cli.db.engine import session_scope
     from medbill_cli.errors import InputError
+    from medbill_cli.services import lookup
 
     eng = coded.db.engine()
     try:
@@ -355,11 +355,12 @@ def test_lookup_checks(coded: Cli) -> None:
 def test_search_service_matches_cli(coded: Cli) -> None:
     from medbill_cli.codesets.search import search_codes
     from medbill_cli.db.engine import session_scope
+    from medbill_cli.db.readonly import SessionRunner
 
     eng = coded.db.engine()
     try:
         with session_scope(eng, write=False) as s:
-            hits = search_codes(session=s, query="E11.2")
+            hits = search_codes(session=SessionRunner(s), query="E11.2")
     finally:
         eng.dispose()
     assert [h.public() for h in hits] == coded.json("codes", "search", "E11.2")

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from medbill_cli.dates import in_force
-from medbill_cli.db.query import chunks, in_force_sql, in_force_text
+from medbill_cli.dates import in_force, in_force_text
+from medbill_cli.db.query import chunks, in_force_sql
 
 DAYS = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2020, 3, 1))
 _META = sa.MetaData()

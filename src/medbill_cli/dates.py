@@ -55,3 +55,11 @@ def in_force(effective: dt.date | None, end: dt.date | None, on: dt.date) -> boo
     its SQL twin.
     """
     return (effective is None or effective <= on) and (end is None or on <= end)
+
+
+def in_force_text(effective: str, end: str, on: str) -> str:
+    """The SQL text twin of ``in_force`` (``db.query.in_force_sql`` builds the same clause with
+    SQLAlchemy), for the raw queries of ``codes search``, which runs on the bare driver.
+    ``effective`` and ``end`` are column names (``effective`` NOT NULL), ``on`` a bound
+    parameter such as ``:dos``."""
+    return f"{effective} <= {on} AND ({end} IS NULL OR {end} >= {on})"

@@ -34,8 +34,8 @@ def add(
 
     Example: medbill history add P000001 --condition E11.9 --onset 2019-03-01
     """
-    from medbill_cli.codesets.lookup import history_code_check
     from medbill_cli.dates import parse_date
+    from medbill_cli.services.lookup import history_code_check
     from medbill_cli.services.patients import add_history
 
     with _context.session() as s:

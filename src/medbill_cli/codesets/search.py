@@ -19,7 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 from rapidfuzz import fuzz, process
 
 from medbill_cli.codesets.vocabulary import STOPWORDS, words
-from medbill_cli.db.query import in_force_text
+from medbill_cli.dates import in_force_text
 
 
 @runtime_checkable
@@ -34,23 +34,10 @@ class Runner(Protocol):
     def all(self, sql: str, params: dict[str, Any]) -> list[Any]: ...
 
 
-class SessionRunner:
-    """Runs the search's SQL in a SQLAlchemy session (charge entry, tests)."""
-
-    def __init__(self, session: Any) -> None:
-        from medbill_cli.db import dialect  # SQLAlchemy: only when a session is given
-
-        self.session = session
-        self.dialect = dialect.name(session)
-
-    def all(self, sql: str, params: dict[str, Any]) -> list[Any]:
-        from sqlalchemy import text
-
-        return list(self.session.execute(text(sql), params).all())
-
-
 def _runner(session: Any) -> Runner:
-    return session if isinstance(session, Runner) else SessionRunner(session)
+    if not isinstance(session, Runner):
+        raise TypeError("search needs a Runner: db.readonly.SessionRunner or DbapiRunner")
+    return session
 
 
 SYSTEMS = ("icd10cm", "cpt", "hcpcs", "modifier", "pos", "group", "carc", "rarc")

@@ -43,10 +43,3 @@ def in_force_sql(effective: Any, end: Any, on: dt.date | Any, *,
     if end is None:
         return starts
     return and_(starts, or_(end.is_(None), end >= on))
-
-
-def in_force_text(effective: str, end: str, on: str) -> str:
-    """``in_force_sql`` as SQL text, for the raw queries of ``codes search``, which runs on the
-    bare driver. ``effective`` and ``end`` are column names (``effective`` NOT NULL), ``on`` a
-    bound parameter such as ``:dos``."""
-    return f"{effective} <= {on} AND ({end} IS NULL OR {end} >= {on})"

@@ -91,3 +91,18 @@ def open_readonly(target: str) -> Iterator[DbapiRunner]:
         yield runner
     finally:
         conn.close()
+
+
+class SessionRunner:
+    """Runs the search's SQL in a SQLAlchemy session (charge entry, tests)."""
+
+    def __init__(self, session: Any) -> None:
+        from medbill_cli.db import dialect  # SQLAlchemy: only when a session is given
+
+        self.session = session
+        self.dialect = dialect.name(session)
+
+    def all(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        from sqlalchemy import text
+
+        return list(self.session.execute(text(sql), params).all())

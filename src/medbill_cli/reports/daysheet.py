@@ -135,7 +135,8 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
     pay_rows = session.execute(
         select(col(Encounter.provider_id), col(Payment.method), col(Payment.amount_cents))
         .outerjoin(Encounter, col(Encounter.id) == col(Payment.encounter_id))
-        .where(col(Payment.status) == PaymentStatus.POSTED, when(col(Payment.date), col(Payment.created_at)))
+        .where(col(Payment.status) == PaymentStatus.POSTED,
+               when(col(Payment.date), col(Payment.created_at)))
     ).all()
     era_when = when(col(Era.posted_on), col(Era.created_at))
     ins_rows = session.execute(

@@ -21,12 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from medbill_cli.codesets import lookup
 from medbill_cli.db import tables as t
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError, RowError
-from medbill_cli.services import audit
+from medbill_cli.services import audit, lookup
 from medbill_cli.services.fees import FeeSchedule
 from medbill_cli.services.records import (
     ChargeRecord,

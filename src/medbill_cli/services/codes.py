@@ -537,9 +537,9 @@ def show_code(
     *, session: Session, code: str, system: str | None = None, dos: dt.date | None = None,
 ) -> dict[str, Any]:
     """A code with its status, dates, children, notes (own and inherited) and NCCI edits."""
-    from medbill_cli.codesets import lookup
     from medbill_cli.codesets.search import code_variants
     from medbill_cli.errors import NotFoundError
+    from medbill_cli.services import lookup
 
     variants = code_variants(code)
     q = select(Code).where(col(Code.code).in_(variants))

@@ -147,7 +147,7 @@ class Refs:
                 any_pos = select(t.code.c.id).where(t.code.c.system == "pos").limit(1)
                 self._pos_loaded = self.session.execute(any_pos).first() is not None
             if self._pos_loaded:
-                from medbill_cli.codesets.lookup import check_pos
+                from medbill_cli.services.lookup import check_pos
 
                 self.pos_codes[p] = check_pos(session=self.session, pos=p).long_description
             else:

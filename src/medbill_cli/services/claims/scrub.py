@@ -2,7 +2,7 @@
 save the findings, and move the claim to ``held`` (an error) or ``ready``.
 
 Reference data (codes, modifiers, MUE, PTP, each by date of service) come through
-``codesets.lookup``, the lookup service charge entry uses.
+``services.lookup``, the lookup service charge entry uses.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session
 
-from medbill_cli.codesets.lookup import PROCEDURE_SYSTEMS, Reference, load_reference
 from medbill_cli.db import tables as t
 from medbill_cli.db.dialect import insert_many
 from medbill_cli.db.models._base import utcnow
@@ -28,6 +27,7 @@ from medbill_cli.scrub.view import ClaimView, DxInfo, Finding, LineView, ProcInf
 from medbill_cli.services import audit
 from medbill_cli.services.claims import store
 from medbill_cli.services.claims.plan import find_duplicates, is_manifestation
+from medbill_cli.services.lookup import PROCEDURE_SYSTEMS, Reference, load_reference
 from medbill_cli.status import SCRUBBABLE, ClaimStatus, check_transition
 from medbill_cli.x12.claim_map import (
     ClaimRecord,
