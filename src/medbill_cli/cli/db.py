@@ -16,7 +16,9 @@ app = typer.Typer(help="Create, upgrade, describe and back up the database.", no
 
 def init(
     no_codes: Annotated[
-        bool, typer.Option("--no-codes", help="Skip loading the bundled code sets (quick test databases).")
+        bool,
+        typer.Option("--no-codes",
+                     help="Skip loading the bundled code sets (quick test databases)."),
     ] = False,
 ) -> None:
     """Create or migrate the database and load the bundled code sets; safe to run again.
@@ -73,7 +75,10 @@ def info_cmd(fmt: FormatOpt = Format.table) -> None:
 
     from medbill_cli.db.engine import current_revision, normalize_url
     from medbill_cli.db.migrations import HEAD_REVISION
-    from medbill_cli.db.models import Charge, Claim, Patient, Payment
+    from medbill_cli.db.models.charges import Charge
+    from medbill_cli.db.models.claims import Claim
+    from medbill_cli.db.models.payments import Payment
+    from medbill_cli.db.models.registration import Patient
 
     eng = _context.engine(check=False)
     try:

@@ -2,7 +2,9 @@
 
 UTF-8 (a byte-order mark is accepted), comma-separated, a header row; column names match
 case-insensitively; an unknown column is refused, since it is usually a typo. Line numbers
-count the header as line 1.
+count the header as line 1. The file must be a regular file of at most 100 MB; every cell is
+NFC-normalized, and a cell with a control, invisible or separator character refuses the file
+(each such cell reported by line and column, with the character's code point).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from medbill_cli.errors import EnvironmentProblem, InputError
+from medbill_cli.errors import InputError, RowError
+from medbill_cli.inputs import clean_text, input_file
 
 
 def read_rows(
@@ -26,10 +29,9 @@ def read_rows(
     Returns:
         (line number, {column: text}) for each data row; empty cells are "".
     """
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
-    if not path.exists() or not path.is_file():
-        raise EnvironmentProblem(f"Cannot read {path}: no such file", "Check the path")
+    input_file(path, kind="csv")
     try:
         frame = pd.read_csv(
             path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=False,
@@ -57,4 +59,18 @@ def read_rows(
         raise InputError(f"{path.name} has a column twice")
     frame.columns = columns
     records = frame.to_dict("records")
-    return [(i + 2, {k: str(v).strip() for k, v in r.items()}) for i, r in enumerate(records)]
+    out = [(i + 2, {k: str(v).strip() for k, v in r.items()}) for i, r in enumerate(records)]
+    return _clean_cells(out)
+
+
+def _clean_cells(rows: list[tuple[int, dict[str, str]]]) -> list[tuple[int, dict[str, str]]]:
+    bad: list[tuple[int, str]] = []
+    for line, row in rows:
+        for col, value in row.items():
+            try:
+                row[col] = clean_text(value, field=f"column {col}")
+            except InputError as exc:
+                bad.append((line, exc.message))
+    if bad:
+        raise RowError.nothing_imported(bad[:50], "Remove the characters and import again")
+    return rows

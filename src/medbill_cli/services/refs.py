@@ -20,6 +20,7 @@ from medbill_cli import validate as v
 from medbill_cli.dates import parse_date, today
 from medbill_cli.db import tables as t
 from medbill_cli.errors import InputError, NotFoundError
+from medbill_cli.inputs import record_id
 from medbill_cli.services import days
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class Refs:
 
     def facility(self, facility_id: int | str) -> Row[Any]:
         try:
-            fid = int(facility_id)
+            fid = record_id(facility_id, field="Facility")
         except ValueError:
             raise InputError(f"Facility '{facility_id}' is not a facility id", "See medbill facility list") from None
         if fid not in self.facilities:
