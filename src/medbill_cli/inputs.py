@@ -13,7 +13,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import unicodedata
 from pathlib import Path
 
@@ -281,31 +280,6 @@ def output_file(path: Path | str) -> Path:
         raise EnvironmentProblem(f"Cannot write in {parent}: permission denied",
                                  "Choose another folder")
     return p
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` (str as UTF-8) to ``path`` owner-only (0600) and atomically: a temp file
-    in the same folder, flushed to disk, then renamed over the target.
-
-    Args:
-        path: the destination.
-        data: the content.
-    """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # ----------------------------------------------------------------------------- databases

@@ -344,7 +344,7 @@ def main_callback(
     # Who acted goes into every audit row: the same text rules as any other field.
     for field, value in (("--user", user), ("MEDBILL_USER", os.environ.get("MEDBILL_USER"))):
         if value:
-            clean_text(value, field=field, max_len=200)
+            clean_text(value, field=field, max_len=100)  # audit_log.user holds 100
     state.db = db_
     state.user = user
 
