@@ -369,3 +369,41 @@ def test_hostile_isa_fixed_length(make: Callable[[], bytes], ok: bool) -> None:
     else:
         with pytest.raises(InputError, match="106"):
             check_isa(make())
+
+
+# ------------------------------------------------------------------ database errors, in words
+
+
+@pytest.mark.parametrize(("driver_text", "code", "shown"), [
+    ("LIKE or GLOB pattern too complex", 3, "too complex"),
+    ("no such column: Doe", 4, "Database error: OperationalError"),
+    ("database is locked", 4, "database is locked"),
+    ("syntax error near 'Jane Doe 1980-02-03'", 4, "OperationalError"),
+])
+def test_hostile_database_error_text_never_reaches_the_user(
+    capsys: pytest.CaptureFixture[str], driver_text: str, code: int, shown: str,
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from medbill_cli.cli.app import _environment_error
+
+    orig = sqlite3.OperationalError(driver_text)
+    exc = OperationalError("SELECT 1 WHERE name = ?", ("Jane Doe",), orig)
+    assert _environment_error(exc) == code
+    err = capsys.readouterr().err
+    assert shown in err and "Doe" not in err and "SELECT" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_hostile_value_too_large_for_the_database(capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy.exc import DataError
+
+    from medbill_cli.cli.app import _environment_error
+
+    exc = DataError("INSERT", ("x" * 300,), Exception("value too long for type varchar(100)"))
+    assert _environment_error(exc) == 3
+    assert _environment_error(OverflowError("Python int too large to convert")) == 3
+    err = capsys.readouterr().err
+    assert "xxx" not in err and err.count("Error: ") == 2

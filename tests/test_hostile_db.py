@@ -34,7 +34,8 @@ def test_db_check_names_damaged_sqlite_storage(db: Db, cli: Cli, tmp_path: Path)
     if db.kind != "sqlite":
         pytest.skip("page-level damage is an SQLite file's")
     for i in range(30):
-        cli.ok("patient", "add", "--first-name", "Jane", "--last-name", f"Doe{chr(65 + i // 26)}{chr(65 + i % 26)}",
+        last = f"Doe{chr(65 + i // 26)}{chr(65 + i % 26)}"
+        cli.ok("patient", "add", "--first-name", "Jane", "--last-name", last,
                "--dob", "1980-02-03", "--sex", "F")
     con = sqlite3.connect(str(db.path))
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -131,6 +131,7 @@ class _GuardedPath(ctypes.ParamType):
 
     def __init__(self, inner: ctypes.ParamType, *, output: bool) -> None:
         self.inner, self.output = inner, output
+        self.name = inner.name  # help shows the same metavar as before
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from medbill_cli.inputs import clean_text, input_file, output_file
