@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from claim_support import Svc, add_coverage, add_patient, add_visit
-from conftest import NPI_PROVIDER, Cli
+from conftest import NPI_PROVIDER, Cli, Db, make_db, register_template
 
 TIME_LIMIT = 10.0
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: disguises a name on screen
@@ -202,15 +203,43 @@ CASES["era-isa-not-106"] = _c("era", "import", "{tmp}/short.835",
                               files=(("short.835", _isa(False)),))
 
 
-@pytest.fixture
-def hostile(practice: Cli) -> Cli:
-    """A practice with one patient (P000001), one charge (id 1) and a note: something to
-    protect."""
-    acct = add_patient(practice, "John", "Doe")
+def build_hostile_template(url: str) -> None:
+    """A practice with one patient (P000001) with coverage, one visit and its charge (id 1):
+    something to protect. Built once per run and database kind, then cloned per test."""
+    from conftest import migrate, setup_practice
+
+    migrate(url)
+    cli = Cli(Db("postgresql" if "://" in url else "sqlite", url))
+    setup_practice(cli)
+    acct = add_patient(cli, "John", "Doe")
     assert acct == "P000001"
-    add_coverage(practice, acct, "ACME1")
-    add_visit(practice, acct, ["I10"], [Svc("99213", 12500)])
-    return practice
+    add_coverage(cli, acct, "ACME1")
+    add_visit(cli, acct, ["I10"], [Svc("99213", 12500)])
+    if "://" not in url:
+        import sqlite3
+
+        con = sqlite3.connect(url)  # the copy takes the main file only: fold the WAL in
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            con.close()
+
+
+register_template("hostile", build_hostile_template)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hostile(request: pytest.FixtureRequest, tmp_path: Path, pg_templates: Any) -> Cli:
+    return Cli(make_db(request, request.param, "hostile", tmp_path, pg_templates))
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+           pg_templates: Any) -> Cli:
+    """One database per kind for the whole table: every case must leave it unchanged (its own
+    fingerprint check says so), so the next case can start from it."""
+    folder = tmp_path_factory.mktemp("hostile_shared")
+    return Cli(make_db(request, request.param, "hostile", folder, pg_templates))
 
 
 def _materialize(case: Case, tmp: Path) -> list[str]:
@@ -248,15 +277,15 @@ def assert_refused(r: object, case: Case, elapsed: float) -> None:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_hostile_input_refused(hostile: Cli, tmp_path: Path, name: str) -> None:
+def test_hostile_input_refused(shared: Cli, tmp_path: Path, name: str) -> None:
     case = CASES[name]
     argv = _materialize(case, tmp_path)
-    before = fingerprint(hostile)
+    before = fingerprint(shared)
     start = time.monotonic()
-    r = hostile(*argv, env=dict(case.env) if case.env else None)
+    r = shared(*argv, env=dict(case.env) if case.env else None)
     elapsed = time.monotonic() - start
     assert_refused(r, case, elapsed)
-    assert fingerprint(hostile) == before, "a refused command wrote to the database"
+    assert fingerprint(shared) == before, "a refused command wrote to the database"
 
 
 # ------------------------------------------------------------------ readers that could hang
