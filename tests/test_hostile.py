@@ -183,6 +183,14 @@ CASES: dict[str, Case] = {
                                         b"A0001,Bad\x00desc,Bad\n"),)),
     "codes-header-only": _c("codes", "import", "{tmp}/h.csv", "--system", "hcpcs",
                             files=(("h.csv", b"hcpcs,long_description,short_description\n"),)),
+    # ---- numbers users try: negative, zero, spaces only
+    "amount-negative": _c("payment", "add", "--patient", "P000001", "--amount", "-5",
+                          "--method", "cash"),
+    "amount-fraction-of-cent": _c(*CHARGE, "--fee", "10.001"),
+    "units-negative": _c(*CHARGE, "--fee", "10", "--units", "-1"),
+    "units-zero": _c(*CHARGE, "--fee", "10", "--units", "0"),
+    "name-spaces-only": _c("patient", "add", "--first-name", "   ", *PATIENT[2:]),
+    "name-digits-only": _c("patient", "add", "--first-name", "12345", *PATIENT[2:]),
     # ---- dates users type
     "date-feb-30": _c(*CHARGE, "--fee", "10", "--date", "2024-02-30"),
     "date-year-99999": _c(*CHARGE, "--fee", "10", "--date", "99999-01-01"),
