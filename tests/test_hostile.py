@@ -444,3 +444,48 @@ def test_hostile_value_too_large_for_the_database(capsys: pytest.CaptureFixture[
     assert _environment_error(OverflowError("Python int too large to convert")) == 3
     err = capsys.readouterr().err
     assert "xxx" not in err and err.count("Error: ") == 2
+
+
+# ------------------------------------------------------------------ a full disk during export
+
+
+def _limited_export(cli: Cli, out: Path, max_bytes: int) -> subprocess.CompletedProcess[str]:
+    import resource
+    import signal
+
+    def limit() -> None:  # writes past max_bytes fail with EFBIG, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEDBILL_")}
+    env.update({"MEDBILL_DB": cli.db.url, "MEDBILL_USER": "tester"})
+    return subprocess.run([sys.executable, "-m", "medbill_cli", "claim", "export", "--format",
+                           "x12", "--output", str(out)], env=env, capture_output=True, text=True,
+                          timeout=120, preexec_fn=limit)
+
+
+def test_hostile_full_disk_during_export_records_nothing(hostile: Cli, tmp_path: Path) -> None:
+    if hostile.db.kind != "postgresql":
+        pytest.skip("a file-size limit would stop SQLite's own writes first; PostgreSQL's "
+                    "server writes the database, so only the batch file hits the limit")
+    for i in range(8):
+        acct = add_patient(hostile, "Ann", f"Roe{chr(65 + i)}")
+        add_coverage(hostile, acct, "ACME1")
+        add_visit(hostile, acct, ["I10"], [Svc("99213", 12500), Svc("36415", 1500)])
+    hostile.ok("claim", "generate")
+    hostile.ok("claim", "scrub")
+    before = fingerprint(hostile)
+    out = tmp_path / "batch.x12"
+    r = _limited_export(hostile, out, 1500)
+    assert r.returncode == 4, r.stderr
+    assert len([ln for ln in r.stderr.splitlines() if ln.strip()]) == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    after = fingerprint(hostile)
+    # The export reserves its ISA control number first, in its own transaction, so that a
+    # number once used on a file is never used again (see test_claim_export_crash): only that
+    # reservation may remain; no batch, no claim marked submitted, no audit entry.
+    assert {k: v for k, v in after.items() if k != "setting"} == \
+        {k: v for k, v in before.items() if k != "setting"}, "a failed export recorded a batch"
+    assert not out.exists() and not list(tmp_path.glob(".*tmp*"))
+    hostile.ok("claim", "export", "--format", "x12", "--output", str(out))
+    assert hostile.db.scalar("SELECT count(*) FROM batch") == 1
