@@ -13,8 +13,12 @@ from decimal import Decimal, InvalidOperation
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+# The most one line (a fee, a payment, a copay) may be: 9,999,999.99. Typed amounts above it are
+# refused; it also keeps every sum of lines far inside the 64-bit cents the database holds.
+MAX_AMOUNT = Decimal("9999999.99")
+MAX_CENTS = 2**63 - 1
 
-_AMOUNT_RE = re.compile(r"^\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+_AMOUNT_RE = re.compile(r"^\$?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?$")
 
 
 class AmountError(ValueError):
@@ -36,19 +40,22 @@ def D(value: str | int | Decimal) -> Decimal:
         raise TypeError("money is never built from a bool")
     try:
         dec = value if isinstance(value, Decimal) else Decimal(value)
-    except InvalidOperation:
-        raise AmountError(f"not an amount: {value!r}") from None
-    if not dec.is_finite():
-        raise AmountError(f"not an amount: {value!r}")
-    if dec != dec.quantize(CENT):
+        if not dec.is_finite():
+            raise AmountError(f"not an amount: {value!r}")
+        cents = dec.quantize(CENT)
+    except InvalidOperation:  # not a number, or too many digits to hold in cents
+        raise AmountError(f"not an amount: {str(value)[:40]!r}") from None
+    if dec != cents:
         raise AmountError(f"more than two decimals: {value!r}")
-    return dec.quantize(CENT)
+    return cents
 
 
 def parse_amount(text: str, *, allow_zero: bool = True) -> Decimal:
     """Parse an amount typed by a user: ``125``, ``125.5``, ``125.50``, ``$1,250.00``.
 
-    Negatives, exponents, NaN, ``-0`` and more than two decimals are refused.
+    Negatives, exponents, NaN, ``-0``, more than two decimals and amounts beyond 64-bit cents
+    are refused (``amount_cents`` holds one line to ``MAX_AMOUNT``). Digits in another script
+    (full-width, Arabic-Indic) are read as ASCII digits.
 
     Args:
         text: what the user typed.
@@ -57,12 +64,18 @@ def parse_amount(text: str, *, allow_zero: bool = True) -> Decimal:
     Returns:
         The Decimal amount, two decimals.
     """
-    s = text.strip()
+    from medbill_cli.inputs import ascii_digits
+
+    s = ascii_digits(text.strip())
     if not _AMOUNT_RE.match(s):
+        shown = s if len(s) <= 40 and s.isprintable() else "the value"
         raise AmountError(
-            f"'{text}' is not an amount; use a form like 125, 125.50 or $1,250.00"
+            f"'{shown}' is not an amount; use a form like 125, 125.50 or $1,250.00"
         )
-    dec = Decimal(s.replace("$", "").replace(",", "")).quantize(CENT)
+    plain = s.replace("$", "").replace(",", "")
+    if len(plain.split(".")[0].lstrip("0")) > 17:  # beyond 64-bit cents (and Decimal's 28 digits)
+        raise AmountError("too large an amount; check it")
+    dec = Decimal(plain).quantize(CENT)
     if not allow_zero and dec == ZERO:
         raise AmountError("the amount must be more than 0.00")
     return dec
@@ -86,6 +99,8 @@ def amount_cents(value: str | Decimal, what: str = "Amount", *, allow_zero: bool
 
     try:
         dec = value if isinstance(value, Decimal) else parse_amount(value, allow_zero=allow_zero)
+        if dec > MAX_AMOUNT:
+            raise AmountError(f"more than {MAX_AMOUNT:,} for one line; check the amount")
         cents = to_cents(dec)
     except AmountError as exc:
         raise InputError(f"{what}: {exc}") from None
@@ -101,6 +116,8 @@ def to_cents(amount: Decimal) -> int:
     cents = amount * 100
     if cents != cents.to_integral_value():
         raise AmountError(f"fraction of a cent: {amount}")
+    if abs(cents) > MAX_CENTS:
+        raise AmountError("too large to hold in cents")
     return int(cents)
 
 

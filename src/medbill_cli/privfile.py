@@ -1,8 +1,10 @@
-"""Files that may hold patient data (837P batches, statements) are created owner-only (0600)."""
+"""Files that may hold patient data (837P batches, statements, backups) are created owner-only
+(0600), and a finished file appears whole or not at all (a temp file renamed over it)."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -15,6 +17,21 @@ def open_private(path: Path) -> BinaryIO:
 
 
 def write_private(path: Path, data: bytes | str) -> None:
-    """Write ``data`` (str as UTF-8) to ``path``, owner-only."""
-    with open_private(path) as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+    """Write ``data`` (str as UTF-8) to ``path``, owner-only (0600) and atomically: a temp file
+    in the same folder, flushed to disk, then renamed over the target, so that a crash or a full
+    disk leaves the old file (or none), never half of the new one."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

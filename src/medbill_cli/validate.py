@@ -11,6 +11,7 @@ import re
 
 from medbill_cli.dates import age_on, today
 from medbill_cli.errors import InputError
+from medbill_cli.inputs import X12_DELIMITERS, ascii_digits, clean_text
 
 # 50 states, DC, territories (AS, GU, MP, PR, VI, UM) and military (AA, AE, AP), as X12 N402 allows.
 US_STATES = frozenset(
@@ -19,15 +20,14 @@ US_STATES = frozenset(
     AA AE AP""".split()
 )
 SEXES = frozenset({"M", "F", "U"})
-# X12 delimiters used by medbill's 837P (~ * : ^) plus the common alternates (| > {).
-_DELIMS = set("~*:^|>{")
-_ICD10_RE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
+_DELIMS = X12_DELIMITERS
+_ICD10_RE = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$", re.ASCII)
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 
 
 def npi_check_digit_ok(npi: str) -> bool:
     """Luhn over the NPI with the 80840 card-issuer prefix (CMS NPI check digit rule)."""
-    if not re.fullmatch(r"\d{10}", npi):
+    if not re.fullmatch(r"[0-9]{10}", npi):
         return False
     digits = "80840" + npi[:9]
     total = 0
@@ -41,81 +41,86 @@ def npi_check_digit_ok(npi: str) -> bool:
     return (10 - total % 10) % 10 == int(npi[9])
 
 
+def _digits(value: str, field: str, max_len: int = 40) -> str:
+    """A value made of digits (and separators): digits in any script read as ASCII, clean text.
+
+    Refusals echo what was typed only when it is short, printable text.
+    """
+    return ascii_digits(clean_text(value, field=field, max_len=max_len)).strip()
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 20 and value.isprintable() else "the value"
+
+
 def npi(value: str, *, field: str = "NPI") -> str:
-    v = value.strip()
-    if not re.fullmatch(r"\d{10}", v):
-        raise InputError(f"{field} '{value}' must be 10 digits", "Check the NPI on NPPES")
+    v = _digits(value, field)
+    if not re.fullmatch(r"[0-9]{10}", v):
+        raise InputError(f"{field} '{_shown(v)}' must be 10 digits", "Check the NPI on NPPES")
     if not npi_check_digit_ok(v):
         raise InputError(
-            f"{field} '{value}' fails the NPI check digit", "Check the NPI on NPPES for a typo"
+            f"{field} '{v}' fails the NPI check digit", "Check the NPI on NPPES for a typo"
         )
     return v
 
 
 def ein(value: str) -> str:
-    v = value.strip().replace("-", "")
-    if not re.fullmatch(r"\d{9}", v) or v == "000000000":
-        raise InputError(f"EIN '{value}' must be 9 digits", "Use the form 12-3456789")
+    v = _digits(value, "EIN").replace("-", "")
+    if not re.fullmatch(r"[0-9]{9}", v) or v == "000000000":
+        raise InputError(f"EIN '{_shown(value)}' must be 9 digits", "Use the form 12-3456789")
     return v
 
 
 def state(value: str) -> str:
-    v = value.strip().upper()
+    v = clean_text(value, field="State", max_len=40).strip().upper()
     if v not in US_STATES:
-        raise InputError(f"State '{value}' is not a US state or territory code", "Use a two-letter code such as NY")
+        raise InputError(f"State '{_shown(v)}' is not a US state or territory code",
+                         "Use a two-letter code such as NY")
     return v
 
 
 def zip_code(value: str, *, require_plus4: bool = False) -> str:
-    v = value.strip().replace("-", "")
-    if not re.fullmatch(r"\d{5}(\d{4})?", v):
-        raise InputError(f"ZIP '{value}' must be 5 or 9 digits", "Use 12345 or 12345-6789")
+    v = _digits(value, "ZIP").replace("-", "")
+    if not re.fullmatch(r"[0-9]{5}([0-9]{4})?", v):
+        raise InputError(f"ZIP '{_shown(value)}' must be 5 or 9 digits", "Use 12345 or 12345-6789")
     if require_plus4 and len(v) != 9:
         raise InputError(
-            f"ZIP '{value}' needs its +4 for the billing provider", "Use the ZIP+4, e.g. 12345-6789"
+            f"ZIP '{v}' needs its +4 for the billing provider", "Use the ZIP+4, e.g. 12345-6789"
         )
     return v
 
 
 def phone(value: str) -> str:
-    v = re.sub(r"[\s().\-+]", "", value.strip())
+    v = re.sub(r"[ ().\-+]", "", _digits(value, "Phone"))
     if len(v) == 11 and v.startswith("1"):
         v = v[1:]
-    if not re.fullmatch(r"[2-9]\d{2}[2-9]\d{6}", v):
-        raise InputError(f"Phone '{value}' is not a 10-digit US number", "Use a form like 555-201-3344")
+    if not re.fullmatch(r"[2-9][0-9]{2}[2-9][0-9]{6}", v):
+        raise InputError(f"Phone '{_shown(value)}' is not a 10-digit US number",
+                         "Use a form like 555-201-3344")
     return v
 
 
 def email(value: str) -> str:
-    v = value.strip()
+    v = clean_text(value, field="Email", max_len=254).strip()
     if not _EMAIL_RE.match(v) or ".." in v:
-        raise InputError(f"Email '{value}' is not a valid address", "Use a form like name@example.com")
+        raise InputError("Email is not a valid address", "Use a form like name@example.com")
     return v
 
 
 def sex(value: str) -> str:
     v = value.strip().upper()
     if v not in SEXES:
-        raise InputError(f"Sex '{value}' must be M, F or U", "Use M, F or U")
+        raise InputError(f"Sex '{_shown(value)}' must be M, F or U", "Use M, F or U")
     return v
 
 
 def text(value: str, *, field: str, max_len: int = 60, required: bool = True) -> str:
-    """Free text bound for an X12 element: no delimiters, no control characters."""
+    """Free text bound for an X12 element: NFC; no delimiters, control, format (bidi) or
+    separator characters; the refusal names the field and the code point, not the value."""
     v = value.strip()
     if required and not v:
         raise InputError(f"{field} must not be empty", f"Give a {field.lower()}")
-    bad = sorted({c for c in v if c in _DELIMS})
-    if bad:
-        raise InputError(
-            f"{field} contains '{''.join(bad)}', which X12 uses as a delimiter",
-            "Remove the character",
-        )
-    if any(ord(c) < 32 or ord(c) == 127 for c in v):
-        raise InputError(f"{field} contains a control character", "Remove it")
-    if len(v) > max_len:
-        raise InputError(f"{field} is longer than {max_len} characters", "Shorten it")
-    return v
+    return clean_text(v, field=field, max_len=max_len, x12=True)
 
 
 def reason(value: str | None, *, needed_for: str, max_len: int = 500) -> str:
@@ -127,17 +132,21 @@ def reason(value: str | None, *, needed_for: str, max_len: int = 500) -> str:
     r = (value or "").strip()
     if not r:
         raise InputError(f"{needed_for} needs a reason", "Give --reason TEXT")
-    if any(ord(c) < 32 or ord(c) == 127 for c in r):
-        raise InputError("The reason contains a control character", "Remove it")
-    if len(r) > max_len:
-        raise InputError(f"The reason is longer than {max_len} characters", "Shorten it")
-    return r
+    return clean_text(r, field="The reason", max_len=max_len)
+
+
+def note(value: str, *, field: str = "Note", max_len: int = 2000) -> str:
+    """A free-text note kept in the database only (never in X12): it may span lines (LF)."""
+    v = value.strip()
+    if not v:
+        raise InputError(f"{field} must not be empty", f"Give a {field.lower()}")
+    return clean_text(v, field=field, max_len=max_len, multiline=True)
 
 
 def name(value: str, *, field: str, max_len: int = 60) -> str:
     v = text(value, field=field, max_len=max_len)
     if not re.search(r"[A-Za-z]", v):
-        raise InputError(f"{field} '{value}' has no letters", "Check the name")
+        raise InputError(f"{field} has no letters", "Check the name")
     return v
 
 
@@ -157,7 +166,7 @@ def icd10_format(value: str) -> str:
     """
     v = value.strip().upper()
     if not _ICD10_RE.match(v):
-        raise InputError(f"'{value}' is not an ICD-10-CM code", "Use a form like E11.9")
+        raise InputError(f"'{_shown(v)}' is not an ICD-10-CM code", "Use a form like E11.9")
     bare = v.replace(".", "")
     return bare if len(bare) <= 3 else f"{bare[:3]}.{bare[3:]}"
 
@@ -165,12 +174,14 @@ def icd10_format(value: str) -> str:
 def taxonomy(value: str) -> str:
     v = value.strip().upper()
     if not re.fullmatch(r"[0-9]{3}[0-9A-Z]{6}X", v):
-        raise InputError(f"Taxonomy '{value}' is not a provider taxonomy code", "Use a form like 207Q00000X")
+        raise InputError(f"Taxonomy '{_shown(v)}' is not a provider taxonomy code",
+                         "Use a form like 207Q00000X")
     return v
 
 
 def pos(value: str) -> str:
-    v = value.strip()
-    if not re.fullmatch(r"\d{1,2}", v):
-        raise InputError(f"Place of service '{value}' must be a two-digit code", "Use a code such as 11")
+    v = _digits(value, "Place of service")
+    if not re.fullmatch(r"[0-9]{1,2}", v):
+        raise InputError(f"Place of service '{_shown(v)}' must be a two-digit code",
+                         "Use a code such as 11")
     return v.zfill(2)

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from enum import Enum
 from typing import Any
 
 
-class Format(str, Enum):
+class Format(str, Enum):  # noqa: UP042 - str() of a member stays "Format.x" for Typer
     table = "table"
     json = "json"
     csv = "csv"
@@ -66,12 +67,25 @@ def write_json(data: Any) -> None:
     sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+# ...but a plain number ("-80.00", "+5") is data, and stays a number.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?", re.ASCII)
+
+
+def csv_safe(text: str) -> str:
+    """A CSV cell that a spreadsheet will show, not run: a leading ``'`` before a formula."""
+    if text.startswith(_FORMULA_LEAD) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
+    w.writerow([csv_safe(c) for c in columns])
     for r in rows:
-        w.writerow([_cell(r.get(c)) for c in columns])
+        w.writerow([csv_safe(_cell(r.get(c))) for c in columns])
     sys.stdout.write(buf.getvalue())
 
 

@@ -8,7 +8,10 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer._click import core as click  # Typer's own copy of Click: parameters
+from typer._click import types as ctypes
+from typer.core import TyperArgument, TyperGroup, TyperOption
+from typer.models import TyperPath
 
 from medbill_cli import __version__
 from medbill_cli.cli._context import state
@@ -89,7 +92,112 @@ def _build(name: str) -> Any:
         extra.command(sub)(getattr(importlib.import_module(module), attr))
         extra.callback()(lambda: None)
         built.add_command(typer.main.get_command(extra).commands[sub], sub)  # type: ignore[attr-defined]
+    guard_params(built)
     return built
+
+
+# Options that name a record or a code: an empty value is a mistake, not "none".
+NAMING = frozenset({
+    "dx", "provider", "npi", "payer", "payer_id", "patient", "code", "facility", "modifier",
+    "member_id", "pos", "ndc", "system", "taxonomy", "account", "claim", "condition", "allergy",
+    "entity", "credential", "tin", "name", "first_name", "last_name",
+})
+# Options whose text may span lines.
+MULTILINE = frozenset({"note"})
+# Paths that commands write to.
+OUTPUTS = frozenset({"output", "out"})
+
+
+def _label(param: click.Parameter) -> str:
+    if isinstance(param, TyperOption) and param.opts:
+        return str(max(param.opts, key=len))
+    return (param.human_readable_name or param.name or "value").upper()
+
+
+class _GuardedInt(ctypes.ParamType):
+    """An integer option or argument within signed 64 bits; digits in any script read as ASCII."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from medbill_cli.inputs import record_id
+
+        return record_id(value, field=_label(param) if param else "The number")
+
+
+class _GuardedText(ctypes.ParamType):
+    """Text: NFC, no control or invisible characters, bounded; an empty name refused."""
+
+    name = "text"
+
+    def __init__(self, *, max_len: int, multiline: bool, naming: bool) -> None:
+        self.max_len, self.multiline, self.naming = max_len, multiline, naming
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from medbill_cli.errors import InputError
+        from medbill_cli.inputs import clean_text
+
+        if not isinstance(value, str):
+            return value
+        field = _label(param) if param else "The text"
+        if self.naming and not value.strip():
+            raise InputError(f"{field} is empty", f"Give a value, or leave {field} out")
+        return clean_text(value, field=field, max_len=self.max_len, multiline=self.multiline)
+
+
+class _GuardedPath(ctypes.ParamType):
+    """A path: outputs checked writable before the command records anything; inputs must be
+    regular files (or folders), so that a FIFO or a device never hangs a command."""
+
+    name = "path"
+
+    def __init__(self, inner: ctypes.ParamType, *, output: bool) -> None:
+        self.inner, self.output = inner, output
+        self.name = inner.name  # help shows the same metavar as before
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from medbill_cli.inputs import clean_text, input_file, output_file
+
+        field = _label(param) if param else "The path"
+        if isinstance(value, str):
+            clean_text(value, field=field, max_len=4096)
+        path = self.inner.convert(value, param, ctx)
+        if path is None or str(path) == "-":
+            return path
+        if self.output:
+            output_file(path)
+        else:
+            input_file(path, allow_dir=True)
+        return path
+
+
+def guard_params(command: click.Command, path: tuple[str, ...] = ()) -> None:
+    """Route every option and argument of ``command`` (and its subcommands) through
+    ``medbill_cli.inputs``: ids within 64 bits, clean text, safe paths. One place, so that a new
+    command gets the same rules without asking."""
+    here = (*path, command.name or "")
+    for sub in getattr(command, "commands", {}).values():
+        guard_params(sub, here)
+    for param in command.params:
+        name = param.name or ""
+        if isinstance(param.type, ctypes.IntParamType) and not isinstance(
+            param.type, ctypes.IntRange
+        ):
+            param.type = _GuardedInt()
+        elif isinstance(param.type, ctypes.StringParamType) and name in OUTPUTS:
+            param.type = _GuardedPath(param.type, output=True)
+        elif isinstance(param.type, ctypes.StringParamType):
+            from medbill_cli.inputs import MAX_SEARCH, MAX_TEXT
+
+            search = here[-1] == "search" and isinstance(param, TyperArgument)
+            param.type = _GuardedText(
+                max_len=MAX_SEARCH if search else MAX_TEXT,
+                multiline=name in MULTILINE,
+                naming=isinstance(param, TyperOption) and name in NAMING,
+            )
+        elif isinstance(param.type, TyperPath):
+            output = name in OUTPUTS or (here[-1] == "backup" and name == "file")
+            param.type = _GuardedPath(param.type, output=output)
 
 
 class MedbillGroup(TyperGroup):
@@ -150,21 +258,65 @@ def _report(exc: Exception) -> None:
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug in medbill, not the user's mistake
 
 
+# Driver messages worth showing as they are: they name the environment, never a value.
+_SAFE_DB_REASONS = (
+    "database is locked", "unable to open database file", "disk i/o error",
+    "database or disk is full", "attempt to write a readonly database", "connection refused",
+    "could not connect", "connection timeout", "password authentication failed",
+    "does not exist", "server closed the connection",
+)
+
+
+def _db_reason(exc: Exception) -> str:
+    """The first line of a driver's message if it is one of the known environment problems,
+    else the error's kind: a message may quote SQL or its parameters (PHI)."""
+    orig = getattr(exc, "orig", None)
+    first = (str(orig) if orig is not None else "").strip().splitlines()
+    line = first[0].lower() if first else ""
+    for reason in _SAFE_DB_REASONS:
+        if reason in line:
+            return reason
+    return type(orig).__name__ if orig is not None else type(exc).__name__
+
+
 def _environment_error(exc: Exception) -> int | None:
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from decimal import InvalidOperation
+
+    from sqlalchemy.exc import (
+        ArgumentError,
+        DatabaseError,
+        DataError,
+        IntegrityError,
+        NoSuchModuleError,
+        OperationalError,
+    )
 
     if isinstance(exc, IntegrityError):
         # Two billers raced for the same record, or a reference vanished mid-command.
         error("The change conflicts with data already saved (a duplicate or a missing record); "
               "nothing was written. Check the record and try again.")
         return 3
-
+    if isinstance(exc, (OverflowError, InvalidOperation, DataError)):
+        # A number or a text too large for its database column that no check caught first.
+        error("A value is too large for its field (a number or a text); nothing was written. "
+              "Check the values given.")
+        return 3
     if isinstance(exc, OperationalError):
-        # The driver's message may quote SQL parameters (PHI): show only its first line's kind.
-        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
-        if "parameters" in reason.lower():
-            reason = type(exc.orig).__name__
-        error(f"Database error: {reason}. Check --db or MEDBILL_DB and try again.")
+        if "too complex" in str(exc.orig).lower() or "too long" in str(exc.orig).lower():
+            error("The search or value is too complex for the database; nothing was written. "
+                  "Shorten it.")
+            return 3
+        error(f"Database error: {_db_reason(exc)}. Check --db or MEDBILL_DB and try again.")
+        return 4
+    if isinstance(exc, DatabaseError):
+        error(f"Database error: {_db_reason(exc)}; nothing was written. "
+              "Check --db or MEDBILL_DB (is it a medbill database?).")
+        return 4
+    if isinstance(exc, (NoSuchModuleError, ArgumentError)):
+        error("The database URL is not one medbill can open. Check --db or MEDBILL_DB.")
+        return 4
+    if isinstance(exc, MemoryError):
+        error("Out of memory; nothing was written. Check the input's size.")
         return 4
     if isinstance(exc, OSError):
         error(f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}. Check the path.")
@@ -175,7 +327,8 @@ def _environment_error(exc: Exception) -> int | None:
 app = typer.Typer(
     cls=MedbillGroup,
     name="medbill",
-    help="Medical billing from the terminal: patients, codes, charges, claims, remittances, close of day.",
+    help="Medical billing from the terminal: patients, codes, charges, claims, remittances, "
+    "close of day.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
@@ -193,10 +346,12 @@ def _version(value: bool) -> None:
 def main_callback(
     db_: Annotated[
         str | None,
-        typer.Option("--db", help="SQLite file or SQLAlchemy URL. Env: MEDBILL_DB.", show_default=False),
+        typer.Option("--db", help="SQLite file or SQLAlchemy URL. Env: MEDBILL_DB.",
+                     show_default=False),
     ] = None,
     user: Annotated[
-        str | None, typer.Option("--user", help="Who is acting, for the audit trail. Env: MEDBILL_USER.")
+        str | None,
+        typer.Option("--user", help="Who is acting, for the audit trail. Env: MEDBILL_USER."),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
@@ -207,6 +362,12 @@ def main_callback(
     Exit codes: 0 ok, 1 a check found problems, 2 usage, 3 input rejected (nothing written),
     4 environment (no database, schema behind, unreadable file).
     """
+    from medbill_cli.inputs import clean_text
+
+    # Who acted goes into every audit row: the same text rules as any other field.
+    for field, value in (("--user", user), ("MEDBILL_USER", os.environ.get("MEDBILL_USER"))):
+        if value:
+            clean_text(value, field=field, max_len=100)  # audit_log.user holds 100
     state.db = db_
     state.user = user
 

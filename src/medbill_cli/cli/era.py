@@ -57,10 +57,11 @@ def import_(
 
     Example: medbill era import remit.835 --dry-run
     """
+    from medbill_cli.inputs import read_input
     from medbill_cli.money import fmt as money
     from medbill_cli.services.remit import import_era
 
-    data = file.read_bytes()
+    data = read_input(file, kind="835")
     with _context.session(write=not dry_run) as s:
         res = import_era(session=s, user=_context.state.actor(), data=data, file_name=file.name,
                          dry_run=dry_run)

@@ -25,7 +25,7 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 def normalize_url(target: str) -> str:
-    """A path becomes an SQLite URL; an SQLAlchemy URL is kept (``postgresql://`` uses psycopg 3)."""
+    """A path becomes an SQLite URL; an SQLAlchemy URL is kept (``postgresql://``: psycopg 3)."""
     if "://" not in target:
         return "sqlite:///" + str(Path(target).expanduser().resolve())
     if target.startswith("postgresql://") or target.startswith("postgres://"):
@@ -80,7 +80,9 @@ def make_engine(target: str, *, create: bool = False) -> Engine:
     Returns:
         The engine.
     """
-    url = normalize_url(target)
+    from medbill_cli.inputs import db_target
+
+    url = normalize_url(db_target(target))
     if is_sqlite(url):
         path = sqlite_path(url)
         if path is not None and not path.exists():

@@ -25,6 +25,7 @@ from medbill_cli.db import tables as t
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError, RowError
+from medbill_cli.inputs import record_id
 from medbill_cli.services import audit, lookup
 from medbill_cli.services.fees import FeeSchedule
 from medbill_cli.services.records import (
@@ -277,7 +278,7 @@ class ChargeEntry:
 
     def _encounter_by_id(self, value: int | str, patient: Any, dos: dt.date) -> _Enc:
         try:
-            eid = int(value)
+            eid = record_id(value, field="Encounter")
         except ValueError:
             raise InputError(f"Encounter '{value}' is not an encounter id") from None
         if eid not in self._by_id:

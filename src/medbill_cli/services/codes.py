@@ -26,6 +26,7 @@ from medbill_cli.db.models import Code, CodeSet, CodeWord, MueEdit, PtpEdit
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import EnvironmentProblem, InputError
+from medbill_cli.inputs import clean_rows
 from medbill_cli.services import audit
 
 SAMPLE_VERSION = "medbill-sample-2026.1"
@@ -503,6 +504,7 @@ def import_code_file(
         where = f" line {exc.line}" if exc.line else ""
         raise InputError(f"{path.name}{where} {exc.reason}",
                          "Nothing was imported; fix the file and import it again") from None
+    clean_rows(rows, source=path.name)
     before = audit.snapshot(cs) if cs is not None else None
     if system == "mue":
         res = _write_mue(session, rows, ver, _mue_effective(path))

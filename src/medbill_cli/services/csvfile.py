@@ -2,9 +2,12 @@
 
 UTF-8 (a byte-order mark is accepted), comma-separated, a header row; column names match
 case-insensitively; an unknown column is refused, since it is usually a typo. Every cell is
-text, stripped of surrounding spaces; blank lines are skipped. Line numbers are the file's own,
-counting the header as line 1. The standard library's ``csv`` reads it: importing pandas would
-cost an import command more than checking thousands of rows does.
+text, stripped of surrounding spaces and NFC-normalized; blank lines are skipped. Line numbers
+are the file's own, counting the header as line 1. The file must be a regular file of at most
+100 MB; a cell with a control, invisible or separator character refuses the file (each such
+cell reported by line and column, with the character's code point). The standard library's
+``csv`` reads it: importing pandas would cost an import command more than checking thousands
+of rows does.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from medbill_cli.errors import EnvironmentProblem, InputError
+from medbill_cli.errors import InputError, RowError
+from medbill_cli.inputs import clean_text, input_file
 
 
 def read_rows(
@@ -29,8 +33,7 @@ def read_rows(
     Returns:
         (line number, {column: text}) for each data row; empty cells are "".
     """
-    if not path.exists() or not path.is_file():
-        raise EnvironmentProblem(f"Cannot read {path}: no such file", "Check the path")
+    input_file(path, kind="csv")
     try:
         with path.open(encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
@@ -53,7 +56,7 @@ def read_rows(
         raise InputError(f"{path.name} is not UTF-8 text", "Save it as UTF-8 CSV") from None
     except csv.Error as exc:
         raise InputError(f"{path.name} is not a valid CSV: {exc}") from None
-    return out
+    return _clean_cells(out)
 
 
 def _check_header(path: Path, header: list[str], required: Sequence[str],
@@ -73,3 +76,16 @@ def _check_header(path: Path, header: list[str], required: Sequence[str],
     if len(set(columns)) != len(columns):
         raise InputError(f"{path.name} has a column twice")
     return columns
+
+
+def _clean_cells(rows: list[tuple[int, dict[str, str]]]) -> list[tuple[int, dict[str, str]]]:
+    bad: list[tuple[int, str]] = []
+    for line, row in rows:
+        for col, value in row.items():
+            try:
+                row[col] = clean_text(value, field=f"column {col}")
+            except InputError as exc:
+                bad.append((line, exc.message))
+    if bad:
+        raise RowError.nothing_imported(bad[:50], "Remove the characters and import again")
+    return rows

@@ -387,8 +387,7 @@ def add_history(
                              text=v.text(allergy, field="Allergy", max_len=200), status=st)
     else:
         assert note
-        entry = HistoryEntry(patient_id=patient.id, kind="note",
-                             text=v.text(note, field="Note", max_len=2000))
+        entry = HistoryEntry(patient_id=patient.id, kind="note", text=v.note(note))
     session.add(entry)
     session.flush()
     audit.record(session=session, user=user, action="create", entity="history",

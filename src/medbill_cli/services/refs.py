@@ -21,6 +21,7 @@ from medbill_cli.dates import in_force, parse_date, today
 from medbill_cli.db import tables as t
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError
+from medbill_cli.inputs import record_id
 from medbill_cli.services import days
 
 if TYPE_CHECKING:
@@ -128,7 +129,7 @@ class Refs:
 
     def facility(self, facility_id: int | str) -> Row[Any]:
         try:
-            fid = int(facility_id)
+            fid = record_id(facility_id, field="Facility")
         except ValueError:
             raise InputError(f"Facility '{facility_id}' is not a facility id",
                              "See medbill facility list") from None
