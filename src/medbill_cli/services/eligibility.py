@@ -36,9 +36,6 @@ if TYPE_CHECKING:
     from medbill_cli.db.models.eligibility import EligibilityResponse
     from medbill_cli.x12 import p270
 
-# The interchange counter the 837P export uses (services/claims.py CONTROL_KEY): ISA13 stays
-# unique across every file the practice sends its clearinghouse.
-CONTROL_KEY = "x12.control_number"
 ACTIVE = frozenset("12345")
 INACTIVE = frozenset("678")
 OFFICE_VISIT = "98"
@@ -70,21 +67,6 @@ def service_types(values: Sequence[str]) -> tuple[str, ...]:
         if code not in out:
             out.append(code)
     return tuple(out)
-
-
-def _next_control(conn: Connection) -> int:
-    """Reserve the next interchange control number from the shared counter row."""
-    from sqlalchemy import select, update
-
-    from medbill_cli.db import dialect
-    from medbill_cli.db import tables as t
-
-    dialect.insert_ignore(conn, t.setting, {"key": CONTROL_KEY, "value": "0"}, ["key"])
-    q = dialect.for_update(conn, select(t.setting.c.value).where(t.setting.c.key == CONTROL_KEY))
-    value = int(conn.execute(q).scalar_one()) + 1
-    conn.execute(update(t.setting).where(t.setting.c.key == CONTROL_KEY)
-                 .values(value=str(value)))
-    return value
 
 
 def _primary_on(covs: Iterable[Row[Any]], on: dt.date) -> Row[Any] | None:
@@ -182,7 +164,9 @@ def request_eligibility(
         for c in conn.execute(select(t.coverage).where(t.coverage.c.patient_id.in_(part))):
             covs.setdefault(c.patient_id, []).append(c)
     payers = {p.id: p for p in conn.execute(select(t.payer))}
-    control = _next_control(conn)
+    from medbill_cli.services.counters import reserve_control_number
+
+    control = reserve_control_number(conn)
     result = RequestResult(temp=output, output=output, control=control)
     inquiries: list[p270.Inquiry] = []
     rows: list[dict[str, Any]] = []

@@ -12,20 +12,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from medbill_cli.db import tables as t
-from medbill_cli.db.dialect import for_update, insert_ignore
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError
 from medbill_cli.services import audit
 from medbill_cli.services.claim_history import find_claim
+from medbill_cli.services.counters import reserve_control_number
 from medbill_cli.x12 import p276
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-CONTROL_KEY = "x12.control_number"  # shared with the 837P export
 ASKABLE = ("submitted", "accepted")  # sent, and not yet answered by an 835 or a rejection
 
 
@@ -34,16 +33,6 @@ class StatusRequest:
     text: str
     control: int
     pcns: tuple[str, ...]
-
-
-def _next_control(session: Session) -> int:
-    s = t.setting.c
-    insert_ignore(session, t.setting, {"key": CONTROL_KEY, "value": "0"}, ["key"])
-    q = for_update(session, select(s.value).where(s.key == CONTROL_KEY))
-    value = session.execute(q).scalar_one()
-    nxt = int(value) + 1
-    session.execute(update(t.setting).where(s.key == CONTROL_KEY).values(value=str(nxt)))
-    return nxt
 
 
 def _pick(session: Session, claim_ids: list[str], older_than: int | None,
@@ -123,7 +112,7 @@ def build_status_request(
     if practice is None:
         raise InputError("The practice is not set up", "Run medbill practice set first")
     queries = _queries(session, rows)
-    control = _next_control(session)
+    control = reserve_control_number(session)
     req = p276.Requester(sender_id=practice.submitter_id or practice.tin,
                          receiver_id=practice.receiver_id or "RECEIVER", name=practice.name,
                          npi=practice.npi, control=control,

@@ -41,7 +41,7 @@ from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError
 from medbill_cli.money import fmt
 from medbill_cli.privfile import open_private
-from medbill_cli.services import audit
+from medbill_cli.services import audit, counters
 from medbill_cli.services.claims import store
 from medbill_cli.status import ClaimStatus, check_transitions
 from medbill_cli.x12 import p837
@@ -346,8 +346,8 @@ def export_batch(
     job = _Job(f, output, payer, dry_run, usage,
                (now or dt.datetime.now()).replace(second=0, microsecond=0))
     with session_scope(engine, write=not dry_run) as s:
-        control = (store.peek_control_number(s) if dry_run
-                   else store.reserve_control_number(s))
+        control = (counters.peek_control_number(s) if dry_run
+                   else counters.reserve_control_number(s))
     try:
         with session_scope(engine, write=not dry_run) as s:
             result = _export(s, user, job, control)

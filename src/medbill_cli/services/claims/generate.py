@@ -15,7 +15,7 @@ from medbill_cli.db import tables as t
 from medbill_cli.db.dialect import for_update, insert_many
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
-from medbill_cli.services import audit
+from medbill_cli.services import audit, counters
 from medbill_cli.services.claims import store
 from medbill_cli.services.claims.plan import Plan, PlannedClaim, UnbilledCharge, plan_claims
 from medbill_cli.status import ChargeStatus, ClaimStatus, check_transitions
@@ -70,7 +70,7 @@ def _claim_row(p: PlannedClaim, seq: int, user: str, created_at: dt.datetime) ->
 
 def _write(session: Session, user: str, planned: Sequence[PlannedClaim]) -> list[int]:
     """Insert the claims and their lines, bill the charges, audit; returns the claim ids."""
-    first = store.next_numbers(session, store.PCN_KEY, len(planned))
+    first = counters.next_numbers(session, counters.PCN_KEY, len(planned))
     created_at = utcnow()
     # Plain rows, inserted in bulk: 10,000 ORM objects would cost seconds.
     rows = [_claim_row(p, first + n, user, created_at) for n, p in enumerate(planned)]

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from medbill_cli.db.models.claims import Claim, ClaimLine
 from medbill_cli.errors import InputError
-from medbill_cli.services import audit
+from medbill_cli.services import audit, counters
 from medbill_cli.services.claims import store
 from medbill_cli.status import ClaimStatus, check_transition
 from medbill_cli.x12.claim_map import ClaimRecord
@@ -40,7 +40,7 @@ def resubmit_claim(
     orig = session.get(Claim, rec.id)
     assert orig is not None
     lines = store.load_lines(session, [rec.id]).get(rec.id, [])
-    seq = store.next_numbers(session, store.PCN_KEY, 1)
+    seq = counters.next_numbers(session, counters.PCN_KEY, 1)
     new = Claim(pcn=store.pcn(seq), patient_id=orig.patient_id, coverage_id=orig.coverage_id,
                 payer_id=orig.payer_id, provider_id=orig.provider_id,
                 facility_id=orig.facility_id, pos=orig.pos, status=ClaimStatus.DRAFT.value,

@@ -16,7 +16,6 @@ from sqlalchemy.engine import Row
 from sqlmodel import Session
 
 from medbill_cli.db import tables as t
-from medbill_cli.db.dialect import for_update, insert_ignore
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import NotFoundError
 from medbill_cli.services.claims.plan import BilledService
@@ -40,39 +39,6 @@ class _Keyed(Protocol):
 
 
 K = TypeVar("K", bound=_Keyed)
-
-CONTROL_KEY = "x12.control_number"
-PCN_KEY = "claim.pcn_seq"
-
-
-# --------------------------------------------------------------------------- counters
-
-
-def next_numbers(session: Session, key: str, n: int) -> int:
-    """Reserve ``n`` numbers of counter ``key``; returns the first.
-
-    Two exports at once on a new database would both create the counter: it is created if
-    missing without conflict, then its row is locked until the caller's commit.
-    """
-    s = t.setting
-    insert_ignore(session, s, {"key": key, "value": "0"}, ["key"])
-    current = session.execute(for_update(session, select(s.c.value).where(s.c.key == key)))
-    first = int(current.scalar_one()) + 1
-    session.execute(update(s).where(s.c.key == key).values(value=str(first + n - 1)))
-    return first
-
-
-def reserve_control_number(session: Session) -> int:
-    """The next interchange control number; the caller commits it before exporting."""
-    return next_numbers(session, CONTROL_KEY, 1)
-
-
-def peek_control_number(session: Session) -> int:
-    """The control number the next export would get (for a dry run, which reserves nothing)."""
-    s = t.setting
-    value = session.execute(select(s.c.value).where(s.c.key == CONTROL_KEY)).scalar()
-    return (int(value) if value is not None else 0) + 1
-
 
 def pcn(seq: int) -> str:
     """The patient control number (CLM01) of claim counter value ``seq``."""
