@@ -158,7 +158,7 @@ app = typer.Typer(
     help="Medical billing from the terminal: patients, codes, charges, claims, remittances, close of day.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
 
