@@ -143,3 +143,59 @@ def test_charge_entry_loads_no_textual_for_charge_add() -> None:
             "assert 'medbill_cli.cli.entry_screen' not in sys.modules")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+async def _balance(app: ChargeEntryApp) -> dict[str, str]:
+    seen: dict[str, str] = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen["start"] = _text(app, "side")
+        await pilot.press("ctrl+t")
+        app.set_value("date", "")
+        await _type(pilot, "31/12/2026")
+        await pilot.press("enter")
+        seen["bad_date"] = _text(app, "msg")
+        app.set_value("date", "")
+        await _type(pilot, "today")
+        await pilot.press("enter")
+        await _type(pilot, "P000001")
+        await pilot.press("enter")
+        await _type(pilot, "99213")
+        await pilot.press("tab", "tab", "tab")
+        await _type(pilot, "E11.9")
+        await pilot.press("enter")
+        await pilot.pause()
+        seen["one_line"] = _text(app, "side")
+        # The form says 95.00: the second line's fee is typed over the schedule's 12.00.
+        await _type(pilot, "36415")
+        await pilot.press("tab", "tab", "tab", "tab")
+        await pilot.pause()
+        seen["fee_filled"] = app.value("fee")
+        app.set_value("fee", "")
+        await _type(pilot, "20.00")
+        await pilot.press("shift+tab")
+        await _type(pilot, "E11.9")
+        await pilot.press("enter")
+        await pilot.pause()
+        seen["balanced"] = _text(app, "side")
+        await pilot.press("ctrl+q")
+    app.backend.close()
+    return seen
+
+
+def test_charge_entry_side_panel_balances_the_form(charging: Cli) -> None:
+    charging.ok("encounter", "add", "--patient", "P000001", "--date", "today", "--provider",
+                "1987654328", "--form", "1001", "--form-charges", "95.00", "--form-collected",
+                "25.00")
+    charging.ok("payment", "add", "--patient", "P000001", "--amount", "25", "--method", "card")
+    seen = asyncio.run(_balance(_app(charging)))
+    assert "!#1 P000001 form 1001" in seen["start"]
+    assert "chg    95.00     0.00" in seen["start"] and "col    25.00    25.00" in seen["start"]
+    assert seen["bad_date"].startswith("Error:") and "31/12/2026" in seen["bad_date"]
+    assert "chg    95.00    75.00" in seen["one_line"] and "Not balanced yet" in seen["one_line"]
+    assert seen["fee_filled"] == "12.00"
+    assert " #1 P000001 form 1001" in seen["balanced"] and "Balanced" in seen["balanced"]
+    assert "chg    95.00    95.00" in seen["balanced"]
+    rows = charging.json("charge", "list", "--date", "today")
+    assert [(r["code"], r["fee"], r["encounter"]) for r in rows] == [  # type: ignore[index]
+        ("99213", "75.00", 1), ("36415", "20.00", 1)]
+    assert charging.ok("reconcile", "--date", "today").exit_code == 0
