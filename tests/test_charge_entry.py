@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
 from charge_support import charging  # noqa: F401
 from conftest import Cli
 
@@ -199,3 +200,28 @@ def test_charge_entry_side_panel_balances_the_form(charging: Cli) -> None:
     assert [(r["code"], r["fee"], r["encounter"]) for r in rows] == [  # type: ignore[index]
         ("99213", "75.00", 1), ("36415", "20.00", 1)]
     assert charging.ok("reconcile", "--date", "today").exit_code == 0
+
+
+def test_charge_entry_internal_error_is_one_line(
+    charging: Cli, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rich.text import Text
+
+    monkeypatch.delenv("MEDBILL_DEBUG", raising=False)
+    app = _app(charging)
+
+    shown: list[object] = []
+
+    async def run() -> None:
+        async with app.run_test(size=(80, 24)):
+            app._exception = RuntimeError("P000001 Doe Jane")
+            app._fatal_error()
+            shown.extend(app._exit_renderables)
+
+    with pytest.raises(RuntimeError):  # run_test re-raises the app's error for the test
+        asyncio.run(run())
+    app.backend.close()
+    assert len(shown) == 1 and isinstance(shown[0], Text)
+    line = shown[0].plain
+    assert line.startswith("Error: Internal error (RuntimeError)") and "MEDBILL_DEBUG=1" in line
+    assert "Doe" not in line and "\n" not in line

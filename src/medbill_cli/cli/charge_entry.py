@@ -45,9 +45,12 @@ def entry(
     try:
         from medbill_cli.cli.entry_screen import ChargeEntryApp
 
-        ChargeEntryApp(backend, day).run()
+        app = ChargeEntryApp(backend, day)
+        app.run()
     finally:
         backend.close()
+    if app.return_code:
+        raise typer.Exit(70)  # the screen failed (a bug); it printed one line
 
 
 def register(app: typer.Typer) -> None:

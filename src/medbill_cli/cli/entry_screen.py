@@ -21,10 +21,13 @@ Textual is imported only by this module, which only ``charge entry`` imports.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from typing import ClassVar, TypeVar
 
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -103,6 +106,20 @@ class ChargeEntryApp(App[None]):
         self._suggest_values: list[str] = []
         self._auto_fee = ""
         self._fee_typed = False
+
+    def _fatal_error(self) -> None:
+        """A bug: one line, not Textual's traceback, whose locals would show patient data.
+        MEDBILL_DEBUG=1 shows the traceback. Lines saved before it stay saved."""
+        if os.environ.get("MEDBILL_DEBUG"):
+            super()._fatal_error()
+            return
+        self.bell()
+        name = type(self._exception).__name__ if self._exception else "error"
+        self._exit_renderables.append(Text(
+            f"Error: Internal error ({name}); the lines saved before it are kept. Run again "
+            "with MEDBILL_DEBUG=1 to see the traceback, and report it.", no_wrap=True,
+            overflow="ignore"))
+        self._close_messages_no_wait()
 
     # ------------------------------------------------------------------ layout
 
@@ -350,6 +367,10 @@ class ChargeEntryApp(App[None]):
             saved = self.backend.save(line)
         except MedbillError as exc:
             self.show("msg", f"Error: {exc}", error=True)
+            return
+        except SQLAlchemyError as exc:  # locked, unreachable: the line is not saved; retry
+            self.show("msg", f"Error: Database error ({type(exc).__name__}); the line was not "
+                             "saved. Press Enter to try again.", error=True)
             return
         self.saved.append(saved)
         self.query_one("#lines", DataTable).add_row(
