@@ -106,6 +106,7 @@ class ChargeEntryApp(App[None]):
         self._suggest_values: list[str] = []
         self._auto_fee = ""
         self._fee_typed = False
+        self._echo: dict[str, str] = {}  # values set by the screen, not typed
 
     def _fatal_error(self) -> None:
         """A bug: one line, not Textual's traceback, whose locals would show patient data.
@@ -164,6 +165,8 @@ class ChargeEntryApp(App[None]):
 
     def set_value(self, field: str, text: str) -> None:
         inp = self.query_one(f"#{field}", Input)
+        if inp.value != text:
+            self._echo[field] = text  # the Changed this posts is ours: no search for it
         inp.value = text
         inp.cursor_position = len(text)
 
@@ -189,6 +192,9 @@ class ChargeEntryApp(App[None]):
         field = event.input.id or ""
         if field == "fee":
             self._fee_typed = event.value.strip() != self._auto_fee
+            return
+        if field in self._echo and self._echo[field] == event.value:
+            del self._echo[field]
             return
         if field == "patient":
             people = self._quiet(lambda: self.backend.find_patients(event.value)) or []
