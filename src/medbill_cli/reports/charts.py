@@ -19,6 +19,12 @@ from typing import Any
 
 WIDTH = 78
 HEIGHT = 20
+# Without colour (a pipe, a file), each series of a bar chart gets its own fill instead.
+FILLS = ("█", "▓", "▒", "░", "#", "=", "+", ":")
+
+
+def _markers(n: int, color: bool) -> list[str] | None:
+    return None if color else [FILLS[i % len(FILLS)] for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ def aging_chart(rows: Iterable[Mapping[str, Any]], key: str, buckets: Sequence[s
     plt = _plt()
     names = [str(r[key]) for r in body]
     plt.stacked_bar(names, [[_dollars(int(r[b])) for r in body] for b in buckets],
-                    labels=[f"{b} days" for b in buckets])
+                    labels=[f"{b} days" for b in buckets], marker=_markers(len(buckets), color))
     plt.title(f"A/R aging by {key} and age (dollars)")
     return _finish(plt, color)
 
@@ -121,7 +127,7 @@ def kpi_chart(data: Sequence[KpiWeek], *, color: bool = False) -> str:
     plt = _plt()
     plt.multiple_bar(labels, [[_dollars(w.charges_cents) for w in data],
                               [_dollars(w.payments_cents) for w in data]],
-                     labels=["charges", "payments"])
+                     labels=["charges", "payments"], marker=_markers(2, color))
     plt.title("Charges and payments by week (dollars, week starting)")
     top = _finish(plt, color)
     plt = _plt(HEIGHT // 2)
@@ -162,6 +168,7 @@ def denials_chart(data: Sequence[DenialWeek], *, color: bool = False, top: int =
     plt = _plt()
     plt.stacked_bar([w.start.strftime("%m-%d") for w in data],
                     [[_dollars(v) for v in series[c]] for c in names],
-                    labels=[c if c == "other" else f"CARC {c}" for c in names])
+                    labels=[c if c == "other" else f"CARC {c}" for c in names],
+                    marker=_markers(len(names), color))
     plt.title("Denied amounts by week and reason (dollars, week starting)")
     return _finish(plt, color)
