@@ -46,7 +46,7 @@ def test_charts_aging_stacks_payers_by_bucket() -> None:
     assert "TOTAL" not in text and "EMPTY" not in text  # no total bar, no empty bar
     for b in BUCKETS:
         assert f"{b} days" in text
-    assert "█" in text
+    assert "█" in text and "░" in text  # without colour, 0-30 and 91-120 differ in fill
     # The tallest bar is ACME1's 603 dollars: the y axis reaches it.
     assert re.search(r"\b60\d\.\d\b", text), text
     assert aging_chart(_aging_rows()[-1:], "payer", BUCKETS) == ""
