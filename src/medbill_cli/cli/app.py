@@ -331,7 +331,7 @@ app = typer.Typer(
     "close of day.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
 )
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _charts, _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_rows
 
@@ -19,6 +19,7 @@ def aging(
         "--as-of", help="YYYY-MM-DD, today or yesterday.")] = "today",
     by: Annotated[str, typer.Option("--by", help="payer or patient.")] = "payer",
     fmt: FormatOpt = Format.table,
+    chart: _charts.ChartOpt = None,
 ) -> None:
     """A/R aging in buckets 0-30, 31-60, 61-90, 91-120 and 120+ days from the date of service.
 
@@ -38,3 +39,4 @@ def aging(
     out = [{key: r[key], **{b: money(r[b]) for b in BUCKETS}, "total": money(r["total"])}
            for r in rows]
     emit_rows(out, fmt, title=f"A/R aging as of {day.isoformat()}")
+    _charts.aging(rows, key, fmt, chart)

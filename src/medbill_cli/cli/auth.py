@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_created, emit_rows, info
 
@@ -19,7 +19,9 @@ LIST_COLUMNS = ["id", "account", "number", "payer_id", "from", "to", "visits", "
 
 @app.command("add")
 def add(
-    account: Annotated[str, typer.Argument(help="Patient account number.")],
+    account: Annotated[
+        str, typer.Argument(help="Patient account number.", autocompletion=_complete.accounts)
+    ],
     payer: Annotated[str, typer.Option("--payer", help="Payer id that issued it.")],
     number: Annotated[str, typer.Option("--number", help="Authorization number (REF*G1).")],
     from_: Annotated[str, typer.Option("--from", help="First day covered (YYYY-MM-DD).")],
@@ -53,7 +55,8 @@ def add(
 @app.command("list")
 def list_(
     account: Annotated[str | None, typer.Argument(help="Patient account number; all if left out.",
-                                                  show_default=False)] = None,
+                                                  show_default=False,
+                                                  autocompletion=_complete.accounts)] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List prior authorizations with the visits and units used so far.

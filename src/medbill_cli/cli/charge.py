@@ -287,3 +287,9 @@ def void(
         rec = public(list_charges(session=s, ids=[c.id])[0])
     info(f"Charge {charge_id} voided.")
     emit_created(rec, fmt)
+
+
+# The full-screen entry screen lives in its own module (Textual loads only when it runs).
+from medbill_cli.cli.charge_entry import register as _register_entry  # noqa: E402
+
+_register_entry(app)

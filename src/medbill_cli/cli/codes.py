@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt, parse_date
 from medbill_cli.cli._output import Format, emit_created, emit_record, emit_rows, info
 
@@ -34,7 +34,8 @@ def search(
     ],
     system: Annotated[
         str | None,
-        typer.Option("--system", help="icd10cm, cpt, hcpcs, modifier, pos, group, carc or rarc."),
+        typer.Option("--system", help="icd10cm, cpt, hcpcs, modifier, pos, group, carc or rarc.",
+                     autocompletion=_complete.search_systems),
     ] = None,
     billable: Annotated[
         bool, typer.Option("--billable", help="Only codes valid on a claim (no headers).")
@@ -70,7 +71,9 @@ def search(
 @app.command("show")
 def show(
     code: Annotated[str, typer.Argument(help="The code, e.g. E11.9, 99213, J1100, 25.")],
-    system: Annotated[str | None, typer.Option("--system")] = None,
+    system: Annotated[
+        str | None, typer.Option("--system", autocompletion=_complete.search_systems)
+    ] = None,
     date: Annotated[
         str | None, typer.Option("--date", help="Date of service: the version in force then.")
     ] = None,
@@ -113,7 +116,8 @@ def _for_table(rec: dict[str, object]) -> dict[str, object]:
 def import_(
     file: Annotated[Path, typer.Argument(help="The file to import.")],
     system: Annotated[
-        str, typer.Option("--system", help="hcpcs, cpt, ncci-ptp, mue, pos, carc, rarc or icd10cm.")
+        str, typer.Option("--system", help="hcpcs, cpt, ncci-ptp, mue, pos, carc, rarc or icd10cm.",
+                          autocompletion=_complete.import_systems)
     ],
     version: Annotated[
         str | None, typer.Option("--version", help="Code-set version; default the file name.")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_created, emit_rows
 
@@ -27,7 +27,9 @@ def public(c: Any, payer: Any) -> dict[str, Any]:
 
 @app.command("add")
 def add(
-    account: Annotated[str, typer.Argument(help="Patient account number.")],
+    account: Annotated[
+        str, typer.Argument(help="Patient account number.", autocompletion=_complete.accounts)
+    ],
     payer: Annotated[str, typer.Option("--payer", help="Payer id.")],
     member_id: Annotated[str, typer.Option("--member-id")],
     group: Annotated[str | None, typer.Option("--group")] = None,
@@ -68,7 +70,10 @@ def add(
 
 
 @app.command("list")
-def list_(account: Annotated[str, typer.Argument()], fmt: FormatOpt = Format.table) -> None:
+def list_(
+    account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],
+    fmt: FormatOpt = Format.table,
+) -> None:
     """List a patient's coverages.
 
     Example: medbill coverage list P000001

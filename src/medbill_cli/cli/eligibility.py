@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_record, emit_rows, info, warn
 
@@ -37,7 +37,7 @@ def parse_day(text: str) -> dt.date:
 def request(
     accounts: Annotated[list[str] | None, typer.Argument(
         help="Patient account numbers; leave out to ask about everyone seen on --date.",
-        show_default=False)] = None,
+        show_default=False, autocompletion=_complete.accounts)] = None,
     date: Annotated[str | None, typer.Option(
         "--date", help="Date of service: YYYY-MM-DD, today, yesterday or tomorrow. "
         "Without accounts: everyone with an encounter that day. Default: today.")] = None,
@@ -132,7 +132,9 @@ def _for_table(rec: dict[str, Any]) -> dict[str, Any]:
 
 @app.command("show")
 def show(
-    account: Annotated[str, typer.Argument(help="Patient account number.")],
+    account: Annotated[
+        str, typer.Argument(help="Patient account number.", autocompletion=_complete.accounts)
+    ],
     apply: Annotated[bool, typer.Option(
         "--apply", help="Set the coverage's copay to the answer's in-network office-visit "
         "copay (audited).")] = False,

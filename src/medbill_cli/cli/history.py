@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_created, emit_rows
 
@@ -22,7 +22,7 @@ def public(h: Any) -> dict[str, Any]:
 
 @app.command("add")
 def add(
-    account: Annotated[str, typer.Argument()],
+    account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],
     condition: Annotated[str | None, typer.Option("--condition", help="ICD-10-CM code.")] = None,
     onset: Annotated[str | None, typer.Option("--onset")] = None,
     status: Annotated[str, typer.Option("--status", help="active or resolved.")] = "active",
@@ -55,7 +55,10 @@ def add(
 
 
 @app.command("list")
-def list_(account: Annotated[str, typer.Argument()], fmt: FormatOpt = Format.table) -> None:
+def list_(
+    account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],
+    fmt: FormatOpt = Format.table,
+) -> None:
     """List a patient's history.
 
     Example: medbill history list P000001

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_created, emit_record, emit_rows, info, progress
 
@@ -62,7 +62,10 @@ def add(
 
 
 @app.command("show")
-def show(account: Annotated[str, typer.Argument()], fmt: FormatOpt = Format.table) -> None:
+def show(
+    account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],
+    fmt: FormatOpt = Format.table,
+) -> None:
     """Show a patient with coverages.
 
     Example: medbill patient show P000001
@@ -115,7 +118,7 @@ def search(
 
 @app.command("update")
 def update(
-    account: Annotated[str, typer.Argument()],
+    account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],
     first_name: Annotated[str | None, typer.Option("--first-name")] = None,
     last_name: Annotated[str | None, typer.Option("--last-name")] = None,
     middle_name: Annotated[str | None, typer.Option("--middle-name")] = None,
@@ -188,7 +191,7 @@ def import_(
 
 @app.command("balance")
 def balance(
-    account: Annotated[str, typer.Argument()],
+    account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],
     as_of: Annotated[
         str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")
     ] = "today",
@@ -231,7 +234,7 @@ def balance(
 
 @app.command("statement")
 def statement(
-    account: Annotated[str, typer.Argument()],
+    account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],
     output: Annotated[
         Path | None, typer.Option("--output", help="Write the statement to FILE.")
     ] = None,

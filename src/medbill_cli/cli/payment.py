@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt, OptDateOpt
 from medbill_cli.cli._output import Format, emit_created, emit_rows, emit_text, warn
 
@@ -49,7 +49,8 @@ def add(
         typer.Option("--kind", help="copay, coinsurance, prepayment or patient (default copay)."),
     ] = None,
     claim: Annotated[
-        int | None, typer.Option("--claim", help="The claim a later payment is for.")
+        int | None, typer.Option("--claim", help="The claim a later payment is for.",
+                                 autocompletion=_complete.claim_ids)
     ] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_created, emit_rows
 
@@ -16,7 +16,9 @@ app = typer.Typer(help="Referrals: a referring provider's number for a patient's
 
 @app.command("add")
 def add(
-    account: Annotated[str, typer.Argument(help="Patient account number.")],
+    account: Annotated[
+        str, typer.Argument(help="Patient account number.", autocompletion=_complete.accounts)
+    ],
     provider_npi: Annotated[str, typer.Option("--provider-npi", help="Referring provider NPI.")],
     number: Annotated[str, typer.Option("--number", help="Referral number (REF*9F).")],
     from_: Annotated[str, typer.Option("--from", help="First day covered (YYYY-MM-DD).")],
@@ -44,7 +46,8 @@ def add(
 @app.command("list")
 def list_(
     account: Annotated[str | None, typer.Argument(help="Patient account number; all if left out.",
-                                                  show_default=False)] = None,
+                                                  show_default=False,
+                                                  autocompletion=_complete.accounts)] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List referrals with the visits used so far.
