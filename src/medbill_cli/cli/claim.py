@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from medbill_cli.cli import _context
+from medbill_cli.cli import _complete, _context
 from medbill_cli.cli._options import FormatOpt
 from medbill_cli.cli._output import Format, emit_record, emit_rows, info, write_json
 
@@ -93,7 +93,8 @@ def _scrub_rows(results: Sequence[ScrubResult], fmt: Format) -> list[dict[str, A
 @app.command("scrub")
 def scrub(
     claim_ids: Annotated[list[str] | None, typer.Argument(
-        help="Claim ids (default: every claim not yet submitted).")] = None,
+        help="Claim ids (default: every claim not yet submitted).",
+        autocompletion=_complete.claim_ids)] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Run the edits; clean claims become ready, others held with findings. Exit 1 if any is held.
@@ -144,7 +145,8 @@ def list_(
 
 
 @app.command("show")
-def show(claim_id: Annotated[str, typer.Argument(help="Claim id or patient control number.")],
+def show(claim_id: Annotated[str, typer.Argument(help="Claim id or patient control number.",
+                                                 autocompletion=_complete.claim_ids)],
          fmt: FormatOpt = Format.table) -> None:
     """Show a claim with its lines, and each scrub finding with how to fix it.
 
@@ -247,7 +249,8 @@ def batch_show(
 
 @app.command("resubmit")
 def resubmit(
-    claim_id: Annotated[str, typer.Argument(help="The submitted claim (id or PCN).")],
+    claim_id: Annotated[str, typer.Argument(help="The submitted claim (id or PCN).",
+                                            autocompletion=_complete.claim_ids)],
     frequency: Annotated[str, typer.Option("--frequency", help="7 replacement, 8 void.")],
     payer_claim_number: Annotated[str | None, typer.Option(
         "--payer-claim-number", help="The payer's claim number (REF*F8).")] = None,
