@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from medbill_cli.dates import in_force, parse_date
 from medbill_cli.errors import InputError, RowError
 from medbill_cli.money import amount_cents
-from medbill_cli.services import audit
+from medbill_cli.services import audit, lookup
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -66,6 +66,7 @@ def set_fee(
     from medbill_cli.db.models import Fee
 
     c, m = clean_code(code), clean_modifier(modifier)
+    lookup.fee_code_check(session, c)
     cents = amount_cents(amount, "Fee")
     eff = effective or FOREVER
     row = session.exec(
@@ -108,6 +109,7 @@ def import_fees(
     for line, row in rows:
         try:
             c = clean_code(row.get("code", ""))
+            lookup.fee_code_check(session, c)
             m = clean_modifier(row.get("modifier"))
             cents = amount_cents(row.get("amount", ""), "amount")
             eff_text = (row.get("effective") or "").strip()

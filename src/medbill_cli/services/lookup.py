@@ -146,21 +146,36 @@ def ptp_pairs(*, session: Executor, codes: list[str], dos: dt.date) -> list[Row[
     return [e for e in session.execute(q).all() if e.column1 != e.column2]
 
 
+def _loaded(session: Executor, systems: tuple[str, ...]) -> bool:
+    q = select(t.code.c.id).where(t.code.c.system.in_(systems)).limit(1)
+    return session.execute(q).first() is not None
+
+
 def history_code_check(session: Executor, code: str) -> str:
-    """For medical history: a known ICD-10-CM code (any date; a header is allowed when no
-    ICD-10-CM is loaded)."""
+    """For medical history: a known, billable ICD-10-CM code (any date). A category header
+    (E11) says too little to be a condition; with no ICD-10-CM loaded, any code is kept."""
     row = get_code(session=session, system="icd10cm", code=code)
     if row is None:
-        loaded = session.execute(
-            select(t.code.c.id).where(t.code.c.system == "icd10cm").limit(1)
-        ).first()
-        if loaded is not None:
+        if _loaded(session, ("icd10cm",)):
             raise InputError(
                 f"Unknown diagnosis {normalize_icd(code)}",
                 f"Look it up with medbill codes search {code}",
             )
         return normalize_icd(code)
+    if not row.billable:
+        raise InputError(f"Diagnosis {row.code} is a category header, not a billable code",
+                         f"Pick one of its codes: medbill codes show {row.code}")
     return str(row.code)
+
+
+def fee_code_check(session: Executor, code: str) -> None:
+    """A fee is for a CPT or HCPCS code that exists in some version of a loaded code set
+    (fees outlive code versions, so no date applies). With neither set loaded, any code."""
+    c = code.strip().upper()
+    if get_code(session=session, system=PROCEDURE_SYSTEMS, code=c) is None and _loaded(
+            session, PROCEDURE_SYSTEMS):
+        raise InputError(f"Unknown procedure code {c}",
+                         f"Look it up with medbill codes search {c} --system cpt")
 
 
 # --------------------------------------------------------------------------- in bulk
