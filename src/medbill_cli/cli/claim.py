@@ -140,7 +140,8 @@ def list_(
 
     with _context.session(write=False) as s:
         rows = claim_rows(session=s, claims=list_claims(session=s, status=status, limit=limit))
-    emit_rows(rows, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
+    columns = LIST_COLUMNS + ["reason"] if any(r["reason"] for r in rows) else LIST_COLUMNS
+    emit_rows(rows, fmt, columns=columns if fmt is Format.table else None,
               empty="No claims. Create them with medbill claim generate.")
 
 

@@ -38,7 +38,10 @@ from medbill_cli.x12 import ack as x
 from medbill_cli.x12.ack_codes import status_words, words
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
+
+    Executor = Session | Connection
 
 # What an STC category says of a claim. Categories not listed are flagged (277CA) or kept as
 # information (277, whose F/P/R/E families are the payer's own progress).
@@ -500,3 +503,16 @@ def get_ack(*, session: Session, ack_id: int) -> dict[str, Any]:
                      for r in session.execute(select(t.ack_error).where(ae.ack_id == ack_id)
                                               .order_by(ae.id))]
     return rec
+
+
+def rejection_reasons(session: Executor, claim_ids: Sequence[int]) -> dict[int, tuple[str, Any]]:
+    """Each claim's latest rejection: (the reason in words, when it was imported)."""
+    ac, ak = t.ack_claim.c, t.ack.c
+    out: dict[int, tuple[str, Any]] = {}
+    for part in chunks(list(claim_ids)):
+        q = (select(ac.claim_id, ac.message, ak.created_at).join(t.ack, ak.id == ac.ack_id)
+             .where(ac.claim_id.in_(list(part)), ac.outcome == "rejected", ac.line.is_(None))
+             .order_by(ac.id))
+        for cid, msg, at in session.execute(q):
+            out[cid] = (msg, at)
+    return out

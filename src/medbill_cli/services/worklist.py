@@ -26,6 +26,7 @@ from medbill_cli.db import tables as t
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError
 from medbill_cli.money import fmt
+from medbill_cli.services.acks import rejection_reasons
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -126,19 +127,6 @@ def find_held(session: Session, days: int, today: dt.date) -> list[Item]:
                         lambda r: "; ".join(findings.get(r.id, [])) or "held by the scrub",
                         lambda r: f"Fix the findings (medbill claim show {r.id}), then "
                                   f"medbill claim scrub {r.id}", lambda r: r.created_at)
-
-
-def rejection_reasons(session: Session, claim_ids: Sequence[int]) -> dict[int, tuple[str, Any]]:
-    """Each claim's latest rejection: (the reason in words, when it was imported)."""
-    ac, ak = t.ack_claim.c, t.ack.c
-    out: dict[int, tuple[str, Any]] = {}
-    for part in chunks(list(claim_ids)):
-        q = (select(ac.claim_id, ac.message, ak.created_at).join(t.ack, ak.id == ac.ack_id)
-             .where(ac.claim_id.in_(list(part)), ac.outcome == "rejected", ac.line.is_(None))
-             .order_by(ac.id))
-        for cid, msg, at in session.execute(q):
-            out[cid] = (msg, at)
-    return out
 
 
 def find_rejected(session: Session, days: int, today: dt.date) -> list[Item]:

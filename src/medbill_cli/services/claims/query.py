@@ -56,14 +56,19 @@ def claim_detail(*, session: Session, claim: ClaimRecord) -> dict[str, Any]:
 
 
 def claim_rows(*, session: Session, claims: Sequence[ClaimRecord]) -> list[dict[str, Any]]:
-    """One listing row per claim."""
+    """One listing row per claim; a rejected claim's reason, in words, from its latest
+    acknowledgment (None for the others)."""
+    from medbill_cli.services.acks import rejection_reasons
+
     pats = store.patients(session, (c.patient_id for c in claims))
     pays = store.payers(session, (c.payer_id for c in claims))
+    why = rejection_reasons(session, [c.id for c in claims if c.status is ClaimStatus.REJECTED])
     return [{"id": c.id, "pcn": c.pcn, "status": c.status.value,
              "patient": pats[c.patient_id].account if c.patient_id in pats else None,
              "payer": pays[c.payer_id].payer_id if c.payer_id in pays else None,
              "first_dos": c.first_dos, "total": fmt(c.total_cents), "frequency": c.frequency,
-             "batch": c.batch_id} for c in claims]
+             "batch": c.batch_id, "reason": why[c.id][0] if c.id in why else None}
+            for c in claims]
 
 
 def list_batches(*, session: Session) -> list[Batch]:
