@@ -75,6 +75,11 @@ def test_ack_scenario_999_then_277ca_17_accepted_3_rejected(practice: Cli, tmp_p
     assert "information missing" in referring and "referring provider" in referring
     assert "the diagnosis code" in dx
     assert all(i["action"] and i["age_days"] == 0 for i in items)
+    listed = practice.json("claim", "list", "--status", "rejected")
+    assert {c["pcn"]: c["reason"] for c in listed} == by
+    assert all(c["reason"] is None for c in practice.json("claim", "list", "--status", "accepted"))
+    table = practice.ok("claim", "list", "--status", "rejected").stdout
+    assert "reason" in table and "referring" in table
 
     hist = practice.json("claim", "history", s.claims[3][0])
     events = [h["event"] for h in hist]
