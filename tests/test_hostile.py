@@ -384,7 +384,7 @@ def test_hostile_csv_output_neutralizes_formulas(hostile: Cli) -> None:
     ("\rx", "'\rx"), ("-80.00", "-80.00"), ("+5", "+5"), ("125.00", "125.00"), ("Doe", "Doe"),
 ])
 def test_hostile_csv_safe_rule(cell: str, shown: str) -> None:
-    from medbill_cli.cli._output import csv_safe
+    from medbill_cli.csvsafe import csv_safe
 
     assert csv_safe(cell) == shown
 

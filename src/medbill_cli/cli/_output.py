@@ -10,13 +10,14 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+
+from medbill_cli.csvsafe import csv_safe
 
 
 class Format(str, Enum):  # noqa: UP042 - str() of a member stays "Format.x" for Typer
@@ -65,19 +66,6 @@ def _stderr_console() -> Any:
 
 def write_json(data: Any) -> None:
     sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
-
-
-# A spreadsheet reads a cell that starts with one of these as a formula (OWASP "CSV injection").
-_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
-# ...but a plain number ("-80.00", "+5") is data, and stays a number.
-_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?", re.ASCII)
-
-
-def csv_safe(text: str) -> str:
-    """A CSV cell that a spreadsheet will show, not run: a leading ``'`` before a formula."""
-    if text.startswith(_FORMULA_LEAD) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
 
 
 def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:

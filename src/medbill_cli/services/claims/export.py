@@ -33,6 +33,7 @@ from typing import IO, TYPE_CHECKING
 from sqlalchemy import select
 from sqlmodel import Session
 
+from medbill_cli.csvsafe import csv_safe
 from medbill_cli.db import tables as t
 from medbill_cli.db.dialect import for_update
 from medbill_cli.db.models._base import utcnow
@@ -175,11 +176,12 @@ def _write_csv(sink: _Sink, items: Iterator[ClaimBundle]) -> None:
     for b in items:
         co = claim_out(b)
         for i, ln in enumerate(co.lines, start=1):
-            w.writerow([b.claim.id, co.pcn, b.patient.account, co.payer.payer_id, co.member_id,
-                        co.frequency, i, ln.date_of_service.isoformat(), ln.code,
-                        " ".join(ln.modifiers), ln.units, fmt(ln.amount_cents),
-                        " ".join(map(str, ln.dx_pointers)), " ".join(co.diagnoses),
-                        fmt(co.total_cents)])
+            row = [b.claim.id, co.pcn, b.patient.account, co.payer.payer_id, co.member_id,
+                   co.frequency, i, ln.date_of_service.isoformat(), ln.code,
+                   " ".join(ln.modifiers), ln.units, fmt(ln.amount_cents),
+                   " ".join(map(str, ln.dx_pointers)), " ".join(co.diagnoses),
+                   fmt(co.total_cents)]
+            w.writerow([csv_safe(str(v)) for v in row])
         sink.write(buf.getvalue())
         buf.seek(0)
         buf.truncate()
