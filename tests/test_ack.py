@@ -278,7 +278,8 @@ def test_claim_status_request_refusals(practice: Cli, tmp_path: Path) -> None:
     practice.db.execute("UPDATE claim SET status = 'paid'")
     r = practice.fails(3, "claim", "status-request", "1", "--output", str(out))
     assert "is paid" in r.stderr
-    practice.fails(3, "claim", "status-request", "--output", str(tmp_path / "no" / "s.276"))
+    r = practice.fails(4, "claim", "status-request", "--output", str(tmp_path / "no" / "s.276"))
+    assert "does not exist" in r.stderr
     assert not out.exists()
     practice.fails(3, "claim", "history", "C99999999")
 

@@ -275,12 +275,14 @@ def test_claim_print_refusals(practice: Cli, tmp_path: Path) -> None:
     practice.fails(3, "claim", "print", "--batch", "7", "--output", str(out))
     practice.fails(3, "claim", "print", "--output", str(out))
     practice.fails(3, "claim", "print", "1", "--batch", "1", "--output", str(out))
-    r = practice.fails(3, "claim", "print", "1", "--output", str(tmp_path))
-    assert "is a directory" in r.stderr
-    r = practice.fails(3, "claim", "print", "1", "--output", str(tmp_path / "no" / "x.pdf"))
+    # An output that cannot be written is the environment's problem (exit 4), as for every
+    # command that writes a file, and is refused before anything is read or recorded.
+    r = practice.fails(4, "claim", "print", "1", "--output", str(tmp_path))
+    assert "it is a folder" in r.stderr
+    r = practice.fails(4, "claim", "print", "1", "--output", str(tmp_path / "no" / "x.pdf"))
     assert "does not exist" in r.stderr
     (tmp_path / "afile").write_text("")
-    practice.fails(3, "claim", "print", "1", "--output", str(tmp_path / "afile" / "x.pdf"))
+    practice.fails(4, "claim", "print", "1", "--output", str(tmp_path / "afile" / "x.pdf"))
     r = practice.fails(3, "claim", "print", "1", "--output", str(out), "--offset-x", "100")
     assert "--offset-x 100 is more than 72 points" in r.stderr
     r = practice("claim", "print", "1", "--output", str(out), "--form", "scan")

@@ -42,6 +42,7 @@ from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.money import amount_cents, fmt
+from medbill_cli.services.records import RowRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -207,7 +208,7 @@ def close_period(*, session: Executor, user: str, through: dt.date) -> dict[str,
                           .returning(*t.period.c)).one()
     session.info[CLOSED_KEY] = through
     audit.record(session=session, user=user, action="close", entity="period", entity_id=row.id,
-                 after=audit.snapshot(row))
+                 after=audit.snapshot(RowRecord.of(row)))
     return dict(row._mapping)
 
 
@@ -1013,7 +1014,7 @@ def add_refund(*, session: Executor, user: str, account: str, amount: str | Deci
           source=("refund", row.id))
     w.write()
     audit.record(session=session, user=user, action="create", entity="refund", entity_id=row.id,
-                 after=audit.snapshot(row))
+                 after=audit.snapshot(RowRecord.of(row)))
     return dict(row._mapping)
 
 
@@ -1103,7 +1104,7 @@ def write_off(*, session: Executor, user: str, amount: str | Decimal, reason: st
               source=("adjustment", row.id), service_date=charges[cid].date_of_service)
     w.write()
     audit.record(session=session, user=user, action="create", entity="adjustment",
-                 entity_id=row.id, after=audit.snapshot(row))
+                 entity_id=row.id, after=audit.snapshot(RowRecord.of(row)))
     return dict(row._mapping)
 
 
@@ -1128,7 +1129,8 @@ def reverse_adjustment(*, session: Executor, user: str, adjustment_id: int,
         status="reversed", reversed_reason=why, reversed_by=user, reversed_at=utcnow()))
     after = session.execute(select(a).where(a.c.id == adjustment_id)).one()
     audit.record(session=session, user=user, action="reverse", entity="adjustment",
-                 entity_id=adjustment_id, before=audit.snapshot(row), after=audit.snapshot(after))
+                 entity_id=adjustment_id, before=audit.snapshot(RowRecord.of(row)),
+                 after=audit.snapshot(RowRecord.of(after)))
     return dict(after._mapping)
 
 

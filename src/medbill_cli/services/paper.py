@@ -26,6 +26,7 @@ from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError
 from medbill_cli.forms.cms1500 import FormHeader, FormPage, OtherInsurance, render
 from medbill_cli.forms.pdf import FormMode, write_pdf
+from medbill_cli.inputs import output_file
 from medbill_cli.privfile import open_private
 from medbill_cli.services import audit
 from medbill_cli.services.claims import store
@@ -48,20 +49,6 @@ class PrintResult:
     claims: int
     pages: int
     total_cents: int
-
-
-def check_output(output: Path) -> Path:
-    """Refuse, before anything is read or recorded, a target that cannot become the PDF."""
-    target = output.expanduser()
-    if target.is_dir():
-        raise InputError(f"The output {output} is a directory", "Give a file name, e.g. claims.pdf")
-    parent = target.resolve().parent
-    if not parent.is_dir():
-        raise InputError(f"The output's folder {parent} does not exist",
-                         "Create it or choose another")
-    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise InputError(f"The output {output} is not writable", "Choose a file you can write")
-    return target.resolve()
 
 
 # --------------------------------------------------------------------------- loading
@@ -186,7 +173,7 @@ def print_claims(
         if abs(value) > MAX_OFFSET:
             raise InputError(f"{name} {value:g} is more than {MAX_OFFSET:g} points (an inch)",
                              "Printer drift is a few points; measure it on a test print")
-    target = check_output(output)
+    target = output_file(output.expanduser()).resolve()
     ids = _claim_ids(session, claim_ids, batch_id)
     if not ids:
         raise InputError(f"Batch {batch_id} has no claims", "See medbill claim batch show")

@@ -130,3 +130,18 @@ def insert_records(session: Executor, table: Table, kind: type[R],
     full = [dialect.fill_defaults(table, dict(r)) for r in rows]
     ids = dialect.insert_many(session, table, full, ids=True)
     return [kind.from_row({**r, "id": i}) for r, i in zip(full, ids, strict=True)]
+
+
+@dataclass(frozen=True)
+class RowRecord:
+    """Any Core row (a table with no frozen record of its own: periods, refunds, ...), for the
+    audit trail: its column values, as read or as returned by ``INSERT ... RETURNING``."""
+
+    values: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, row: Any) -> RowRecord:
+        return cls(dict(row if isinstance(row, Mapping) else row._mapping))
+
+    def model_dump(self) -> dict[str, Any]:
+        return dict(self.values)
