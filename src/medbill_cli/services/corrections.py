@@ -189,6 +189,9 @@ def rebuild_claim(*, session: Session, user: str, claim_id: str | int,
 
     why = clean_reason(reason, needed_for="A claim rebuild", max_len=200)
     rec = store.get_claim(session=session, claim_id=claim_id)
+    if rec.status is ClaimStatus.REBUILT:
+        raise InputError(f"Claim {rec.pcn} is rebuilt already; its charges were unbilled then",
+                         "Run medbill claim generate to bill them on a new claim")
     try:
         new = check_transition(rec.status, ClaimStatus.REBUILT, record=rec.pcn)
     except InputError as exc:
