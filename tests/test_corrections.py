@@ -205,3 +205,28 @@ def test_claim_resubmit_takes_the_payer_claim_number(practice: Cli, tmp_path: Pa
     r = cli.fails(3, "claim", "resubmit", str(new["id"]), "--frequency", "7",
                   "--payer-claim-number", "X1")
     assert "from draft to closed" in r.stderr
+
+
+def test_charge_update_of_a_line_moved_to_a_payer(charging: Cli) -> None:
+    """A self-pay charge later billed to a coverage added after entry (``ledger.bill_to``, as
+    a claim to that coverage moves it): the correction takes back the move with the old
+    amount, and the new amount belongs to the coverage in force."""
+    from ledger_support import connection
+
+    from medbill_cli.services import ledger
+
+    cli = charging
+    r = cli.ok("charge", "add", "--patient", "P000002", "--date", "today", "--code", "99213",
+               "--dx", "E11.9")
+    cid = int(r.stdout.strip())
+    sync(cli.db)
+    cli.ok("coverage", "add", "P000002", "--payer", "ACME1", "--member-id", "ZZ1")
+    cov = int(cli.db.scalar("SELECT max(id) FROM coverage"))  # type: ignore[arg-type]
+    with connection(cli.db) as c:
+        ledger.bill_to(session=c, user="tester", charge_ids=[cid], coverage_id=cov)
+    cli.ok("charge", "update", str(cid), "--fee", "80", "--reason", "fee corrected")
+    with connection(cli.db) as c:
+        bal = {(p.kind, amount) for p, amount in ledger.line_balances(c, [cid])[cid].items()
+               if amount}
+    assert bal == {("primary", 8000)}
+    cli.ok("ledger", "check")

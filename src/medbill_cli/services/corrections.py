@@ -4,7 +4,9 @@ be fixed and billed again.
 A charge on a claim is never edited in place: a claim that was not sent is rebuilt first
 (``rebuild_claim``: the claim becomes ``rebuilt``, its charges ``unbilled``), a sent one is
 corrected with a replacement claim. Every field is checked exactly as charge entry checks it
-(``ChargeEntry.plan``), and the ledger follows the new amount (reverse, then post again).
+(``ChargeEntry.plan``), and the ledger follows a new amount: the old one is reversed as a void
+reverses it (``ledger.void_charge``: the charge entry, and a move to a claim's payer), and the
+new one posted as a new charge (``ledger.post_charge``).
 """
 
 from __future__ import annotations
@@ -165,7 +167,9 @@ def update_charge(*, session: Session, user: str, charge_id: int, change: Charge
                    {k: after_s.get(k) for k in EDITABLE} | {"reason": why}))
     audit.record_many(session=session, user=user, entries=audits)
     if after.amount_cents != c.amount_cents and _has_entries(session, charge_id):
-        ledger.reverse(session=session, user=user, source_type="charge", source_id=charge_id)
+        # Reverse the old amount (and a move of the line to a claim's payer, as a void does),
+        # then post the new amount as a new charge would be.
+        ledger.void_charge(session=session, user=user, charge_id=charge_id)
         ledger.post_charge(session=session, user=user, charge=after)
     own = f"(charge {charge_id})"
     warnings = [w for w in planned.warnings if own not in w]
