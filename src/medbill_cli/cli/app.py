@@ -40,6 +40,7 @@ GROUPS: dict[str, str] = {
     "payment": "medbill_cli.cli.payment",
     "claim": "medbill_cli.cli.claim_history:claim_app",
     "era": "medbill_cli.cli.era",
+    "eob": "medbill_cli.cli.eob",
     "ack": "medbill_cli.cli.ack",
     "worklist": "medbill_cli.cli.worklist:worklist",
     "denial": "medbill_cli.cli.denial",

@@ -289,6 +289,58 @@ def void(
     emit_created(rec, fmt)
 
 
+@app.command("update")
+def update_(
+    charge_id: Annotated[int, typer.Argument(help="The charge id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the charge is corrected.")],
+    code: Annotated[str | None, typer.Option("--code", help="CPT or HCPCS code.")] = None,
+    modifier: Annotated[list[str] | None, typer.Option(
+        "--modifier", "-m", help="Modifier; repeat for up to 4 (replaces the line's).")] = None,
+    no_modifiers: Annotated[bool, typer.Option(
+        "--no-modifiers", help="Remove the line's modifiers.")] = False,
+    units: Annotated[int | None, typer.Option("--units", help="Units, 1-999.")] = None,
+    dx: Annotated[list[str] | None, typer.Option(
+        "--dx", help="ICD-10-CM diagnosis; repeat for up to 4 (replaces the line's).")] = None,
+    fee: Annotated[str | None, typer.Option(
+        "--fee", help="Fee per unit (default: kept, or the fee schedule for a new code).")] = None,
+    provider: Annotated[str | None, typer.Option(
+        "--provider", help="Rendering provider's NPI.")] = None,
+    pos: Annotated[str | None, typer.Option("--pos", help="Place of service, e.g. 11.")] = None,
+    ndc: Annotated[str | None, typer.Option(
+        "--ndc", help="Drug lines: NDC, 11 digits or 5-4-2.")] = None,
+    ndc_quantity: Annotated[str | None, typer.Option(
+        "--ndc-quantity", help="Drug lines: quantity of the NDC unit.")] = None,
+    ndc_unit: Annotated[str | None, typer.Option(
+        "--ndc-unit", help="Drug lines: F2, GR, ME, ML or UN.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Correct an unbilled charge, checked as charge entry checks it; audited before/after.
+
+    A billed charge is corrected through its claim: medbill claim rebuild (not yet sent) or a
+    replacement claim (sent).
+
+    Example: medbill charge update 42 --code 99214 --reason "documentation supports 99214"
+    """
+    from medbill_cli.services.charges import ChargeView
+    from medbill_cli.services.corrections import ChargeChange, update_charge
+
+    if no_modifiers and modifier:
+        error("Give --modifier or --no-modifiers, not both.")
+        raise typer.Exit(2)
+    mods = [] if no_modifiers else (list(modifier) if modifier else None)
+    change = ChargeChange(code=code, modifiers=mods, units=units, dx=list(dx) if dx else None,
+                          fee=fee, provider=provider, pos=pos, ndc=ndc,
+                          ndc_quantity=ndc_quantity, ndc_unit=ndc_unit)
+    with _context.session() as s:
+        res = update_charge(session=s, user=_context.state.actor(), charge_id=charge_id,
+                            change=change, reason=reason)
+        rec = public(ChargeView(res.charge, res.account, res.provider_npi, res.diagnoses))
+    for w in res.warnings:
+        warn(w)
+    info(f"Charge {charge_id} updated.")
+    emit_created(rec, fmt)
+
+
 # The full-screen entry screen lives in its own module (Textual loads only when it runs).
 from medbill_cli.cli.charge_entry import register as _register_entry  # noqa: E402
 

@@ -259,6 +259,9 @@ def resubmit(
 ) -> None:
     """Create a replacement (7) or void (8) of a submitted claim; scrub and export it as usual.
 
+    REF*F8 defaults to the payer's claim number from the posted 835 (CLP07), else the 277CA's
+    (REF*1K).
+
     Example: medbill claim resubmit 12 --frequency 7 --payer-claim-number 2024123456789
     """
     from medbill_cli.cli._output import emit_created
@@ -269,4 +272,29 @@ def resubmit(
         c = resubmit_claim(session=s, user=_context.state.actor(), claim_id=claim_id,
                            frequency=frequency, payer_claim_number=payer_claim_number)
         rec = claim_detail(session=s, claim=c)
+    emit_created(rec, fmt)
+
+
+@app.command("rebuild")
+def rebuild(
+    claim_id: Annotated[str, typer.Argument(help="The draft, held or rejected claim (id or PCN).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the claim is set aside.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Set a claim not yet sent (draft, held, rejected) aside; its charges are unbilled again.
+
+    Fix the charges (charge update, charge void) or the patient, then claim generate makes a
+    new claim with a new control number.
+
+    Example: medbill claim rebuild C00000001 --reason "wrong procedure code"
+    """
+    from medbill_cli.cli._output import emit_created
+    from medbill_cli.services.claims.query import claim_detail
+    from medbill_cli.services.corrections import rebuild_claim
+
+    with _context.session() as s:
+        c = rebuild_claim(session=s, user=_context.state.actor(), claim_id=claim_id,
+                          reason=reason)
+        rec = claim_detail(session=s, claim=c)
+    info(f"Claim {c.pcn} rebuilt; its charges are unbilled again (run medbill claim generate).")
     emit_created(rec, fmt)

@@ -634,6 +634,37 @@ def import_era(
     return result
 
 
+
+def post_built(*, session: Session, user: str, remit: x835.Remittance,
+               file_name: str | None = None) -> ImportResult:
+    """Post one remittance built in memory (a paper EOB) exactly as ``import_era`` posts a
+    file's transaction set: the same checks (balance, cents, trace), plan, rows, claim
+    statuses, denials and audit entries. The ERA row has no file hash.
+
+    Returns:
+        The plan, with ``PlannedEra.era`` set to the new row.
+    """
+    from medbill_cli.db.models._base import utcnow
+
+    name = file_name or "the remittance"
+    _check_balance(remit, name)
+    _check_cents(remit)
+    _check_trace(session, remit, name, set())
+    ic = x835.Interchange(sender="", receiver="", control_number="", date=None, usage="P",
+                          delimiters=x835.Delimiters("*", ":", "~", "^"), transactions=(remit,))
+    result = _plan(session, ic, file_name, list(remit.warnings))
+    posted_on = today()
+    entries: list[audit.AuditEntry] = []
+    by_key: dict[int, int] = {}
+    for pe in result.eras:
+        era = _era(pe, user, file_name, "", posted_on)
+        session.add(era)
+        session.flush()
+        pe.era = era
+        _post_era(session, user, _Posting(pe, era, posted_on, utcnow()), by_key, entries)
+    audit.record_many(session=session, user=user, entries=entries)
+    return result
+
 def _most_common_payer(pe: PlannedEra) -> int | None:
     counts: dict[int, int] = defaultdict(int)
     for pc in pe.claims:

@@ -18,7 +18,8 @@ def resubmit_claim(
 ) -> ClaimRecord:
     """A replacement (7) or void (8) of a sent claim: a new claim with the same lines.
 
-    The new claim carries CLM05-3 and REF*F8 (the payer's claim number) and starts as ``draft``
+    The new claim carries CLM05-3 and REF*F8 (the payer's claim number: the one given, else
+    the latest posted 835's CLP07, else the 277CA's REF*1K) and starts as ``draft``
     (scrub it, then export). The original becomes ``closed``.
 
     Raises:
@@ -33,9 +34,12 @@ def resubmit_claim(
         raise InputError(f"Claim {rec.id} is closed already; it was replaced or voided",
                          "Resubmit the claim that replaced it")
     check_transition(rec.status, ClaimStatus.CLOSED, record=rec.id)
-    number = payer_claim_number or rec.payer_claim_number
+    from medbill_cli.services.corrections import payer_claim_number as known_number
+
+    number = payer_claim_number or known_number(session, rec.id)
     if not number:
-        raise InputError(f"Claim {rec.id} has no payer claim number",
+        raise InputError(f"Claim {rec.pcn} has no payer claim number: no posted 835 (CLP07) or "
+                         "277CA (REF*1K) gives one",
                          "Give --payer-claim-number from the payer's remittance or claim status")
     orig = session.get(Claim, rec.id)
     assert orig is not None
