@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from medbill_cli.scrub.authorization import AuthLine
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,15 @@ class PtpInfo:
     column1: str
     column2: str
     modifier_indicator: str  # 0 never bypassed, 1 bypassed by an NCCI modifier, 9 not applicable
+
+
+@dataclass(frozen=True)
+class EligibilityNote:
+    """The latest eligibility answer for one of the claim's dates of service."""
+
+    on_date: dt.date
+    status: str  # active|inactive|rejected|unknown
+    reason: str | None = None  # AAA rejections in words: "72: the member id is ..."
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,8 @@ class ClaimView:
     ptp: tuple[PtpInfo, ...] = ()
     frequency: str = "1"
     payer_claim_number: str | None = None
+    auth_lines: tuple[AuthLine, ...] = ()  # each line's prior-authorization lookup
+    eligibility: tuple[EligibilityNote, ...] = ()  # answers for the dates of service
 
     @property
     def first_dos(self) -> dt.date:
