@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from medbill_cli.scrub.authorization import AuthLine
 
 
 @dataclass(frozen=True)
@@ -43,6 +39,29 @@ class PtpInfo:
     column1: str
     column2: str
     modifier_indicator: str  # 0 never bypassed, 1 bypassed by an NCCI modifier, 9 not applicable
+
+
+@dataclass(frozen=True)
+class AuthInfo:
+    """An authorization as the prior-auth edit (``scrub.authorization``) sees it; ``*_used``
+    count through this line's visit."""
+
+    number: str
+    start: dt.date
+    end: dt.date
+    visits_allowed: int | None = None
+    units_allowed: int | None = None
+    visits_used: int = 0
+    units_used: int = 0
+
+
+@dataclass(frozen=True)
+class AuthLine:
+    number: int  # the claim line
+    code: str
+    dos: dt.date
+    needs_auth: bool
+    auth: AuthInfo | None = None
 
 
 @dataclass(frozen=True)

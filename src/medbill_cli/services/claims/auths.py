@@ -19,8 +19,7 @@ from sqlmodel import Session
 
 from medbill_cli.db import tables as t
 from medbill_cli.db.query import chunks
-from medbill_cli.scrub.authorization import AuthLine
-from medbill_cli.scrub.view import EligibilityNote
+from medbill_cli.scrub.view import AuthLine, EligibilityNote
 from medbill_cli.services import authorizations as auths
 from medbill_cli.x12.claim_map import ClaimRecord, LineRecord
 

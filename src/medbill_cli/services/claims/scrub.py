@@ -23,8 +23,8 @@ from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.scrub import checks
-from medbill_cli.scrub.authorization import AuthLine
 from medbill_cli.scrub.view import (
+    AuthLine,
     ClaimView,
     DxInfo,
     EligibilityNote,
