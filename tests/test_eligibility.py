@@ -106,8 +106,9 @@ def test_eligibility_request_refusals_write_nothing(office: Cli, tmp_path: Path)
     assert "tomorrow" in r.stderr
     office.fails(3, "eligibility", "request", "P000001", "--service-type", "3!",
                  "--output", str(out))
-    office.fails(3, "eligibility", "request", "P000001", "--output",
-                 str(tmp_path / "missing" / "x.270"))
+    r = office.fails(4, "eligibility", "request", "P000001", "--output",
+                     str(tmp_path / "missing" / "x.270"))  # an unwritable path: environment
+    assert "does not exist. Create it first." in r.stderr
     assert list(folder.iterdir()) == []
     assert office.db.scalar("SELECT value FROM setting WHERE key = 'x12.control_number'") == "6"
 
