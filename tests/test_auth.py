@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from claim_support import Svc, add_visit
+from claim_support import Svc, add_coverage, add_patient, add_visit
 from conftest import NPI_PROVIDER, Cli
+from test_x12_837p import x12check_tool
+from x12_support import assert_valid_837, segments
 
 from medbill_cli.scrub.authorization import (
     AuthInfo,
@@ -235,3 +238,139 @@ def test_check_prior_auth_reads_the_view() -> None:
     v = View("P000007", (AuthLine(1, "97110", dt.date(2026, 2, 1), True),))
     (f,) = check_prior_auth(v)
     assert "medbill auth add P000007" in f.fix
+
+
+# ------------------------------------------------------------ the claim: scrub, 837P REF*G1/9F
+
+TODAY = dt.date.today()
+FIRST = TODAY - dt.timedelta(days=60)
+
+
+@pytest.fixture
+def billing(practice: Cli) -> Cli:
+    """Jane with an address (a claim needs one) and her ACME1 coverage."""
+    assert add_patient(practice, "Jane", "Doe", "1980-04-02", "F") == "P000001"
+    add_coverage(practice, "P000001", "ACME1", "XJ123456789")
+    return practice
+
+
+def _scrub(cli: Cli) -> list[dict[str, Any]]:
+    r = cli("claim", "scrub", "--format", "json")
+    assert r.exit_code in (0, 1), r.output
+    rows: list[dict[str, Any]] = json.loads(r.stdout)
+    return rows
+
+
+def _errors(rec: dict[str, Any]) -> list[tuple[str, int | None]]:
+    return [(f["edit"], f["line"]) for f in rec["findings"] if f["severity"] == "error"]
+
+
+def _export(cli: Cli, path: Path) -> list[list[str]]:
+    cli.ok("claim", "export", "--format", "x12", "--output", str(path))
+    assert_valid_837(path, x12check_tool())
+    return segments(path.read_text())
+
+
+def _auth_now(cli: Cli, number: str, *extra: str) -> None:
+    cli.ok("auth", "add", "P000001", "--payer", "ACME1", "--number", number, "--from",
+           FIRST.isoformat(), "--to", (TODAY + dt.timedelta(days=60)).isoformat(), *extra)
+
+
+def _claim_refs(segs: list[list[str]]) -> list[list[str]]:
+    """The REF segments between CLM and HI (loop 2300)."""
+    clm = next(i for i, s in enumerate(segs) if s[0] == "CLM")
+    hi = next(i for i, s in enumerate(segs) if s[0] == "HI")
+    return [s for s in segs[clm:hi] if s[0] == "REF"]
+
+
+def test_claim_needing_auth_held_without_one_and_sent_with_ref_g1(billing: Cli,
+                                                                  tmp_path: Path) -> None:
+    billing.ok("auth", "code-add", "ACME1", "--code", "97110")
+    add_visit(billing, "P000001", ["M17.11"], [Svc("97110", units=2), Svc("99213")], dos=FIRST)
+    billing.ok("claim", "generate")
+    (rec,) = _scrub(billing)
+    assert rec["status"] == "held" and _errors(rec) == [("prior-auth", 1)]
+    assert billing.db.scalar("SELECT status FROM claim") == "held"
+    assert billing.db.scalar("SELECT count(*) FROM claim_finding WHERE edit = 'prior-auth'") == 1
+    _auth_now(billing, "PA-778", "--visits", "12", "--code", "97110")
+    (rec,) = _scrub(billing)
+    assert rec["status"] == "ready" and _errors(rec) == []
+    assert billing.json("auth", "list", "P000001")[0]["visits_used"] == 1  # type: ignore[index]
+    segs = _export(billing, tmp_path / "b.x12")
+    # Only the 97110 line has the authorization: REF*G1 on that line (2400), none on the claim.
+    assert _claim_refs(segs) == []
+    lx = [i for i, s in enumerate(segs) if s[0] == "LX"]
+    assert ["REF", "G1", "PA-778"] in segs[lx[0]:lx[1]]
+    assert ["REF", "G1", "PA-778"] not in segs[lx[1]:]
+    # The batch re-creates the file byte for byte, even after the authorization changes.
+    billing.db.execute("UPDATE prior_auth SET number = 'CHANGED'")
+    again = tmp_path / "again.x12"
+    billing.ok("claim", "batch", "show", "1", "--output", str(again))
+    assert again.read_bytes() == (tmp_path / "b.x12").read_bytes()
+
+
+def test_claim_ref_g1_on_the_claim_when_every_line_shares_it(billing: Cli, tmp_path: Path) -> None:
+    billing.ok("auth", "code-add", "ACME1", "--code", "97110")
+    _auth_now(billing, "PA-1", "--visits", "12")  # any code
+    add_visit(billing, "P000001", ["M17.11"], [Svc("97110"), Svc("97112")], dos=FIRST)
+    billing.ok("claim", "generate")
+    assert _scrub(billing)[0]["status"] == "ready"
+    segs = _export(billing, tmp_path / "c.x12")
+    assert _claim_refs(segs) == [["REF", "G1", "PA-1"]]
+    assert sum(1 for s in segs if s[:2] == ["REF", "G1"]) == 1
+
+
+def test_claim_thirteenth_visit_of_twelve_held(billing: Cli) -> None:
+    billing.ok("auth", "code-add", "ACME1", "--code", "97110")
+    _auth_now(billing, "PA-12", "--visits", "12", "--code", "97110")
+    for i in range(12):
+        dos = FIRST + dt.timedelta(days=3 * i)
+        add_visit(billing, "P000001", ["M17.11"], [Svc("97110")], dos=dos)
+    billing.ok("claim", "generate")
+    (first,) = _scrub(billing)
+    assert first["status"] == "ready" and len(first["findings"]) == 0, first
+    last = FIRST + dt.timedelta(days=36)
+    add_visit(billing, "P000001", ["M17.11"], [Svc("97110")], dos=last)
+    billing.ok("claim", "generate")
+    rows = _scrub(billing)
+    assert [r["status"] for r in rows] == ["ready", "held"]
+    assert _errors(rows[1]) == [("prior-auth", 1)]
+    assert rows[1]["findings"][0]["message"] == (
+        f"Authorization PA-12 allows 12 visit(s); 97110 on {last} is visit 13")
+    assert billing.json("auth", "list")[0]["visits_used"] == 13  # type: ignore[index]
+
+
+def test_claim_expired_authorization_held(billing: Cli) -> None:
+    billing.ok("auth", "code-add", "ACME1", "--code", "97110")
+    billing.ok("auth", "add", "P000001", "--payer", "ACME1", "--number", "OLD1", "--from",
+          (FIRST - dt.timedelta(days=90)).isoformat(), "--to",
+          (FIRST - dt.timedelta(days=1)).isoformat())
+    add_visit(billing, "P000001", ["M17.11"], [Svc("97110")], dos=FIRST)
+    billing.ok("claim", "generate")
+    (rec,) = _scrub(billing)
+    assert rec["status"] == "held"
+    assert f"Authorization OLD1 expired on {FIRST - dt.timedelta(days=1)}" in (
+        rec["findings"][0]["message"])
+
+
+def test_claim_referral_sent_as_ref_9f(billing: Cli, tmp_path: Path) -> None:
+    billing.ok("referral", "add", "P000001", "--provider-npi", NPI_PROVIDER, "--number", "R778",
+          "--from", FIRST.isoformat(), "--to", TODAY.isoformat())
+    _auth_now(billing, "PA-9")
+    add_visit(billing, "P000001", ["I10"], [Svc("99213")], dos=FIRST)
+    billing.ok("claim", "generate")
+    assert _scrub(billing)[0]["status"] == "ready"
+    segs = _export(billing, tmp_path / "r.x12")
+    assert _claim_refs(segs) == [["REF", "9F", "R778"], ["REF", "G1", "PA-9"]]
+
+
+def test_claim_without_auth_or_referral_has_no_ref(billing: Cli, tmp_path: Path) -> None:
+    # A referral that ended before the visit is not sent.
+    billing.ok("referral", "add", "P000001", "--provider-npi", NPI_PROVIDER, "--number", "R1",
+          "--from", (FIRST - dt.timedelta(days=30)).isoformat(), "--to",
+          (FIRST - dt.timedelta(days=1)).isoformat())
+    add_visit(billing, "P000001", ["I10"], [Svc("99213")], dos=FIRST)
+    billing.ok("claim", "generate")
+    assert _scrub(billing)[0]["status"] == "ready"
+    segs = _export(billing, tmp_path / "n.x12")
+    assert [s for s in segs if s[0] == "REF" and s[1] in ("G1", "9F")] == []

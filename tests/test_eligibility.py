@@ -107,8 +107,8 @@ def test_eligibility_request_refusals_write_nothing(office: Cli, tmp_path: Path)
     office.fails(3, "eligibility", "request", "P000001", "--service-type", "3!",
                  "--output", str(out))
     r = office.fails(4, "eligibility", "request", "P000001", "--output",
-                     str(tmp_path / "missing" / "x.270"))
-    assert "does not exist" in r.stderr
+                     str(tmp_path / "missing" / "x.270"))  # an unwritable path: environment
+    assert "does not exist. Create it first." in r.stderr
     assert list(folder.iterdir()) == []
     assert office.db.scalar("SELECT value FROM setting WHERE key = 'x12.control_number'") == "6"
 
@@ -237,3 +237,56 @@ def test_eligibility_worklist_lists_missing_and_inactive(office: Cli, tmp_path: 
                                                     ("eligibility", "P000003")]
     assert items[0].reason == "eligibility inactive"
     assert items[1].reason == "no eligibility answer"
+
+
+def _address(cli: Cli, *accounts: str) -> None:
+    for acct in accounts:  # a claim needs the patient's address
+        cli.ok("patient", "update", acct, "--address", "12 Oak St", "--city", "Albany",
+               "--state", "NY", "--zip", "12208")
+
+
+def test_claim_scrub_warns_on_inactive_and_rejected_answers(office: Cli, tmp_path: Path) -> None:
+    day = dt.date(2026, 12, 3)
+    _address(office, "P000001", "P000002")
+    for acct in ("P000001", "P000002"):
+        add_visit(office, acct, ["I10"], [Svc("99213")], dos=day)
+    _request_both(office, tmp_path)
+    office.ok("eligibility", "import", str(DATA / "active.271"))  # Jane active, Tim inactive
+    office.ok("claim", "generate")
+    r = office.ok("claim", "scrub", "--format", "json")  # warnings hold nothing: exit 0
+    jane, tim = json.loads(r.stdout)
+    assert jane["status"] == "ready" and not [f for f in jane["findings"]
+                                              if f["edit"] == "eligibility"]
+    (w,) = [f for f in tim["findings"] if f["edit"] == "eligibility"]
+    assert tim["status"] == "ready" and w["severity"] == "warning" and w["line"] is None
+    assert w["message"] == "The eligibility answer for 2026-12-03 says inactive"
+    assert "medbill eligibility show P000002" in w["fix"]
+    # A later answer replaces the earlier one: Jane's AAA*72 rejection, in words.
+    office.ok("eligibility", "import", str(DATA / "rejected.271"))
+    jane = json.loads(office.ok("claim", "scrub", "1", "--format", "json").stdout)[0]
+    (w,) = [f for f in jane["findings"] if f["edit"] == "eligibility"]
+    assert jane["status"] == "ready" and w["severity"] == "warning"
+    assert w["message"] == ("The eligibility answer for 2026-12-03 says rejected "
+                            "(72: the member id is missing or not valid)")
+    assert office.db.scalar("SELECT severity FROM claim_finding WHERE edit = 'eligibility' "
+                            "AND claim_id = 1") == "warning"
+
+
+def test_worklist_eligibility_tomorrow(office: Cli, tmp_path: Path) -> None:
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    add_visit(office, "P000001", ["I10"], [Svc("99213")], dos=tomorrow)
+    r = office("worklist", "eligibility", "--format", "json")
+    assert r.exit_code == 1, r.output
+    (item,) = json.loads(r.stdout)
+    assert item["kind"] == "eligibility" and item["patient"] == "P000001"
+    assert item["reason"] == f"no eligibility answer for {tomorrow}"
+    assert item["action"].startswith("medbill eligibility request P000001")
+    assert "1 eligibility" in r.stderr
+    office.db.execute("UPDATE setting SET value = '0' WHERE key = 'x12.control_number'")
+    office.ok("eligibility", "request", "--date", "tomorrow", "--output", str(tmp_path / "t.270"))
+    office.ok("eligibility", "import", str(DATA / "active.271"))  # trace 1-1: Jane, active
+    r = office("worklist", "eligibility")
+    assert r.exit_code == 0, r.output
+    assert "Nothing to follow up" in r.output
+    # --days looks further ahead: nobody is seen the day after tomorrow.
+    assert office("worklist", "eligibility", "--days", "2").exit_code == 0

@@ -94,19 +94,19 @@ def test_worklist_clear_and_refusals(practice: Cli) -> None:
     r = practice("worklist")
     assert r.exit_code == 0 and r.stdout == "" and "Nothing to follow up" in r.stderr
     assert practice("worklist", "--format", "json").stdout.strip() == "[]"
-    r = practice.fails(3, "worklist", "eligibility")
-    assert "Unknown worklist kind 'eligibility'" in r.stderr and "no-response" in r.stderr
+    r = practice.fails(3, "worklist", "nope")
+    assert "Unknown worklist kind 'nope'" in r.stderr and "no-response" in r.stderr
     practice.fails(3, "worklist", "--days", "-1")
 
 
 def test_worklist_registry_takes_a_new_kind() -> None:
     from medbill_cli.services import worklist as w
 
-    kind = w.Kind("eligibility", 0, "coverage to verify", lambda s, d, t: [])
+    kind = w.Kind("coverage", 0, "coverage to verify", lambda s, d, t: [])
     try:
         w.register(kind)
-        assert w.KINDS["eligibility"] is kind
+        assert w.KINDS["coverage"] is kind
     finally:
-        w.KINDS.pop("eligibility")
+        w.KINDS.pop("coverage")
     assert list(w.KINDS) == ["held", "rejected", "no-response", "timely-filing", "denied",
-                             "credit", "unbilled"]
+                             "credit", "unbilled", "eligibility"]

@@ -15,11 +15,11 @@ COLUMNS = ["kind", "record", "pcn", "patient", "payer", "age_days", "amount", "r
 
 def worklist(
     kinds: Annotated[list[str] | None, typer.Argument(
-        help="held, rejected, no-response, timely-filing, denied, credit, unbilled "
+        help="held, rejected, no-response, timely-filing, denied, credit, unbilled, eligibility "
              "(default: all).")] = None,
     days: Annotated[int | None, typer.Option(
         "--days", help="Each kind's threshold in days (no-response 30, timely-filing 30, "
-                       "unbilled 3, others 0).")] = None,
+                       "unbilled 3, eligibility 1 ahead, others 0).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Claims and charges that need follow-up, each with its age and what to do.

@@ -8,36 +8,14 @@ Pure: the caller looks up, per line, whether the code needs an authorization (th
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
-from medbill_cli.scrub.view import Finding
+from medbill_cli.scrub.view import AuthInfo, AuthLine, Finding
 
 EDIT = "prior-auth"
 
-
-@dataclass(frozen=True)
-class AuthInfo:
-    """An authorization as the edit sees it; ``*_used`` count through this line's visit."""
-
-    number: str
-    start: dt.date
-    end: dt.date
-    visits_allowed: int | None = None
-    units_allowed: int | None = None
-    visits_used: int = 0
-    units_used: int = 0
-
-
-@dataclass(frozen=True)
-class AuthLine:
-    number: int  # the claim line
-    code: str
-    dos: dt.date
-    needs_auth: bool
-    auth: AuthInfo | None = None
+__all__ = ["EDIT", "AuthInfo", "AuthLine", "check_authorizations", "check_prior_auth"]
 
 
 class HasAuthLines(Protocol):

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
+from medbill_cli.scrub.authorization import check_prior_auth
 from medbill_cli.scrub.rules import (
     AGE_SOURCE,
     PTP_BYPASS_MODIFIERS,
@@ -316,7 +317,23 @@ def check_resubmission(v: ClaimView) -> list[Finding]:
     return []
 
 
+def check_eligibility(v: ClaimView) -> list[Finding]:
+    """A warning per date of service whose latest eligibility answer is inactive or rejected."""
+    out: list[Finding] = []
+    for note in v.eligibility:
+        if note.status not in ("inactive", "rejected"):
+            continue
+        said = f"rejected ({note.reason})" if note.status == "rejected" and note.reason \
+            else note.status
+        out.append(_warn("eligibility", f"The eligibility answer for {note.on_date} says {said}",
+                         f"Check the coverage (medbill eligibility show {v.patient_account}) "
+                         "before sending, or ask again with medbill eligibility request "
+                         f"{v.patient_account} --date {note.on_date}"))
+    return out
+
+
 Edit = Callable[[ClaimView], list[Finding]]
+
 
 EDITS: tuple[Edit, ...] = (
     check_required_data,
@@ -335,6 +352,8 @@ EDITS: tuple[Edit, ...] = (
     check_timely_filing,
     check_charges,
     check_resubmission,
+    check_prior_auth,
+    check_eligibility,
 )
 
 

@@ -42,6 +42,38 @@ class PtpInfo:
 
 
 @dataclass(frozen=True)
+class AuthInfo:
+    """An authorization as the prior-auth edit (``scrub.authorization``) sees it; ``*_used``
+    count through this line's visit."""
+
+    number: str
+    start: dt.date
+    end: dt.date
+    visits_allowed: int | None = None
+    units_allowed: int | None = None
+    visits_used: int = 0
+    units_used: int = 0
+
+
+@dataclass(frozen=True)
+class AuthLine:
+    number: int  # the claim line
+    code: str
+    dos: dt.date
+    needs_auth: bool
+    auth: AuthInfo | None = None
+
+
+@dataclass(frozen=True)
+class EligibilityNote:
+    """The latest eligibility answer for one of the claim's dates of service."""
+
+    on_date: dt.date
+    status: str  # active|inactive|rejected|unknown
+    reason: str | None = None  # AAA rejections in words: "72: the member id is ..."
+
+
+@dataclass(frozen=True)
 class LineView:
     number: int
     code: str
@@ -88,6 +120,8 @@ class ClaimView:
     ptp: tuple[PtpInfo, ...] = ()
     frequency: str = "1"
     payer_claim_number: str | None = None
+    auth_lines: tuple[AuthLine, ...] = ()  # each line's prior-authorization lookup
+    eligibility: tuple[EligibilityNote, ...] = ()  # answers for the dates of service
 
     @property
     def first_dos(self) -> dt.date:

@@ -11,6 +11,8 @@ from (session, days, today) to items. Another kind plugs in with one ``register(
 - ``denied``: open denials, oldest first.
 - ``credit``: patients whose payments exceed what they owe (from ``services.accounts``).
 - ``unbilled``: charges not on a claim N days after the date of service.
+- ``eligibility``: patients seen N days from today (default tomorrow) with no eligibility
+  answer for that date, or an inactive or rejected one (``services.eligibility``).
 """
 
 from __future__ import annotations
@@ -313,6 +315,21 @@ register(Kind("denied", 0, "open denials by age", find_denied))
 register(Kind("credit", 0, "patients who paid more than they owe", find_credit))
 register(Kind("unbilled", 3, "charges not on a claim N days after the date of service",
               find_unbilled))
+
+
+def find_eligibility(session: Session, days: int, today: dt.date) -> list[Item]:
+    from sqlmodel import Session as OrmSession
+
+    from medbill_cli.services.eligibility import eligibility_worklist
+
+    orm = session if isinstance(session, OrmSession) else OrmSession(bind=session)
+    return [Item("eligibility", f"patient {i.account}", 0, f"{i.reason} for {i.date}", i.fix,
+                 patient=i.account)
+            for i in eligibility_worklist(orm, today + dt.timedelta(days=days))]
+
+
+register(Kind("eligibility", 1, "patients seen in N days (tomorrow) with no eligibility answer "
+                                "or an inactive one", find_eligibility))
 
 
 def worklist(*, session: Session, kinds: Sequence[str] = (), days: int | None = None,

@@ -145,6 +145,8 @@ class ClaimBundle:
     payer: PayerRecord
     provider: ProviderRecord | None
     lines: tuple[LineRecord, ...]
+    prior_auths: tuple[str | None, ...] = ()  # each line's authorization number (REF*G1)
+    referral: str | None = None  # the referral number (REF*9F)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,13 +171,22 @@ def _patient_address(p: PatientRecord) -> p837.Address | None:
     return p837.Address(line1=p.address, line2=p.address2, city=p.city, state=p.state, zip=p.zip)
 
 
-def _service_line(ln: LineRecord) -> p837.ServiceLine:
+def _service_line(ln: LineRecord, prior_auth: str | None = None) -> p837.ServiceLine:
     return p837.ServiceLine(
         code=ln.code, amount_cents=ln.amount_cents, units=ln.units,
         date_of_service=ln.date_of_service,
         dx_pointers=tuple(int(p) for p in ln.dx_pointers.split()),
         modifiers=tuple(ln.modifiers.split()), pos=ln.pos, ndc=ln.ndc, ndc_unit=ln.ndc_unit,
-        ndc_quantity=ln.ndc_quantity)
+        ndc_quantity=ln.ndc_quantity, prior_auth=prior_auth)
+
+
+def _prior_auths(b: ClaimBundle) -> tuple[str | None, tuple[str | None, ...]]:
+    """REF*G1 at claim level when every line has the same number, else on the lines."""
+    per_line = tuple(b.prior_auths[:len(b.lines)]) + (None,) * (len(b.lines) - len(b.prior_auths))
+    shared = set(per_line)
+    if len(shared) == 1:
+        return per_line[0] if per_line else None, (None,) * len(b.lines)
+    return None, per_line
 
 
 def _rendering(prov: ProviderRecord | None) -> p837.RenderingProvider | None:
@@ -190,6 +201,7 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
     """The writer's view of one claim: subscriber, patient (when not the subscriber), lines."""
     pat, cov, c = b.patient, b.coverage, b.claim
     addr = _patient_address(pat)
+    claim_auth, line_auths = _prior_auths(b)
     pat_person = _person(pat.first_name, pat.last_name, pat.middle_name, pat.dob, pat.sex, addr)
     patient: p837.Person | None
     if cov.relationship == "self":
@@ -202,10 +214,12 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
     return p837.ClaimOut(
         pcn=c.pcn, pos=c.pos, diagnoses=tuple(c.diagnoses.split()), subscriber=subscriber,
         member_id=cov.member_id, payer=p837.PayerInfo(b.payer.name, b.payer.payer_id),
-        lines=tuple(_service_line(ln) for ln in b.lines), relationship=cov.relationship,
+        lines=tuple(_service_line(ln, a) for ln, a in zip(b.lines, line_auths, strict=True)),
+        relationship=cov.relationship,
         patient=patient, priority=cov.priority, group_number=cov.group_number,
         filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
-        payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider))
+        payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider),
+        prior_auth=claim_auth, referral=b.referral)
 
 
 def interchange(practice: PracticeRecord, control: int, now: dt.datetime,

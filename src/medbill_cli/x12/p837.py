@@ -162,6 +162,7 @@ class ServiceLine:
     ndc: str | None = None
     ndc_unit: str | None = None
     ndc_quantity: str | None = None
+    prior_auth: str | None = None  # 2400 REF*G1, when the claim's lines have different ones
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ class ClaimOut:
     assignment: str = "A"  # CLM07: A the provider accepts assignment, C not assigned
     benefits_assigned: str = "Y"  # CLM08: the patient assigned benefits to the provider
     release: str = "Y"  # CLM09: release of information on file
+    prior_auth: str | None = None  # 2300 REF*G1, when every line has this one
+    referral: str | None = None  # 2300 REF*9F
 
     @property
     def total_cents(self) -> int:
@@ -342,6 +345,10 @@ class Writer837P:
         self._seg("CLM", clean(c.pcn), amount(total), "", "",
                   _composite(clean(c.pos), "B", c.frequency), c.provider_signature,
                   c.assignment, c.benefits_assigned, c.release)
+        if c.referral:
+            self._seg("REF", "9F", clean(c.referral))
+        if c.prior_auth:
+            self._seg("REF", "G1", clean(c.prior_auth))
         if c.frequency in ("7", "8") and c.payer_claim_number:
             self._seg("REF", "F8", clean(c.payer_claim_number))
         hi = ["HI"]
@@ -370,6 +377,8 @@ class Writer837P:
         pointers = _composite(*(str(p) for p in ln.dx_pointers[:4]))
         self._seg("SV1", proc, amount(ln.amount_cents), "UN", ln.units, pos, "", pointers)
         self._seg("DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d"))
+        if ln.prior_auth:
+            self._seg("REF", "G1", clean(ln.prior_auth))
         if ln.ndc:
             self._seg("LIN", "", "N4", re.sub(r"\D", "", ln.ndc))
             self._seg("CTP", "", "", "", clean(ln.ndc_quantity) or str(ln.units),

@@ -43,7 +43,7 @@ from medbill_cli.errors import InputError
 from medbill_cli.money import fmt
 from medbill_cli.privfile import open_private
 from medbill_cli.services import audit, counters
-from medbill_cli.services.claims import store
+from medbill_cli.services.claims import auths, store
 from medbill_cli.status import ClaimStatus, check_transitions
 from medbill_cli.x12 import p837
 from medbill_cli.x12.claim_map import ClaimBundle, PracticeRecord, claim_out, interchange
@@ -125,11 +125,13 @@ def bundles(session: Session, ids: Sequence[int]) -> Iterator[ClaimBundle]:
         covs = store.coverages(session, (c.coverage_id for c in claims))
         pays = store.payers(session, (c.payer_id for c in claims))
         provs = store.providers(session, (c.provider_id for c in claims))
+        refs = auths.reference_numbers(session, claims, lines)
         for c in claims:
             assert c.coverage_id is not None and c.payer_id is not None  # scrubbed ready
+            g1, ref_9f = refs.get(c.id, ((), None))
             yield ClaimBundle(c, pats[c.patient_id], covs[c.coverage_id], pays[c.payer_id],
                               provs.get(c.provider_id) if c.provider_id else None,
-                              tuple(lines.get(c.id, [])))
+                              tuple(lines.get(c.id, [])), g1, ref_9f)
 
 
 def _write_x12(sink: _Sink, items: Iterator[ClaimBundle], practice: PracticeRecord, control: int,

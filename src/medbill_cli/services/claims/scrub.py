@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete
@@ -23,9 +23,18 @@ from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.scrub import checks
-from medbill_cli.scrub.view import ClaimView, DxInfo, Finding, LineView, ProcInfo, PtpInfo
+from medbill_cli.scrub.view import (
+    AuthLine,
+    ClaimView,
+    DxInfo,
+    EligibilityNote,
+    Finding,
+    LineView,
+    ProcInfo,
+    PtpInfo,
+)
 from medbill_cli.services import audit
-from medbill_cli.services.claims import store
+from medbill_cli.services.claims import auths, store
 from medbill_cli.services.claims.plan import find_duplicates, is_manifestation
 from medbill_cli.services.lookup import PROCEDURE_SYSTEMS, Reference, load_reference
 from medbill_cli.status import SCRUBBABLE, ClaimStatus, check_transition
@@ -61,6 +70,8 @@ class _Batch:
     providers: Mapping[int, ProviderRecord]
     ref: Reference
     duplicates: Mapping[int, str]  # charge id -> PCN of the claim that already bills it
+    auth_lines: Mapping[int, tuple[AuthLine, ...]] = field(default_factory=dict)  # by claim
+    eligibility: Mapping[int, tuple[EligibilityNote, ...]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- reference data
@@ -141,6 +152,7 @@ def claim_view(claim: ClaimRecord, b: _Batch, today: dt.date) -> ClaimView:
         ptp=tuple(PtpInfo(e.column1, e.column2, e.modifier_indicator) for e in b.ref.ptp_on(
             {ln.code for ln in lines}, {ln.date_of_service for ln in lines})),
         frequency=claim.frequency, payer_claim_number=claim.payer_claim_number,
+        auth_lines=b.auth_lines.get(claim.id, ()), eligibility=b.eligibility.get(claim.id, ()),
     )
 
 
@@ -158,7 +170,9 @@ def _load_batch(session: Session, claims: Sequence[ClaimRecord]) -> _Batch:
         coverages=store.coverages(session, (c.coverage_id for c in claims)),
         payers=store.payers(session, (c.payer_id for c in claims)),
         providers=store.providers(session, (c.provider_id for c in claims)),
-        ref=ref, duplicates=find_duplicates(claims, lines, billed))
+        ref=ref, duplicates=find_duplicates(claims, lines, billed),
+        auth_lines=auths.auth_lines(session, claims, lines),
+        eligibility=auths.eligibility_notes(session, claims, lines))
 
 
 # --------------------------------------------------------------------------- scrub
