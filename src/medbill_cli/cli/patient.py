@@ -197,8 +197,8 @@ def balance(
     """What each party owes on a patient's lines, from the ledger: charges, insurance paid,
     adjustments, patient payments, refunds, each party's share, the patient's credit.
 
-    ``balance`` is what is owed on the account less the credit; ``insurance`` is what the
-    payers owe and ``balance_due`` what the patient owes now (their share less the credit).
+    ``balance`` is what is owed on the account less the credit; ``patient_due`` is the
+    patient's share on the lines, ``credit`` their unapplied money.
 
     Example: medbill patient balance P000001 --format json
     """
@@ -212,8 +212,7 @@ def balance(
 
 
 def balance_public(b: dict[str, Any]) -> dict[str, Any]:
-    """``patient balance --format json`` as CLI.md gives it (amounts as strings), with
-    ``insurance`` and ``balance_due``."""
+    """``patient balance --format json`` as CLI.md gives it: amounts as strings."""
     from medbill_cli.money import fmt as money
 
     out: dict[str, Any] = {}
@@ -224,8 +223,6 @@ def balance_public(b: dict[str, Any]) -> dict[str, Any]:
             out[k] = money(v)
         else:
             out[k] = v
-    out["insurance"] = money(sum(c for p, c in b["owed_by"].items() if p != "patient"))
-    out["balance_due"] = money(b["patient_due"] - b["credit"])
     return out
 
 

@@ -106,6 +106,16 @@ def _as_dict(obj: Any) -> dict[str, Any]:
     return dict(vars(obj))
 
 
+@dataclass(frozen=True)
+class _Snap:
+    """A Core row as the audit trail records it (``audit.Record``)."""
+
+    row: Any
+
+    def model_dump(self) -> dict[str, Any]:
+        return dict(self.row._mapping)
+
+
 def _party_key(row: Any) -> Party:
     return PATIENT if row.coverage_id is None else Party(row.coverage_id, row.party, row.payer_id)
 
@@ -207,7 +217,7 @@ def close_period(*, session: Executor, user: str, through: dt.date) -> dict[str,
                           .returning(*t.period.c)).one()
     session.info[CLOSED_KEY] = through
     audit.record(session=session, user=user, action="close", entity="period", entity_id=row.id,
-                 after=audit.snapshot(row))
+                 after=audit.snapshot(_Snap(row)))
     return dict(row._mapping)
 
 
@@ -1013,7 +1023,7 @@ def add_refund(*, session: Executor, user: str, account: str, amount: str | Deci
           source=("refund", row.id))
     w.write()
     audit.record(session=session, user=user, action="create", entity="refund", entity_id=row.id,
-                 after=audit.snapshot(row))
+                 after=audit.snapshot(_Snap(row)))
     return dict(row._mapping)
 
 
@@ -1103,7 +1113,7 @@ def write_off(*, session: Executor, user: str, amount: str | Decimal, reason: st
               source=("adjustment", row.id), service_date=charges[cid].date_of_service)
     w.write()
     audit.record(session=session, user=user, action="create", entity="adjustment",
-                 entity_id=row.id, after=audit.snapshot(row))
+                 entity_id=row.id, after=audit.snapshot(_Snap(row)))
     return dict(row._mapping)
 
 
@@ -1128,7 +1138,8 @@ def reverse_adjustment(*, session: Executor, user: str, adjustment_id: int,
         status="reversed", reversed_reason=why, reversed_by=user, reversed_at=utcnow()))
     after = session.execute(select(a).where(a.c.id == adjustment_id)).one()
     audit.record(session=session, user=user, action="reverse", entity="adjustment",
-                 entity_id=adjustment_id, before=audit.snapshot(row), after=audit.snapshot(after))
+                 entity_id=adjustment_id, before=audit.snapshot(_Snap(row)),
+                 after=audit.snapshot(_Snap(after)))
     return dict(after._mapping)
 
 
