@@ -1,4 +1,5 @@
-"""ledger show/check/balance/aging, adjust, refund add, credit list, period close/list."""
+"""ledger show and check, patient balance and ar aging from the ledger, adjust, refund add,
+credit list, period close and list."""
 
 from __future__ import annotations
 

@@ -59,7 +59,6 @@ class Outcome(StrEnum):
 
 
 ADJUDICATED = (Outcome.PAID, Outcome.PARTIAL, Outcome.DENIED)
-POSTED_OUTCOMES = (*ADJUDICATED, Outcome.REVERSAL)
 
 
 def cents(value: Decimal | None, what: str) -> int:
