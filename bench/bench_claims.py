@@ -91,6 +91,11 @@ def populate(env: dict[str, str], claims: int) -> None:
                 )
         s.add_all(dx)
         s.add_all(charges)
+        s.flush()
+        # As charge entry does: every line goes on the ledger (not timed).
+        from medbill_cli.services import ledger
+
+        ledger.post_charges(session=s, user="bench", charges=charges)
         s.commit()
     eng.dispose()
 

@@ -92,6 +92,18 @@ def build_835(env: dict[str, str]) -> str:
     return "~\n".join(segs) + "~\n"
 
 
+def _mark_submitted(env: dict[str, str]) -> None:
+    """An 835 answers sent claims: mark the drafts submitted (scrub and export not timed)."""
+    from sqlalchemy import text
+
+    from medbill_cli.db.engine import make_engine
+
+    eng = make_engine(env["MEDBILL_DB"])
+    with eng.begin() as c:
+        c.execute(text("UPDATE claim SET status = 'submitted', submitted_at = CURRENT_TIMESTAMP"))
+    eng.dispose()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--claims", type=int, default=10_000)
@@ -100,6 +112,7 @@ def main() -> int:
     d, env = scratch_db()
     populate(env, args.claims)
     medbill(["claim", "generate"], env)
+    _mark_submitted(env)
     path = Path(tempfile.mkdtemp(prefix="medbill-era-")) / "bench.835"
     path.write_text(build_835(env))
     if args.check:

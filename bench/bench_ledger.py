@@ -206,12 +206,12 @@ def main() -> int:
     eng.dispose()
     # A cold process pays a fixed ~0.5 s (Python, SQLAlchemy, the schema check) whatever the
     # size: its targets are the absolute ones.
-    ok &= report("ledger aging --format json, cold process (median of 3)",
-                 cold(["ledger", "aging", "--format", "json"], env, runs=3), 2.0)
+    ok &= report("ar aging --format json, cold process (median of 3)",
+                 cold(["ar", "aging", "--format", "json"], env, runs=3), 2.0)
     ok &= report("ledger check, cold process (median of 3)",
                  cold(["ledger", "check"], env, runs=3), 5.0)
-    ok &= report("ledger balance P000001, cold process (median of 3)",
-                 cold(["ledger", "balance", "P000001", "--format", "json"], env, runs=3), 0.5)
+    ok &= report("patient balance P000001, cold process (median of 3)",
+                 cold(["patient", "balance", "P000001", "--format", "json"], env, runs=3), 0.5)
     r = medbill(["ledger", "check"], env, check=False)
     if r.returncode != 0:
         print(f"FAIL  ledger check exit {r.returncode}: {r.stderr.strip()}")

@@ -47,6 +47,7 @@ def add_visit(cli: Cli, account: str, dx: Sequence[str], services: Sequence[Svc]
     from sqlmodel import Session, select
 
     from medbill_cli.db.models import Charge, Encounter, EncounterDiagnosis, Patient, Provider
+    from medbill_cli.services import ledger
 
     eng = cli.db.engine()
     try:
@@ -67,6 +68,9 @@ def add_visit(cli: Cli, account: str, dx: Sequence[str], services: Sequence[Svc]
                 for sv in services
             ]
             s.add_all(charges)
+            s.flush()
+            # As charge entry does: each new line goes on the ledger.
+            ledger.post_charges(session=s, user="tester", charges=charges)
             s.commit()
             return [c.id for c in charges]  # type: ignore[misc]
     finally:

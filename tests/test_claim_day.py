@@ -50,6 +50,7 @@ def test_claim_day_generate_scrub_export_reproduce(coded: Cli, tmp_path: Path) -
     cli.ok("claim", "batch", "show", "1", "--output", str(copy))
     assert copy.read_bytes() == batch.read_bytes()
     cli.ok("audit", "verify")
+    assert "checks out" in cli.ok("ledger", "check").stderr
 
 
 def test_claim_day_planted_problems_held(coded: Cli) -> None:

@@ -41,10 +41,10 @@ def test_era_import_posts_pays_denies_reverses(practice: Cli, tmp_path: Path) ->
         "50", "CO", "N115", "150.00", "ACME1", "open")
 
     alpha = cli.json("patient", "balance", p["Alpha_acct"])
-    assert (alpha["charge"], alpha["paid"], alpha["adjustment"], alpha["patient_due"],
-            alpha["insurance"]) == ("150.00", "100.00", "15.00", "35.00", "0.00")
+    assert (alpha["charges"], alpha["insurance_paid"], alpha["adjustments"], alpha["patient_due"],
+            alpha["owed_by"]) == ("150.00", "100.00", "15.00", "35.00", {"patient": "35.00"})
     bravo = cli.json("patient", "balance", p["Bravo_acct"])
-    assert (bravo["insurance"], bravo["patient_due"]) == ("150.00", "0.00")
+    assert (bravo["owed_by"], bravo["patient_due"]) == ({"ACME1:primary": "150.00"}, "0.00")
 
     rows, total = aging_total(cli)
     by = {r["payer"]: r["total"] for r in rows}
@@ -64,8 +64,8 @@ def test_era_import_posts_pays_denies_reverses(practice: Cli, tmp_path: Path) ->
     cli.ok("era", "import", str(f2))
     assert status(cli, p["Delta"]) == "submitted"
     delta = cli.json("patient", "balance", p["Delta_acct"])
-    assert (delta["paid"], delta["adjustment"], delta["patient_due"], delta["insurance"]) == (
-        "0.00", "0.00", "0.00", "80.00")
+    assert (delta["insurance_paid"], delta["adjustments"], delta["patient_due"],
+            delta["owed_by"]) == ("0.00", "0.00", "0.00", {"ACME1:primary": "80.00"})
     posted = cli.json("era", "show", "1")["claim_payments"]
     assert [c["reversed_by"] is not None for c in posted if c["pcn"] == p["Delta"]] == [True]
     _, total = aging_total(cli)
@@ -74,7 +74,7 @@ def test_era_import_posts_pays_denies_reverses(practice: Cli, tmp_path: Path) ->
     # A later patient payment lands on the oldest claim with a patient balance.
     cli.ok("payment", "add", "--patient", p["Alpha_acct"], "--amount", "20", "--method", "cash")
     alpha = cli.json("patient", "balance", p["Alpha_acct"])
-    assert (alpha["patient_paid"], alpha["patient_due"], alpha["balance_due"]) == (
+    assert (alpha["patient_paid"], alpha["patient_due"], alpha["balance"]) == (
         "20.00",
         "15.00",
         "15.00",
@@ -86,6 +86,7 @@ def test_era_import_posts_pays_denies_reverses(practice: Cli, tmp_path: Path) ->
     cli.ok("patient", "statement", p["Alpha_acct"], "--output", str(out))
     text = out.read_text()
     assert "BALANCE DUE" in text and "$15.00" in text and p["Alpha"] in text
+    assert "checks out" in cli.ok("ledger", "check").stderr
 
 
 def test_era_import_unbalanced_refused(practice: Cli, tmp_path: Path) -> None:
@@ -139,7 +140,7 @@ def test_era_import_payment_with_claim(practice: Cli, tmp_path: Path) -> None:
         str(cid),
     )
     delta = practice.json("patient", "balance", p["Delta_acct"])
-    assert (delta["patient_paid"], delta["patient_due"], delta["balance_due"]) == (
+    assert (delta["patient_paid"], delta["patient_due"], delta["balance"]) == (
         "10.00",
         "0.00",
         "0.00",

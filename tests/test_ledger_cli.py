@@ -1,4 +1,5 @@
-"""ledger show/check/balance/aging, adjust, refund add, credit list, period close/list."""
+"""ledger show and check, patient balance and ar aging from the ledger, adjust, refund add,
+credit list, period close and list."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from charge_support import charging  # noqa: F401
 from conftest import Cli
-from ledger_support import connection, sync
+from ledger_support import connection
 
 TODAY = dt.date.today()
 
@@ -27,7 +28,6 @@ def _charge(cli: Cli, account: str, fee: str = "100", date: str = "today") -> in
         "--fee",
         fee,
     )
-    sync(cli.db)
     return int(r.stdout.strip())
 
 
@@ -35,12 +35,11 @@ def _pay(cli: Cli, account: str, amount: str, *extra: str) -> int:
     r = cli.ok(
         "payment", "add", "--patient", account, "--amount", amount, "--method", "cash", *extra
     )
-    sync(cli.db)
     return int(r.stdout.strip())
 
 
 def _balance(cli: Cli, account: str) -> dict[str, Any]:
-    b = cli.json("ledger", "balance", account)
+    b = cli.json("patient", "balance", account)
     assert isinstance(b, dict)
     return b
 
@@ -62,7 +61,7 @@ def test_ledger_self_pay_charge_and_cash_leave_sixty_owed_by_the_patient(chargin
         "credit": "0.00",
         "balance": "60.00",
     }
-    rows = charging.json("ledger", "aging", "--by", "payer")
+    rows = charging.json("ar", "aging", "--by", "payer")
     assert rows[0] == {
         "payer": "(patient)",
         "0-30": "60.00",
@@ -353,8 +352,8 @@ def test_ledger_show_filters_and_refusals(charging: Cli) -> None:
     assert charging.json("ledger", "show", "P000001") == []
     charging.fails(3, "ledger", "show", "P999999")
     charging.fails(3, "ledger", "show", "P000002", "--claim", "999")
-    charging.fails(3, "ledger", "aging", "--by", "provider")
-    charging.fails(3, "ledger", "aging", "--basis", "posting")
-    charging.fails(3, "ledger", "balance", "P999999")
+    charging.fails(3, "ar", "aging", "--by", "provider")
+    charging.fails(3, "ar", "aging", "--basis", "posting")
+    charging.fails(3, "patient", "balance", "P999999")
     csv = charging.ok("ledger", "show", "P000002", "--format", "csv").stdout.splitlines()
     assert csv[0] == "id,date,charge,claim,party,kind,amount,balance,source,user"

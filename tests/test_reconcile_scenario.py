@@ -122,3 +122,4 @@ def test_reconcile_scenario_day_six_problems_fixed_closed_reopened(
     assert code == 1 and [d["kind"] for d in data["discrepancies"]] == ["charge_mismatch"]
     audit = cli.json("audit", "list", "--entity", "day")
     assert [a["action"] for a in audit] == ["close", "reopen"]
+    assert "checks out" in cli.ok("ledger", "check").stderr

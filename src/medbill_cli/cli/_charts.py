@@ -48,7 +48,7 @@ def aging(rows: list[dict[str, Any]], key: str, fmt: Format, chart: bool | None)
     if not wanted(chart, fmt):
         return
     from medbill_cli.reports.charts import aging_chart
-    from medbill_cli.services.accounts import BUCKETS
+    from medbill_cli.services.ledger_reports import BUCKETS
 
     emit_text(aging_chart(rows, key, BUCKETS, color=sys.stdout.isatty()))
 
@@ -80,7 +80,7 @@ def kpi(start: dt.date, end: dt.date, fmt: Format, chart: bool | None) -> None:
         return
     from medbill_cli.cli import _context
     from medbill_cli.reports.charts import kpi_chart, weeks
-    from medbill_cli.services.accounts import kpis
+    from medbill_cli.services.kpis import kpis
 
     with _context.session(write=False) as s:
         data = [kpi_week(a, kpis(session=s, start=a, end=b)) for a, b in weeks(start, end)]

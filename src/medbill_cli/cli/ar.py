@@ -17,24 +17,29 @@ app = typer.Typer(help="Accounts receivable.", no_args_is_help=True)
 def aging(
     as_of: Annotated[str, typer.Option(
         "--as-of", help="YYYY-MM-DD, today or yesterday.")] = "today",
-    by: Annotated[str, typer.Option("--by", help="payer or patient.")] = "payer",
+    by: Annotated[str, typer.Option("--by", help="payer, patient or party.")] = "payer",
+    basis: Annotated[str, typer.Option("--basis", help="dos (from the date of service) or "
+                                                       "transfer (from the day the balance "
+                                                       "moved to its party).")] = "dos",
     fmt: FormatOpt = Format.table,
     chart: _charts.ChartOpt = None,
 ) -> None:
-    """A/R aging in buckets 0-30, 31-60, 61-90, 91-120 and 120+ days from the date of service.
+    """A/R aging from the ledger in buckets 0-30, 31-60, 61-90, 91-120 and 120+ days.
 
-    By payer, the patients' share is one "(patient)" row; the last row is the total, and each
-    row's buckets sum to its total. Open denials stay receivable from their payer.
+    Every line's balance with the party that owes it: by payer the patients' share (self-pay
+    included) is one "(patient)" row; by party the rows are primary, secondary, tertiary and
+    patient. The last row is the total, and each row's buckets sum to its total. Open denials
+    stay receivable from their payer; a patient's credit is not A/R (see credit list).
 
-    Example: medbill ar aging --as-of 2024-06-30 --by payer --format json
+    Example: medbill ar aging --as-of 2024-06-30 --by party --basis transfer --format json
     """
     from medbill_cli.cli._options import parse_date
     from medbill_cli.money import fmt as money
-    from medbill_cli.services.accounts import BUCKETS, ar_aging
+    from medbill_cli.services.ledger_reports import BUCKETS, ar_aging
 
     day = parse_date(as_of, "--as-of date")
-    with _context.session(write=False) as s:
-        rows = ar_aging(session=s, as_of=day, by=by.strip().lower())
+    with _context.connection(write=False) as c:
+        rows = ar_aging(session=c, as_of=day, by=by, basis=basis)
     key = by.strip().lower()
     out = [{key: r[key], **{b: money(r[b]) for b in BUCKETS}, "total": money(r["total"])}
            for r in rows]

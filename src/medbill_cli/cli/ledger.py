@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from medbill_cli.cli import _context
 from medbill_cli.cli._options import FormatOpt
-from medbill_cli.cli._output import Format, emit_record, emit_rows, error, info
+from medbill_cli.cli._output import Format, emit_rows, error, info
 
 app = typer.Typer(help="The line-item ledger: entries, balances and their check.",
                   no_args_is_help=True)
@@ -72,61 +72,3 @@ def check(fmt: FormatOpt = Format.table) -> None:
         error(f"ledger check found {len(problems)} problem(s); first: {problems[0].line()}")
         raise typer.Exit(1)
     info(f"The ledger checks out: {n} entries.")
-
-
-@app.command("balance")
-def balance(
-    account: Annotated[str, typer.Argument(help="The patient's account number.")],
-    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")
-                     ] = "today",
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """What each party owes on a patient's lines, from the ledger (patient balance's shape).
-
-    Example: medbill ledger balance P000001 --format json
-    """
-    from medbill_cli.cli._options import parse_date
-    from medbill_cli.services.ledger_reports import patient_balance
-
-    day = parse_date(as_of, "--as-of date")
-    with _context.connection(write=False) as c:
-        b = patient_balance(session=c, account=account, as_of=day)
-    emit_record(balance_public(b), fmt, title=f"Balance of {b['account']}")
-
-
-def balance_public(b: dict[str, Any]) -> dict[str, Any]:
-    """``patient balance --format json`` as CLI.md gives it: amounts as strings."""
-    out: dict[str, Any] = {}
-    for k, v in b.items():
-        if k == "owed_by":
-            out[k] = {p: _money(c) for p, c in v.items()}
-        elif isinstance(v, int) and k not in ("account",):
-            out[k] = _money(v)
-        else:
-            out[k] = v
-    return out
-
-
-@app.command("aging")
-def aging(
-    as_of: Annotated[str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")
-                     ] = "today",
-    by: Annotated[str, typer.Option("--by", help="payer, patient or party.")] = "payer",
-    basis: Annotated[str, typer.Option("--basis", help="dos (date of service) or transfer "
-                                                       "(the day the balance moved).")] = "dos",
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """A/R aging from the ledger, self-pay and patient balances included.
-
-    Example: medbill ledger aging --by party --basis transfer --format json
-    """
-    from medbill_cli.cli._options import parse_date
-    from medbill_cli.services.ledger_reports import BUCKETS, ar_aging
-
-    day = parse_date(as_of, "--as-of date")
-    with _context.connection(write=False) as c:
-        rows = ar_aging(session=c, as_of=day, by=by, basis=basis)
-    key = by.strip().lower()
-    out = [{key: r[key], **{b: _money(r[b]) for b in BUCKETS}, "total": _money(r["total"])}
-           for r in rows]
-    emit_rows(out, fmt, title=f"A/R aging as of {day.isoformat()}")

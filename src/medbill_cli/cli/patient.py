@@ -197,39 +197,36 @@ def balance(
     ] = "today",
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """A patient's balance: each claim's charges, insurance paid, adjustments, payments and
-    what the patient and the payers still owe.
+    """What each party owes on a patient's lines, from the ledger: charges, insurance paid,
+    adjustments, patient payments, refunds, each party's share, the patient's credit.
+
+    ``balance`` is what is owed on the account less the credit; ``patient_due`` is the
+    patient's share on the lines, ``credit`` their unapplied money.
 
     Example: medbill patient balance P000001 --format json
     """
     from medbill_cli.cli._options import parse_date
-    from medbill_cli.money import fmt as money
-    from medbill_cli.services.accounts import patient_account
+    from medbill_cli.services.ledger_reports import patient_balance
 
     day = parse_date(as_of, "--as-of date")
-    with _context.session(write=False) as s:
-        acct = patient_account(session=s, account=account, as_of=day)
-    t = acct.totals()
-    rec: dict[str, Any] = {"id": acct.account, "account": acct.account, "as_of": day,
-                           **{k.removesuffix("_cents"): money(v) for k, v in t.items()}}
-    rec["claims"] = [
-        {
-            "claim": b.claim_id,
-            "pcn": b.pcn,
-            "date": b.first_dos,
-            "payer": b.payer,
-            "status": b.status,
-            "charge": money(b.charge_cents),
-            "insurance_paid": money(b.paid_cents),
-            "adjustments": money(b.adjustment_cents),
-            "patient_resp": money(b.patient_resp_cents),
-            "patient_paid": money(b.patient_paid_cents),
-            "patient_due": money(b.patient_due_cents),
-            "insurance_balance": money(b.insurance_cents),
-        }
-        for b in acct.claims
-    ]
-    emit_record(rec, fmt, title=f"Balance of {acct.account}")
+    with _context.connection(write=False) as c:
+        b = patient_balance(session=c, account=account, as_of=day)
+    emit_record(balance_public(b), fmt, title=f"Balance of {b['account']}")
+
+
+def balance_public(b: dict[str, Any]) -> dict[str, Any]:
+    """``patient balance --format json`` as CLI.md gives it: amounts as strings."""
+    from medbill_cli.money import fmt as money
+
+    out: dict[str, Any] = {}
+    for k, v in b.items():
+        if k == "owed_by":
+            out[k] = {p: money(c) for p, c in v.items()}
+        elif isinstance(v, int):
+            out[k] = money(v)
+        else:
+            out[k] = v
+    return out
 
 
 @app.command("statement")
@@ -249,11 +246,11 @@ def statement(
     """
     from medbill_cli.cli._options import parse_date
     from medbill_cli.cli._output import emit_text
-    from medbill_cli.services.accounts import statement_text
+    from medbill_cli.services.ledger_reports import statement_text
 
     day = parse_date(as_of, "--as-of date")
-    with _context.session(write=False) as s:
-        text = statement_text(session=s, account=account, as_of=day)
+    with _context.connection(write=False) as c:
+        text = statement_text(session=c, account=account, as_of=day)
     if output is None:
         emit_text(text)
     else:

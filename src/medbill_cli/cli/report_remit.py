@@ -44,7 +44,7 @@ def kpi(
     Example: medbill report kpi --from 2024-01-01 --to 2024-03-31
     """
     from medbill_cli.cli._options import parse_date
-    from medbill_cli.services.accounts import kpis
+    from medbill_cli.services.kpis import kpis
 
     a, b = parse_date(start, "--from date"), parse_date(end, "--to date")
     with _context.session(write=False) as s:

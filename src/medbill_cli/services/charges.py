@@ -26,7 +26,7 @@ from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError, RowError
 from medbill_cli.inputs import record_id
-from medbill_cli.services import audit, lookup
+from medbill_cli.services import audit, ledger, lookup
 from medbill_cli.services.fees import FeeSchedule
 from medbill_cli.services.records import (
     ChargeRecord,
@@ -450,6 +450,8 @@ class ChargeEntry:
             pl.charge = row
             entries.append(("create", "charge", row.id, None, audit.snapshot(row)))
         audit.record_many(session=self.session, user=self.user, entries=entries)
+        ledger.post_charges(session=self.session, user=self.user,
+                            charges=[_ledger_charge(row) for row in charges])
         for pl in plans:
             assert pl.charge is not None
             lines = self._lines[(pl.charge.patient_id, pl.charge.date_of_service)]
@@ -457,6 +459,11 @@ class ChargeEntry:
             if lines.get(k, 0) <= 0:
                 lines[k] = pl.charge.id
         return plans
+
+
+def _ledger_charge(row: ChargeRecord) -> dict[str, Any]:
+    return {"id": row.id, "patient_id": row.patient_id, "date_of_service": row.date_of_service,
+            "amount_cents": row.amount_cents}
 
 
 def _result(pl: Planned, provider_npi: str | None = None) -> ChargeResult:
@@ -608,6 +615,7 @@ def void_charge(*, session: Executor, user: str, charge_id: int, reason: str) ->
         .returning(*ch.c)).one())
     audit.record(session=session, user=user, action="void", entity="charge", entity_id=c.id,
                  before=audit.snapshot(c), after=audit.snapshot(after))
+    ledger.void_charge(session=session, user=user, charge_id=c.id)
     return after
 
 

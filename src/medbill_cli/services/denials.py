@@ -14,7 +14,7 @@ from medbill_cli.dates import today
 from medbill_cli.db.models import Claim, Denial, Patient, Payer
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import InputError, NotFoundError
-from medbill_cli.services import audit
+from medbill_cli.services import audit, ledger
 from medbill_cli.status import DenialStatus, check_transition, parse_option
 
 
@@ -85,6 +85,8 @@ def work_denial(
     session.flush()
     audit.record(session=session, user=user, action="work", entity="denial", entity_id=d.id,
                  before=before, after=audit.snapshot(d))
+    if new == DenialStatus.CLOSED:
+        ledger.close_denial(session=session, user=user, denial_id=denial_id)
     row = session.execute(_query().where(col(Denial.id) == denial_id)).one()
     return DenialView(row[0], row[1], row[2], row[3] or "", row[4] or "")
 

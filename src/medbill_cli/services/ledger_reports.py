@@ -385,3 +385,60 @@ def account_lines(*, session: Executor, account: str, as_of: dt.date | None = No
         line["patient_due"] = line["owed_by"].get("patient", 0)
         out.append(line)
     return out
+
+
+def statement_text(*, session: Executor, account: str, as_of: dt.date | None = None) -> str:
+    """A plain-text statement from the ledger: each charge line's charges, insurance paid,
+    adjustments, patient payments, what insurance still owes and what the patient owes.
+
+    The balance due is the patient's share on the lines less their unapplied credit (never
+    below zero); self-pay lines are the patient's from the start.
+    """
+    from medbill_cli.money import fmt
+
+    day = as_of or today()
+    lines = account_lines(session=session, account=account, as_of=day)
+    bal = patient_balance(session=session, account=account, as_of=day)
+    pt = t.patient
+    p = session.execute(select(pt.c.first_name, pt.c.last_name, pt.c.address, pt.c.city,
+                               pt.c.state, pt.c.zip)
+                        .where(pt.c.account == bal["account"])).one()
+    practice = session.execute(select(t.practice.c.name, t.practice.c.address, t.practice.c.city,
+                                      t.practice.c.state, t.practice.c.zip).limit(1)).first()
+    pcns = _pairs(session.execute(select(t.claim.c.id, t.claim.c.pcn).where(
+        t.claim.c.id.in_(sorted({ln["claim"] for ln in lines if ln["claim"] is not None})))))
+    w = 78
+    out: list[str] = []
+    if practice is not None:
+        out += [practice.name, practice.address,
+                f"{practice.city}, {practice.state} {practice.zip[:5]}", ""]
+    out += ["PATIENT STATEMENT".center(w), "=" * w,
+            f"Account {bal['account']}    Statement date {day.isoformat()}",
+            f"{p.first_name} {p.last_name}"]
+    if p.address:
+        out += [p.address, f"{p.city or ''}, {p.state or ''} {(p.zip or '')[:5]}"]
+    out += ["", f"{'Date':<11}{'Claim':<14}{'Code':<8}{'Charges':>9}{'Ins paid':>9}"
+                f"{'Adjust':>9}{'You paid':>9}{'Ins owes':>9}", "-" * w]
+    tot = dict.fromkeys(("charges", "insurance_paid", "adjustments", "patient_paid", "ins"), 0)
+    for ln in lines:
+        ins = sum(v for k, v in ln["owed_by"].items() if k != "patient")
+        claim = pcns.get(ln["claim"], "") if ln["claim"] is not None else "(self-pay)"
+        out.append(f"{ln['date'].isoformat():<11}{claim[:13]:<14}{ln['code'][:7]:<8}"
+                   f"{fmt(ln['charges']):>9}{fmt(ln['insurance_paid']):>9}"
+                   f"{fmt(ln['adjustments']):>9}{fmt(ln['patient_paid']):>9}{fmt(ins):>9}"
+                   f"  you owe {fmt(ln['patient_due'])}")
+        for k in ("charges", "insurance_paid", "adjustments", "patient_paid"):
+            tot[k] += ln[k]
+        tot["ins"] += ins
+    out += ["-" * w,
+            f"{'Totals':<33}{fmt(tot['charges']):>9}{fmt(tot['insurance_paid']):>9}"
+            f"{fmt(tot['adjustments']):>9}{fmt(tot['patient_paid']):>9}{fmt(tot['ins']):>9}"
+            f"  you owe {fmt(bal['patient_due'])}", ""]
+    if bal["credit"]:
+        out.append(f"Unapplied payments (credit): {fmt(bal['credit'])}")
+    if bal["refunds"]:
+        out.append(f"Refunded to you: {fmt(bal['refunds'])}")
+    due = max(bal["patient_due"] - bal["credit"], 0)
+    out += [f"{'BALANCE DUE':<20}{'$' + fmt(due):>{w - 20}}", "=" * w,
+            "Insurance pending amounts are not yet due from you.", ""]
+    return "\n".join(out)

@@ -13,7 +13,7 @@ from medbill_cli.dates import today
 from medbill_cli.db.models import Encounter, Patient, Payment
 from medbill_cli.errors import InputError, NotFoundError
 from medbill_cli.money import amount_cents, from_cents
-from medbill_cli.services import audit, days
+from medbill_cli.services import audit, days, ledger
 from medbill_cli.services.patients import get_patient
 from medbill_cli.status import PaymentStatus, check_transition
 
@@ -105,6 +105,7 @@ def add_payment(
     session.flush()
     audit.record(session=session, user=user, action="create", entity="payment", entity_id=pay.id,
                  after=audit.snapshot(pay))
+    ledger.post_patient_payment(session=session, user=user, payment=pay)
     return pay, warnings
 
 
@@ -200,4 +201,6 @@ def reverse_payment(*, session: Session, user: str, payment_id: int, reason: str
     session.flush()
     audit.record(session=session, user=user, action="reverse", entity="payment",
                  entity_id=pay.id, before=before, after=audit.snapshot(pay))
+    assert pay.id is not None
+    ledger.reverse_payment(session=session, user=user, payment_id=pay.id)
     return pay

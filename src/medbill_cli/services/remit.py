@@ -38,7 +38,7 @@ from medbill_cli.db.models.remit import Denial, Era, EraAdjustment, EraClaim, Er
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.money import AmountError, fmt, to_cents
-from medbill_cli.services import audit
+from medbill_cli.services import audit, ledger
 from medbill_cli.status import ClaimStatus, DenialStatus, check_transition
 from medbill_cli.x12 import era as x835
 
@@ -59,7 +59,6 @@ class Outcome(StrEnum):
 
 
 ADJUDICATED = (Outcome.PAID, Outcome.PARTIAL, Outcome.DENIED)
-POSTED_OUTCOMES = (*ADJUDICATED, Outcome.REVERSAL)
 
 
 def cents(value: Decimal | None, what: str) -> int:
@@ -623,12 +622,17 @@ def import_era(
     now = utcnow()
     entries: list[audit.AuditEntry] = []
     by_key: dict[int, int] = {}  # id(PlannedClaim) -> EraClaim id
+    era_claim_ids: list[int] = []
     for pe in result.eras:
         era = _era(pe, user, file_name, digest, posted_on)
         session.add(era)
         session.flush()
         pe.era = era
-        _post_era(session, user, _Posting(pe, era, posted_on, now), by_key, entries)
+        posting = _Posting(pe, era, posted_on, now)
+        _post_era(session, user, posting, by_key, entries)
+        era_claim_ids += posting.ec_ids
+    # Every row is written (denials, reversal links): the ledger posts from them.
+    ledger.post_era_claims(session=session, user=user, era_claim_ids=era_claim_ids)
     if entries:
         audit.record_many(session=session, user=user, entries=entries)
     return result

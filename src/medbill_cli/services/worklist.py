@@ -9,7 +9,7 @@ from (session, days, today) to items. Another kind plugs in with one ``register(
 - ``timely-filing``: unbilled charges and rejected claims within N days of the payer's filing
   limit, or past it.
 - ``denied``: open denials, oldest first.
-- ``credit``: patients whose payments exceed what they owe (from ``services.accounts``).
+- ``credit``: patients holding unapplied money (the ledger's credit).
 - ``unbilled``: charges not on a claim N days after the date of service.
 - ``eligibility``: patients seen N days from today (default tomorrow) with no eligibility
   answer for that date, or an inactive or rejected one (``services.eligibility``).
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 
 from medbill_cli.db import tables as t
 from medbill_cli.db.query import chunks
@@ -239,50 +239,15 @@ def find_denied(session: Session, days: int, today: dt.date) -> list[Item]:
             for r in rows]
 
 
-def _credit_candidates(session: Session, today: dt.date) -> list[int]:
-    """Patients who paid more than all the patient responsibility their payers assigned: only
-    they can hold a credit, so only their balances are computed (the whole database's would
-    take seconds)."""
-    p, ec, ea, c = t.payment.c, t.era_claim.c, t.era_adjustment.c, t.claim.c
-    paid = dict(session.execute(select(p.patient_id, func.sum(p.amount_cents))
-                                .where(p.status == "posted", p.date <= today)
-                                .group_by(p.patient_id)).all())
-    if not paid:
-        return []
-    owed: dict[int, int] = {}
-    for part in chunks(sorted(paid)):
-        q = (select(c.patient_id, func.sum(ea.amount_cents))
-             .join(t.era_claim, ec.id == ea.era_claim_id).join(t.claim, c.id == ec.claim_id)
-             .where(ea.group_code == "PR", c.patient_id.in_(list(part))).group_by(c.patient_id))
-        owed.update({pid: int(total or 0) for pid, total in session.execute(q)})
-    return [pid for pid, total in sorted(paid.items()) if int(total or 0) > owed.get(pid, 0)]
-
-
 def find_credit(session: Session, days: int, today: dt.date) -> list[Item]:
-    credits: dict[int, int] = {}
-    candidates = _credit_candidates(session, today)
-    if candidates:
-        from sqlmodel import Session as OrmSession
+    from medbill_cli.services.ledger_reports import credits
 
-        from medbill_cli.services.accounts import compute_balances
-
-        orm = session if isinstance(session, OrmSession) else OrmSession(bind=session)
-    for pid in candidates:
-        cents = compute_balances(session=orm, as_of=today, patient_id=pid).credits.get(pid, 0)
-        if cents > 0:
-            credits[pid] = cents
-    if not credits:
-        return []
-    p = t.payment.c
-    last = dict(session.execute(select(p.patient_id, func.max(p.date))
-                                .where(p.patient_id.in_(list(credits)), p.status == "posted")
-                                .group_by(p.patient_id)).all())
-    accounts = _names(session, t.patient, "account", set(credits))
-    items = [Item("credit", f"patient {accounts.get(pid)}", _age(today, last.get(pid)),
-                  f"paid {fmt(cents)} more than owed"
-                  + (" (over 60 days: refund it)" if _age(today, last.get(pid)) > 60 else ""),
-                  "Refund it or apply it to a later visit", None, accounts.get(pid), None, cents)
-             for pid, cents in credits.items()]
+    items = [Item("credit", f"patient {r['account']}", r["age"],
+                  f"paid {fmt(r['credit'])} more than owed"
+                  + (" (over 60 days: refund it)" if r["age"] > 60 or r["overdue"] else ""),
+                  "Refund it (medbill refund add) or apply it to a later visit", None,
+                  r["account"], None, r["credit"])
+             for r in credits(session=session, as_of=today)]
     return [i for i in sorted(items, key=lambda i: -i.age_days) if i.age_days >= days]
 
 

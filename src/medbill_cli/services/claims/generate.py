@@ -15,7 +15,7 @@ from medbill_cli.db import tables as t
 from medbill_cli.db.dialect import for_update, insert_many
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
-from medbill_cli.services import audit, counters
+from medbill_cli.services import audit, counters, ledger
 from medbill_cli.services.claims import store
 from medbill_cli.services.claims.plan import Plan, PlannedClaim, UnbilledCharge, plan_claims
 from medbill_cli.status import ChargeStatus, ClaimStatus, check_transitions
@@ -92,7 +92,18 @@ def _write(session: Session, user: str, planned: Sequence[PlannedClaim]) -> list
         session.execute(update(t.charge).where(t.charge.c.id.in_(part))
                         .values(status=ChargeStatus.BILLED.value))
     audit.record_many(session=session, user=user, entries=entries)
+    _bill_ledger(session, user, [(p.coverage.id, [c.id for c in p.charges]) for p in planned])
     return ids
+
+
+def _bill_ledger(session: Session, user: str, claims: Sequence[tuple[int, list[int]]]) -> None:
+    """Move each claim's lines to the coverage it is sent to, where another party holds them
+    (a coverage added after charge entry, a later payer's claim). One read of the balances
+    first: usually the lines are already with that coverage and nothing is written."""
+    held = ledger.line_balances(session, [cid for _, ids in claims for cid in ids])
+    for coverage_id, ids in claims:
+        if any(p.coverage_id != coverage_id for cid in ids for p in held.get(cid, {})):
+            ledger.bill_to(session=session, user=user, charge_ids=ids, coverage_id=coverage_id)
 
 
 def generate_claims(
