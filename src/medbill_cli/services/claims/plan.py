@@ -189,17 +189,44 @@ def find_duplicates(claims: Sequence[ClaimRecord], lines: Mapping[int, Sequence[
     return out
 
 
+_CONDITIONAL = ("if applicable", "if known", "any associated")
+
+
+def _code_first_notes(notes: str | None) -> list[str]:
+    try:
+        parsed = json.loads(notes) if notes else None
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        return []
+    out: list[str] = []
+    for k, v in parsed.items():
+        if k.lower().replace(" ", "_").replace("-", "_") in ("code_first", "codefirst"):
+            out += [str(x) for x in v] if isinstance(v, list) else [str(v)]
+    return out
+
+
 def is_manifestation(notes: str | None, long_description: str | None) -> bool:
-    """Whether an ICD-10-CM code is a manifestation: a "code first" note, or "in diseases
-    classified elsewhere" in its title."""
-    if notes:
-        try:
-            parsed = json.loads(notes)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and any(
-            k.lower().replace(" ", "_").replace("-", "_") in ("code_first", "codefirst") and v
-            for k, v in parsed.items()
-        ):
-            return True
-    return "in diseases classified elsewhere" in (long_description or "").lower()
+    """Whether an ICD-10-CM code (or category) is a manifestation, never first-listed.
+
+    It is when its title says "in (other) diseases classified elsewhere" (the tabular's
+    manifestation codes), or when its "code first" note is the manifestation instruction: the
+    underlying disease or condition, unconditionally ("code first underlying disease, such
+    as: ..."). Other "code first" notes are sequencing hints that apply only when the other
+    condition is also coded (Z23: "code first any routine childhood examination", or
+    "code first, if applicable, ..."), and do not make a code a manifestation.
+    """
+    if "classified elsewhere" in (long_description or "").lower():
+        return True
+    first = _code_first_notes(notes)
+    if not first:
+        return False
+    head = first[0].strip().lower()
+    return (head.startswith(("underlying", "the underlying"))
+            and not any(c in head for c in _CONDITIONAL))
+
+
+def icd_ancestors(code: str) -> list[str]:
+    """The categories above an ICD-10-CM code, nearest first: M14.61 -> M14.6, M14."""
+    bare = code.replace(".", "")
+    return [bare[:n] if n <= 3 else f"{bare[:3]}.{bare[3:n]}" for n in range(len(bare) - 1, 2, -1)]
