@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
-from claim_support import add_coverage, add_patient
+from claim_support import Svc, add_coverage, add_patient, add_visit, load_codes
 from conftest import Cli
+from test_x12_837p import x12check_tool
+from x12_support import assert_valid_837, segments
 
 DOS = (dt.date.today() - dt.timedelta(days=2)).isoformat()
 
@@ -58,3 +61,52 @@ def test_manifestation_edit_reads_the_tabular(coded: Cli) -> None:
     shown = cli("claim", "scrub").stdout
     assert "Manifestation code G63 is first-listed" in shown
     assert "Z23" not in shown
+
+
+# ------------------------------------------------------------------ line endings
+
+def test_export_no_newlines_one_line_and_reproduced(practice: Cli, tmp_path: Path) -> None:
+    for last in ("Doe", "Roe"):
+        a = add_patient(practice, "John", last)
+        add_coverage(practice, a)
+        add_visit(practice, a, ["J06.9", "R50.9"],
+                  [Svc("99213", 12500, pointers="1 2"), Svc("87880", 2550)])
+    load_codes(practice)
+    practice.ok("claim", "generate")
+    practice.ok("claim", "scrub")
+    dry = tmp_path / "dry.x12"
+    practice.ok("claim", "export", "--dry-run", "--output", str(dry))
+    out = tmp_path / "one.x12"
+    r = practice.ok("claim", "export", "--no-newlines", "--output", str(out))
+    assert "2 claim(s)" in r.stderr
+    data = out.read_bytes()
+    assert b"\n" not in data and b"\r" not in data and data.endswith(b"~")
+    assert data.count(b"~") == dry.read_bytes().count(b"~\n")  # every segment, one line
+    # The default (the dry run) keeps a newline after every terminator; the segments are the
+    # same but for the creation time (ISA09/10, GS04/05, BHT04/05).
+    stamped = {"ISA": (9, 10), "GS": (4, 5), "BHT": (4, 5)}
+
+    def unstamped(text: str) -> list[list[str]]:
+        return [[v for i, v in enumerate(s) if i not in stamped.get(s[0], ())]
+                for s in segments(text)]
+
+    assert unstamped(dry.read_text()) == unstamped(out.read_text())
+    assert_valid_837(out, x12check_tool())
+    segs = segments(out.read_text())
+    assert sum(1 for s in segs if s[0] == "CLM") == 2
+    copy = tmp_path / "copy.x12"
+    practice.ok("claim", "batch", "show", "1", "--output", str(copy))
+    assert copy.read_bytes() == data
+    shown = practice("claim", "batch", "show", "1", "--output", "-")
+    assert shown.exit_code == 0 and shown.stdout_bytes == data
+
+
+def test_export_no_newlines_other_formats_unchanged(practice: Cli, tmp_path: Path) -> None:
+    a = add_patient(practice, "John", "Doe")
+    add_coverage(practice, a)
+    add_visit(practice, a, ["I10"], [Svc("99213")])
+    practice.ok("claim", "generate")
+    practice.ok("claim", "scrub")
+    out = tmp_path / "b.json"
+    practice.ok("claim", "export", "--format", "json", "--no-newlines", "--output", str(out))
+    assert json.loads(out.read_text())[0]["lines"] and b"\n" in out.read_bytes()

@@ -240,8 +240,11 @@ class Writer837P:
         submitter: Submitter,
         receiver: Receiver,
         billing: BillingProvider,
+        newlines: bool = True,
     ) -> None:
-        self._write = write
+        # Without newlines the interchange is one line: segments end at the terminator alone.
+        self._write = write if newlines else (
+            lambda text: write(text.replace(SEGMENT + "\n", SEGMENT)))
         self.env = envelope
         self.submitter = submitter
         self.receiver = receiver
@@ -391,6 +394,7 @@ def write_837p(
     submitter: Submitter,
     receiver: Receiver,
     billing: BillingProvider,
+    newlines: bool = True,
 ) -> Stats:
     """Write one 837P interchange of ``claims`` (any iterable; consumed once, streamed).
 
@@ -401,12 +405,13 @@ def write_837p(
         submitter: loop 1000A.
         receiver: loop 1000B.
         billing: loop 2000A/2010AA.
+        newlines: end each segment with a newline after its terminator (False: one line).
 
     Returns:
         Segment, claim and line counts and the total charge.
     """
     w = Writer837P(write, envelope=envelope, submitter=submitter, receiver=receiver,
-                   billing=billing)
+                   billing=billing, newlines=newlines)
     w.begin()
     for c in claims:
         w.claim(c)
