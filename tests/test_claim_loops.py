@@ -5,14 +5,60 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 
 from claim_support import Svc, add_coverage, add_patient, add_visit, load_codes
-from conftest import Cli
+from conftest import NPI_PROVIDER, Cli
 from test_x12_837p import x12check_tool
 from x12_support import assert_valid_837, segments
 
 DOS = (dt.date.today() - dt.timedelta(days=2)).isoformat()
+GOLDEN = Path(__file__).parent / "golden"
+GOLDEN_DOS = "2026-03-02"
+PRACTICE = ("practice", "set", "--name", "Main Street Family Medicine", "--npi", "1234567893",
+            "--tin", "12-3456789", "--address", "100 Main St", "--city", "Albany", "--state",
+            "NY", "--zip", "12207-1234", "--phone", "518-555-0100", "--taxonomy", "207Q00000X",
+            "--submitter-id", "MSFM01", "--contact-name", "Billing Office", "--receiver-id",
+            "CLEARHOUSE", "--receiver-name", "Example Clearinghouse")
+
+
+def _cpt(cli: Cli, *codes: str) -> None:
+    """The test ICD-10-CM codes and modifiers (claim_support) and these CPT codes."""
+    from sqlmodel import Session
+
+    from medbill_cli.db.models import Code
+
+    load_codes(cli)
+    eng = cli.db.engine()
+    try:
+        with Session(eng) as s:
+            s.add_all(Code(system="cpt", code=c, long_description=f"{c} test", billable=True,
+                           version="test") for c in codes)
+            s.commit()
+    finally:
+        eng.dispose()
+
+
+def _export_golden(cli: Cli, tmp_path: Path, name: str) -> list[list[str]]:
+    """Mark the claims ready, export them with a fixed time and control number (4242) and
+    compare with tests/golden/NAME (rewritten on MEDBILL_UPDATE_GOLDEN=1); the segments."""
+    from medbill_cli.services.claims.export import export_batch
+
+    cli.db.execute("UPDATE claim SET status = 'ready'")
+    cli.db.execute("INSERT INTO setting (key, value) VALUES ('x12.control_number', '4241')")
+    out = tmp_path / name
+    eng = cli.db.engine()
+    try:
+        export_batch(engine=eng, user="golden", fmt_="x12", output=out,
+                     now=dt.datetime(2026, 3, 3, 18, 5), usage="T")
+    finally:
+        eng.dispose()
+    if os.environ.get("MEDBILL_UPDATE_GOLDEN") == "1":
+        (GOLDEN / name).write_bytes(out.read_bytes())
+    assert out.read_bytes() == (GOLDEN / name).read_bytes()
+    assert_valid_837(out, x12check_tool())
+    return segments(out.read_text())
 
 
 def _charge(cli: Cli, account: str, code: str, fee: str, dx: list[str]) -> None:
@@ -110,3 +156,60 @@ def test_export_no_newlines_other_formats_unchanged(practice: Cli, tmp_path: Pat
     out = tmp_path / "b.json"
     practice.ok("claim", "export", "--format", "json", "--no-newlines", "--output", str(out))
     assert json.loads(out.read_text())[0]["lines"] and b"\n" in out.read_bytes()
+
+
+# ------------------------------------------------------------------ 2310C service facility
+
+def test_service_facility_loop_golden(practice: Cli, tmp_path: Path) -> None:
+    """An urgent-care visit at a facility with its own address and NPI carries 2310C; a visit
+    at the practice's own address (spelled differently) and one with no facility do not."""
+    cli = practice
+    _cpt(cli, "99213")
+    cli.ok(*PRACTICE)
+    cli.ok("facility", "add", "--name", "Albany Urgent Care", "--npi", "1744550009",
+           "--address", "55 Wolf Rd", "--city", "Albany", "--state", "NY", "--zip", "122051100",
+           "--pos", "20")
+    cli.ok("facility", "add", "--name", "Main Street Office", "--address", "100 MAIN ST.",
+           "--city", "albany", "--state", "NY", "--zip", "12207")
+    accts = []
+    for last, facility in (("Urgent", "1"), ("Office", "2"), ("None", None)):
+        a = add_patient(cli, "Pat", last)
+        add_coverage(cli, a, "ACME1", f"M{last.upper()}")
+        cli.ok("encounter", "add", "--patient", a, "--date", GOLDEN_DOS, "--provider",
+               NPI_PROVIDER, *(("--facility", facility) if facility else ()))
+        cli.ok("charge", "add", "--patient", a, "--date", GOLDEN_DOS, "--code", "99213",
+               "--fee", "125.00", "--dx", "J06.9")
+        accts.append(a)
+    rows = cli.json("claim", "generate")
+    assert isinstance(rows, list) and len(rows) == 3
+    segs = _export_golden(cli, tmp_path, "837p_service_facility.x12")
+    facility = [s for s in segs if s[0] == "NM1" and s[1] == "77"]
+    assert facility == [["NM1", "77", "2", "ALBANY URGENT CARE", "", "", "", "", "XX",
+                         "1744550009"]]
+    i = segs.index(facility[0])
+    assert segs[i + 1] == ["N3", "55 WOLF RD"] and segs[i + 2] == ["N4", "ALBANY", "NY",
+                                                                   "122051100"]
+    clm = [s for s in segs if s[0] == "CLM"]
+    assert clm[0][5].startswith("20:")  # the urgent-care claim's place of service
+    assert cli.db.scalar("SELECT count(*) FROM claim WHERE facility_id IS NOT NULL") == 2
+
+
+def test_service_facility_splits_claims_by_facility(practice: Cli) -> None:
+    """Two visits on one day at two facilities (same place of service) bill as two claims:
+    a claim has one service location."""
+    cli = practice
+    _cpt(cli, "99213")
+    cli.ok("facility", "add", "--name", "North Clinic", "--address", "1 North St", "--city",
+           "Albany", "--state", "NY", "--zip", "12204")
+    cli.ok("facility", "add", "--name", "South Clinic", "--address", "9 South St", "--city",
+           "Albany", "--state", "NY", "--zip", "12202")
+    a = add_patient(cli, "Two", "Places")
+    add_coverage(cli, a)
+    for fac in ("1", "2"):
+        enc = cli.json("encounter", "add", "--patient", a, "--date", DOS, "--provider",
+                       NPI_PROVIDER, "--facility", fac)
+        assert isinstance(enc, dict)
+        cli.ok("charge", "add", "--patient", a, "--date", DOS, "--code", "99213", "--fee",
+               "125.00", "--dx", "I10", "--encounter", str(enc["id"]))
+    assert len(cli.json("claim", "generate")) == 2  # type: ignore[arg-type]
+    assert cli.db.scalar("SELECT count(DISTINCT facility_id) FROM claim") == 2

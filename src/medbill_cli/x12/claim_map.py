@@ -94,6 +94,19 @@ class ProviderRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FacilityRecord:
+    """A service location (2310C; CMS-1500 box 32)."""
+
+    id: int
+    name: str
+    npi: str | None
+    address: str
+    city: str
+    state: str
+    zip: str
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimRecord:
     id: int
     pcn: str
@@ -145,6 +158,7 @@ class ClaimBundle:
     payer: PayerRecord
     provider: ProviderRecord | None
     lines: tuple[LineRecord, ...]
+    facility: FacilityRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +200,13 @@ def _rendering(prov: ProviderRecord | None) -> p837.RenderingProvider | None:
                                   taxonomy=prov.taxonomy)
 
 
+def _facility(f: FacilityRecord | None) -> p837.ServiceFacility | None:
+    if f is None:
+        return None
+    return p837.ServiceFacility(name=f.name, npi=f.npi, address=p837.Address(
+        line1=f.address, city=f.city, state=f.state, zip=f.zip))
+
+
 def claim_out(b: ClaimBundle) -> p837.ClaimOut:
     """The writer's view of one claim: subscriber, patient (when not the subscriber), lines."""
     pat, cov, c = b.patient, b.coverage, b.claim
@@ -205,7 +226,8 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
         lines=tuple(_service_line(ln) for ln in b.lines), relationship=cov.relationship,
         patient=patient, priority=cov.priority, group_number=cov.group_number,
         filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
-        payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider))
+        payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider),
+        facility=_facility(b.facility))
 
 
 def interchange(practice: PracticeRecord, control: int, now: dt.datetime,

@@ -151,6 +151,15 @@ class RenderingProvider:
 
 
 @dataclass(frozen=True)
+class ServiceFacility:
+    """Loop 2310C: where the services were rendered."""
+
+    name: str
+    address: Address
+    npi: str | None = None
+
+
+@dataclass(frozen=True)
 class ServiceLine:
     code: str
     amount_cents: int
@@ -186,6 +195,7 @@ class ClaimOut:
     assignment: str = "A"  # CLM07: A the provider accepts assignment, C not assigned
     benefits_assigned: str = "Y"  # CLM08: the patient assigned benefits to the provider
     release: str = "Y"  # CLM09: release of information on file
+    facility: ServiceFacility | None = None  # 2310C, written when not the billing address
 
     @property
     def total_cents(self) -> int:
@@ -227,6 +237,14 @@ def _zip(z: str) -> str:
 
 def _phone(p: str | None) -> str:
     return re.sub(r"\D", "", p or "")
+
+
+def _same_place(a: Address, b: Address) -> bool:
+    """The same street address (case, spacing and punctuation aside; the 5-digit ZIP)."""
+    def key(x: Address) -> tuple[str, ...]:
+        return (*(re.sub(r"[^A-Z0-9]", "", clean(v).upper())
+                  for v in (x.line1, x.line2 or "", x.city, x.state)), _zip(x.zip)[:5])
+    return key(a) == key(b)
 
 
 class Writer837P:
@@ -352,6 +370,7 @@ class Writer837P:
             hi.append(_composite("ABK" if i == 0 else "ABF", dx_code(code)))
         self._seg(*hi)
         self._rendering(c.rendering)
+        self._facility(c.facility)
         for n, ln in enumerate(c.lines, start=1):
             self._service_line(n, ln, c.pos)
         self.stats.claims += 1
@@ -364,6 +383,17 @@ class Writer837P:
                       clean(r.middle_name), "", "", "XX", r.npi)
             if r.taxonomy:
                 self._seg("PRV", "PE", "PXC", clean(r.taxonomy))
+
+    def _facility(self, f: ServiceFacility | None) -> None:
+        """Loop 2310C, when the service location differs from the billing provider's address
+        (the guide: required then, and not sent when it is the same place)."""
+        if f is None or _same_place(f.address, self.billing.address):
+            return
+        if f.npi:
+            self._seg("NM1", "77", "2", clean(f.name), "", "", "", "", "XX", clean(f.npi))
+        else:
+            self._seg("NM1", "77", "2", clean(f.name))
+        self._address(f.address)
 
     def _service_line(self, n: int, ln: ServiceLine, claim_pos: str) -> None:
         """Loop 2400 (and 2410 for a drug)."""

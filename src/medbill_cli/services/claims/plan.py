@@ -46,6 +46,7 @@ class PlannedClaim:
     charges: tuple[UnbilledCharge, ...]
     diagnoses: tuple[str, ...]  # HI order
     pointers: tuple[str, ...]  # each charge's pointers into ``diagnoses``
+    facility_id: int | None = None  # the encounters' service facility (2310C)
 
     @property
     def total_cents(self) -> int:
@@ -79,7 +80,8 @@ class BilledService:
     modifiers: str
 
 
-GroupKey = tuple[int, int, int | None, str]  # patient, coverage, provider, place of service
+GroupKey = tuple[int, int, int | None, str, int | None]  # patient, coverage, provider, POS,
+# service facility
 
 
 def primary_coverage(covs: Sequence[CoverageRecord], dos: dt.date) -> CoverageRecord | None:
@@ -131,6 +133,7 @@ def plan_claims(
     charges: Sequence[UnbilledCharge], *, coverages: Mapping[int, Sequence[CoverageRecord]],
     encounter_provider: Mapping[int, int | None],
     dx_by_encounter: Mapping[int, Mapping[int, str]],
+    encounter_facility: Mapping[int, int | None] | None = None,
 ) -> Plan:
     """Group unbilled charges into claims (see the module docstring).
 
@@ -139,6 +142,7 @@ def plan_claims(
         coverages: each patient's coverages.
         encounter_provider: each encounter's provider, for charges that name none.
         dx_by_encounter: each encounter's diagnoses by sequence number.
+        encounter_facility: each encounter's service facility (one claim per facility).
 
     Returns:
         The claims to create, and how many charges no primary coverage could take.
@@ -155,13 +159,14 @@ def plan_claims(
         cov_by_id[cov.id] = cov
         provider = c.provider_id if c.provider_id is not None else encounter_provider.get(
             c.encounter_id)
-        groups[(c.patient_id, cov.id, provider, c.pos)].append(c)
+        facility = (encounter_facility or {}).get(c.encounter_id)
+        groups[(c.patient_id, cov.id, provider, c.pos, facility)].append(c)
     planned: list[PlannedClaim] = []
-    for (patient_id, cov_id, provider, pos), items in groups.items():
+    for (patient_id, cov_id, provider, pos, facility), items in groups.items():
         for part in split(items, dx_of):
             dx, pointers = order_diagnoses(part, dx_of)
             planned.append(PlannedClaim(patient_id, cov_by_id[cov_id], provider, pos, tuple(part),
-                                        dx, pointers))
+                                        dx, pointers, facility))
     return Plan(tuple(planned), skipped)
 
 

@@ -24,6 +24,7 @@ from medbill_cli.status import ClaimStatus
 from medbill_cli.x12.claim_map import (
     ClaimRecord,
     CoverageRecord,
+    FacilityRecord,
     LineRecord,
     PatientRecord,
     PayerRecord,
@@ -178,6 +179,10 @@ def payers(session: Session, ids: Iterable[int | None]) -> dict[int, PayerRecord
 
 def providers(session: Session, ids: Iterable[int | None]) -> dict[int, ProviderRecord]:
     return _by_id(session, t.provider, ProviderRecord, ids)
+
+
+def facilities(session: Session, ids: Iterable[int | None]) -> dict[int, FacilityRecord]:
+    return _by_id(session, t.facility, FacilityRecord, ids)
 
 
 def practice(session: Session) -> PracticeRecord:
