@@ -10,8 +10,9 @@ from pathlib import Path
 
 from claim_support import Svc, add_coverage, add_patient, add_visit, load_codes
 from conftest import NPI_PROVIDER, Cli
+from era_support import ClaimSpec, Line, build_835
 from test_x12_837p import x12check_tool
-from x12_support import assert_valid_837, segments
+from x12_support import assert_valid_837, pyx12_errors, segments
 
 DOS = (dt.date.today() - dt.timedelta(days=2)).isoformat()
 GOLDEN = Path(__file__).parent / "golden"
@@ -213,3 +214,85 @@ def test_service_facility_splits_claims_by_facility(practice: Cli) -> None:
                "125.00", "--dx", "I10", "--encounter", str(enc["id"]))
     assert len(cli.json("claim", "generate")) == 2  # type: ignore[arg-type]
     assert cli.db.scalar("SELECT count(DISTINCT facility_id) FROM claim") == 2
+
+
+# ------------------------------------------------------------------ REF*6R line control numbers
+
+def _era_lines(cli: Cli) -> dict[tuple[int, int], int]:
+    """(claim line id, charge id) -> paid cents, for each posted SVC."""
+    from sqlalchemy import text
+
+    eng = cli.db.engine()
+    try:
+        with eng.connect() as c:
+            return {(int(r[0]), int(r[1])): int(r[2]) for r in c.execute(
+                text("SELECT claim_line_id, charge_id, paid_cents FROM era_line"))}
+    finally:
+        eng.dispose()
+
+
+def _two_day_claim(cli: Cli, tmp_path: Path) -> tuple[str, list[tuple[int, int, str]]]:
+    """One claim, two 99213 lines at the same fee on two days (so neither code nor amount
+    tells them apart), exported; returns the PCN and (claim line id, charge id, DOS) per
+    line, and the REF*6R values the 837P carried."""
+    load_codes(cli)
+    a = add_patient(cli, "Two", "Days")
+    add_coverage(cli, a)
+    d1, d2 = dt.date(2026, 3, 2), dt.date(2026, 3, 9)
+    add_visit(cli, a, ["J06.9"], [Svc("99213", 10000)], dos=d1)
+    add_visit(cli, a, ["J06.9"], [Svc("99213", 10000)], dos=d2)
+    cli.ok("claim", "generate")
+    cli.ok("claim", "scrub")
+    out = tmp_path / "batch.x12"
+    cli.ok("claim", "export", "--output", str(out))
+    assert_valid_837(out, x12check_tool())
+    segs = segments(out.read_text())
+    sent = [s[2] for s in segs if s[0] == "REF" and s[1] == "6R"]
+    pcn = str(cli.db.scalar("SELECT pcn FROM claim"))
+    rows = []
+    for n in (1, 2):
+        line_id = cli.db.scalar("SELECT id FROM claim_line WHERE line_number = :n", n=n)
+        charge_id = cli.db.scalar("SELECT charge_id FROM claim_line WHERE line_number = :n", n=n)
+        rows.append((int(str(line_id)), int(str(charge_id)), (d1, d2)[n - 1].strftime("%Y%m%d")))
+    assert sent == [str(r[0]) for r in rows]  # one per line, the claim line's id
+    return pcn, rows
+
+
+def test_ref_6r_on_every_line_unique(practice: Cli, tmp_path: Path) -> None:
+    _pcn, rows = _two_day_claim(practice, tmp_path)
+    assert len({r[0] for r in rows}) == 2
+
+
+def test_835_reordered_lines_post_through_ref_6r(practice: Cli, tmp_path: Path) -> None:
+    """The payer answers the second line first. By position, code and amount the SVCs would
+    post crosswise; the echoed REF*6R puts each payment on the line it pays."""
+    cli = practice
+    pcn, rows = _two_day_claim(cli, tmp_path)
+    (id1, ch1, dos1), (id2, ch2, dos2) = rows
+    era = build_835([ClaimSpec(pcn, "1", "200", "110", lines=[
+        Line("99213", "100", "70", [("CO", "45", "30")], date=dos2, control=str(id2)),
+        Line("99213", "100", "40", [("CO", "45", "60")], date=dos1, control=str(id1)),
+    ])])
+    f = tmp_path / "reordered.835"
+    f.write_text(era)
+    assert pyx12_errors(f) == []
+    cli.ok("era", "import", str(f))
+    got = _era_lines(cli)
+    assert got == {(id2, ch2): 7000, (id1, ch1): 4000}
+
+
+def test_835_without_ref_6r_falls_back_to_position_and_code(practice: Cli,
+                                                            tmp_path: Path) -> None:
+    """No REF*6R (or one we never sent): lines match by code in line order, as before."""
+    cli = practice
+    pcn, rows = _two_day_claim(cli, tmp_path)
+    (id1, ch1, dos1), (id2, ch2, dos2) = rows
+    era = build_835([ClaimSpec(pcn, "1", "200", "110", lines=[
+        Line("99213", "100", "70", [("CO", "45", "30")], date=dos1, control="999999"),
+        Line("99213", "100", "40", [("CO", "45", "60")], date=dos2),
+    ])])
+    f = tmp_path / "plain.835"
+    f.write_text(era)
+    cli.ok("era", "import", str(f))
+    got = _era_lines(cli)
+    assert got == {(id1, ch1): 7000, (id2, ch2): 4000}

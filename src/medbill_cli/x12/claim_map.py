@@ -146,6 +146,7 @@ class LineRecord:
     ndc: str | None
     ndc_unit: str | None
     ndc_quantity: str | None
+    line_id: int | None = None  # the claim line's id: REF*6R, which the 835 echoes
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +190,8 @@ def _service_line(ln: LineRecord) -> p837.ServiceLine:
         date_of_service=ln.date_of_service,
         dx_pointers=tuple(int(p) for p in ln.dx_pointers.split()),
         modifiers=tuple(ln.modifiers.split()), pos=ln.pos, ndc=ln.ndc, ndc_unit=ln.ndc_unit,
-        ndc_quantity=ln.ndc_quantity)
+        ndc_quantity=ln.ndc_quantity,
+        control_number=str(ln.line_id) if ln.line_id is not None else None)
 
 
 def _rendering(prov: ProviderRecord | None) -> p837.RenderingProvider | None:

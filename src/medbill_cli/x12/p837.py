@@ -171,6 +171,7 @@ class ServiceLine:
     ndc: str | None = None
     ndc_unit: str | None = None
     ndc_quantity: str | None = None
+    control_number: str | None = None  # REF*6R line item control number (unique per line)
 
 
 @dataclass(frozen=True)
@@ -403,6 +404,8 @@ class Writer837P:
         pointers = _composite(*(str(p) for p in ln.dx_pointers[:4]))
         self._seg("SV1", proc, amount(ln.amount_cents), "UN", ln.units, pos, "", pointers)
         self._seg("DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d"))
+        if ln.control_number:
+            self._seg("REF", "6R", clean(ln.control_number))
         if ln.ndc:
             self._seg("LIN", "", "N4", re.sub(r"\D", "", ln.ndc))
             self._seg("CTP", "", "", "", clean(ln.ndc_quantity) or str(ln.units),
