@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from claim_support import Svc, add_coverage, add_patient, add_visit, load_codes
 from conftest import NPI_PROVIDER, Cli
 from era_support import ClaimSpec, Line, build_835
@@ -296,3 +297,89 @@ def test_835_without_ref_6r_falls_back_to_position_and_code(practice: Cli,
     cli.ok("era", "import", str(f))
     got = _era_lines(cli)
     assert got == {(id1, ch1): 7000, (id2, ch2): 4000}
+
+
+# ------------------------------------------------------------------ the visit's claim fields
+
+REFERRING = ("--referring-npi", "1288490000", "--referring-name", "Smith, Carol")
+ACCIDENT = ("--accident", "auto", "--accident-date", "2026-02-27", "--accident-state", "ma",
+            "--onset", "2026-02-27")
+
+
+def _visit_claim(cli: Cli, last: str, *opts: str) -> str:
+    a = add_patient(cli, "Pat", last)
+    add_coverage(cli, a, "ACME1", f"M{last.upper()}")
+    cli.ok("encounter", "add", "--patient", a, "--date", GOLDEN_DOS, "--provider", NPI_PROVIDER,
+           *opts)
+    cli.ok("charge", "add", "--patient", a, "--date", GOLDEN_DOS, "--code", "99213", "--fee",
+           "125.00", "--dx", "S52.501A" if "--accident" in opts else "J06.9")
+    return a
+
+
+def test_referring_provider_golden(practice: Cli, tmp_path: Path) -> None:
+    """A referring provider who is not a practice member, by NPI and name: 2310A NM1*DN."""
+    cli = practice
+    _cpt(cli, "99213")
+    cli.ok(*PRACTICE)
+    _visit_claim(cli, "Referred", *REFERRING)
+    cli.ok("claim", "generate")
+    segs = _export_golden(cli, tmp_path, "837p_referring.x12")
+    dn = [s for s in segs if s[0] == "NM1" and s[1] == "DN"]
+    assert dn == [["NM1", "DN", "1", "SMITH", "CAROL", "", "", "", "XX", "1288490000"]]
+    # 2310A comes before 2310B (the rendering provider).
+    names = [s[1] for s in segs if s[0] == "NM1"]
+    assert names.index("DN") + 1 == names.index("82")
+    assert cli.db.scalar("SELECT count(*) FROM provider WHERE npi = '1288490000'") == 0
+
+
+def test_accident_claim_golden(practice: Cli, tmp_path: Path) -> None:
+    """An auto accident in Massachusetts: CLM11 AA:::MA, DTP*439 and the onset DTP*431."""
+    cli = practice
+    _cpt(cli, "99213")
+    cli.ok(*PRACTICE)
+    _visit_claim(cli, "Crash", *ACCIDENT)
+    _visit_claim(cli, "Plain")
+    cli.ok("claim", "generate")
+    segs = _export_golden(cli, tmp_path, "837p_accident.x12")
+    clm = [s for s in segs if s[0] == "CLM"]
+    assert clm[0][10:] == ["", "AA:::MA"] and len(clm[1]) == 10
+    dtp = [s for s in segs if s[0] == "DTP" and s[1] in ("431", "439")]
+    assert dtp == [["DTP", "431", "D8", "20260227"], ["DTP", "439", "D8", "20260227"]]
+
+
+def test_visits_with_different_claim_fields_bill_apart(practice: Cli) -> None:
+    """A referred visit and a plain one the same day: one claim each (a claim has one
+    referring provider)."""
+    cli = practice
+    _cpt(cli, "99213")
+    a = add_patient(cli, "Two", "Visits")
+    add_coverage(cli, a)
+    for opts in (REFERRING, ()):
+        enc = cli.json("encounter", "add", "--patient", a, "--date", DOS, "--provider",
+                       NPI_PROVIDER, *opts)
+        assert isinstance(enc, dict)
+        cli.ok("charge", "add", "--patient", a, "--date", DOS, "--code", "99213", "--fee",
+               "125.00", "--dx", "I10", "--encounter", str(enc["id"]))
+    assert len(cli.json("claim", "generate")) == 2  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("opts", "message"), [
+    (("--referring-npi", "1288490001", "--referring-name", "Smith, Carol"), "check digit"),
+    (("--referring-npi", "1288490000"), "needs both"),
+    (("--referring-npi", "1288490000", "--referring-name", "Carol Smith"), "LAST, FIRST"),
+    (("--accident", "auto", "--accident-date", "2026-03-03", "--accident-state", "NY"),
+     "after the date of service"),
+    (("--accident", "auto", "--accident-date", "2026-03-01", "--accident-state", "XX"), "XX"),
+    (("--accident", "auto", "--accident-date", "2026-03-01"), "state"),
+    (("--accident", "boat", "--accident-date", "2026-03-01"), "Unknown accident"),
+    (("--accident", "other"), "needs its date"),
+    (("--accident-date", "2026-03-01"), "need --accident"),
+    (("--onset", "2026-03-05"), "after the date of service"),
+])
+def test_visit_claim_fields_bad_input_refused(practice: Cli, opts: tuple[str, ...],
+                                              message: str) -> None:
+    cli = practice
+    a = add_patient(cli, "Bad", "Input")
+    r = cli.fails(3, "encounter", "add", "--patient", a, "--date", GOLDEN_DOS, "--provider",
+                  NPI_PROVIDER, *opts)
+    assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

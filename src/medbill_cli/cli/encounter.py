@@ -67,6 +67,18 @@ def add(
         str | None,
         typer.Option("--form-collected", help="Money collected at the desk, per the form."),
     ] = None,
+    referring_npi: Annotated[str | None, typer.Option(
+        "--referring-npi", help="Referring provider's NPI (837P 2310A).")] = None,
+    referring_name: Annotated[str | None, typer.Option(
+        "--referring-name", help='Referring provider: "LAST, FIRST".')] = None,
+    onset: Annotated[str | None, typer.Option(
+        "--onset", help="Onset of the current illness (DTP*431).")] = None,
+    accident: Annotated[str | None, typer.Option(
+        "--accident", help="Related cause (CLM11): auto, employment or other.")] = None,
+    accident_date: Annotated[str | None, typer.Option(
+        "--accident-date", help="Date of the accident (DTP*439).")] = None,
+    accident_state: Annotated[str | None, typer.Option(
+        "--accident-state", help="US state of an auto accident (CLM11-4).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Enter a visit from its encounter form; prints the encounter id.
@@ -79,7 +91,10 @@ def add(
     with _context.connection() as s:  # Core, as charge entry
         res = add_encounter(session=s, user=_context.state.actor(), patient=patient, date=date,
                             provider=provider, facility=facility, pos=pos, form=form,
-                            form_charges=form_charges, form_collected=form_collected)
+                            form_charges=form_charges, form_collected=form_collected,
+                            referring_npi=referring_npi, referring_name=referring_name,
+                            onset=onset, accident=accident, accident_date=accident_date,
+                            accident_state=accident_state)
         rec = public(res.encounter, patient.strip().upper(), npi=provider.strip())
     for w in res.warnings:
         warn(w)

@@ -7,7 +7,7 @@ shared with the scrubber's view builder); this module knows no database.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medbill_cli.status import ClaimStatus
 from medbill_cli.x12 import p837
@@ -107,6 +107,18 @@ class FacilityRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class VisitRecord:
+    """The claim-level fields of the claim's visit (its encounter)."""
+
+    referring_npi: str | None = None
+    referring_name: str | None = None  # LAST, FIRST
+    onset_date: dt.date | None = None
+    accident: str | None = None  # auto|employment|other
+    accident_date: dt.date | None = None
+    accident_state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimRecord:
     id: int
     pcn: str
@@ -160,6 +172,7 @@ class ClaimBundle:
     provider: ProviderRecord | None
     lines: tuple[LineRecord, ...]
     facility: FacilityRecord | None = None
+    visit: VisitRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +222,23 @@ def _facility(f: FacilityRecord | None) -> p837.ServiceFacility | None:
         line1=f.address, city=f.city, state=f.state, zip=f.zip))
 
 
+RELATED_CAUSES = {"auto": "AA", "employment": "EM", "other": "OA"}
+
+
+def _with_visit(co: p837.ClaimOut, v: VisitRecord | None) -> p837.ClaimOut:
+    """The visit's referring provider (2310A), onset (DTP*431) and accident (CLM11, DTP*439)."""
+    if v is None:
+        return co
+    referring = None
+    if v.referring_npi and v.referring_name:
+        last, _, first = (p.strip() for p in v.referring_name.partition(","))
+        referring = p837.ReferringProvider(npi=v.referring_npi, last_name=last,
+                                           first_name=first)
+    return replace(co, referring=referring, onset_date=v.onset_date,
+                   related_causes=(RELATED_CAUSES[v.accident],) if v.accident else (),
+                   accident_date=v.accident_date, accident_state=v.accident_state)
+
+
 def claim_out(b: ClaimBundle) -> p837.ClaimOut:
     """The writer's view of one claim: subscriber, patient (when not the subscriber), lines."""
     pat, cov, c = b.patient, b.coverage, b.claim
@@ -222,14 +252,14 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
                              cov.subscriber_middle_name, cov.subscriber_dob, cov.subscriber_sex,
                              addr)
         patient = pat_person
-    return p837.ClaimOut(
+    return _with_visit(p837.ClaimOut(
         pcn=c.pcn, pos=c.pos, diagnoses=tuple(c.diagnoses.split()), subscriber=subscriber,
         member_id=cov.member_id, payer=p837.PayerInfo(b.payer.name, b.payer.payer_id),
         lines=tuple(_service_line(ln) for ln in b.lines), relationship=cov.relationship,
         patient=patient, priority=cov.priority, group_number=cov.group_number,
         filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
         payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider),
-        facility=_facility(b.facility))
+        facility=_facility(b.facility)), b.visit)
 
 
 def interchange(practice: PracticeRecord, control: int, now: dt.datetime,

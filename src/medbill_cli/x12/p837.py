@@ -151,6 +151,15 @@ class RenderingProvider:
 
 
 @dataclass(frozen=True)
+class ReferringProvider:
+    """Loop 2310A: who referred the patient (NPI and name; need not be a practice member)."""
+
+    npi: str
+    last_name: str
+    first_name: str
+
+
+@dataclass(frozen=True)
 class ServiceFacility:
     """Loop 2310C: where the services were rendered."""
 
@@ -197,6 +206,11 @@ class ClaimOut:
     benefits_assigned: str = "Y"  # CLM08: the patient assigned benefits to the provider
     release: str = "Y"  # CLM09: release of information on file
     facility: ServiceFacility | None = None  # 2310C, written when not the billing address
+    referring: ReferringProvider | None = None  # 2310A NM1*DN
+    onset_date: dt.date | None = None  # DTP*431
+    related_causes: tuple[str, ...] = ()  # CLM11-1/2: AA auto, EM employment, OA other
+    accident_state: str | None = None  # CLM11-4, for an auto accident
+    accident_date: dt.date | None = None  # DTP*439
 
     @property
     def total_cents(self) -> int:
@@ -361,15 +375,25 @@ class Writer837P:
                 self._address(p.address)
             self._person(p)
         total = c.total_cents
+        rc = (*c.related_causes[:2], "", "")[:3]
+        causes = _composite(*rc, clean(c.accident_state)) if c.related_causes else ""
         self._seg("CLM", clean(c.pcn), amount(total), "", "",
                   _composite(clean(c.pos), "B", c.frequency), c.provider_signature,
-                  c.assignment, c.benefits_assigned, c.release)
+                  c.assignment, c.benefits_assigned, c.release, "", causes)
+        if c.onset_date is not None:
+            self._seg("DTP", "431", "D8", c.onset_date.strftime("%Y%m%d"))
+        if c.related_causes and c.accident_date is not None:
+            self._seg("DTP", "439", "D8", c.accident_date.strftime("%Y%m%d"))
         if c.frequency in ("7", "8") and c.payer_claim_number:
             self._seg("REF", "F8", clean(c.payer_claim_number))
         hi = ["HI"]
         for i, code in enumerate(c.diagnoses[:MAX_DIAGNOSES]):
             hi.append(_composite("ABK" if i == 0 else "ABF", dx_code(code)))
         self._seg(*hi)
+        if c.referring is not None:
+            r = c.referring
+            self._seg("NM1", "DN", "1", clean(r.last_name), clean(r.first_name), "", "", "",
+                      "XX", clean(r.npi))
         self._rendering(c.rendering)
         self._facility(c.facility)
         for n, ln in enumerate(c.lines, start=1):

@@ -125,12 +125,14 @@ def bundles(session: Session, ids: Sequence[int]) -> Iterator[ClaimBundle]:
         pays = store.payers(session, (c.payer_id for c in claims))
         provs = store.providers(session, (c.provider_id for c in claims))
         facs = store.facilities(session, (c.facility_id for c in claims))
+        visits = store.visits(session, part)
         for c in claims:
             assert c.coverage_id is not None and c.payer_id is not None  # scrubbed ready
             yield ClaimBundle(c, pats[c.patient_id], covs[c.coverage_id], pays[c.payer_id],
                               provs.get(c.provider_id) if c.provider_id else None,
                               tuple(lines.get(c.id, [])),
-                              facs.get(c.facility_id) if c.facility_id else None)
+                              facs.get(c.facility_id) if c.facility_id else None,
+                              visits.get(c.id))
 
 
 def _write_x12(sink: _Sink, items: Iterator[ClaimBundle], practice: PracticeRecord, control: int,

@@ -80,8 +80,9 @@ class BilledService:
     modifiers: str
 
 
-GroupKey = tuple[int, int, int | None, str, int | None]  # patient, coverage, provider, POS,
-# service facility
+# patient, coverage, provider, POS, service facility, the visit's claim fields (referring,
+# onset, accident: one claim carries one of each)
+GroupKey = tuple[int, int, int | None, str, int | None, tuple[object, ...]]
 
 
 def primary_coverage(covs: Sequence[CoverageRecord], dos: dt.date) -> CoverageRecord | None:
@@ -134,6 +135,7 @@ def plan_claims(
     encounter_provider: Mapping[int, int | None],
     dx_by_encounter: Mapping[int, Mapping[int, str]],
     encounter_facility: Mapping[int, int | None] | None = None,
+    encounter_fields: Mapping[int, tuple[object, ...]] | None = None,
 ) -> Plan:
     """Group unbilled charges into claims (see the module docstring).
 
@@ -143,6 +145,7 @@ def plan_claims(
         encounter_provider: each encounter's provider, for charges that name none.
         dx_by_encounter: each encounter's diagnoses by sequence number.
         encounter_facility: each encounter's service facility (one claim per facility).
+        encounter_fields: each encounter's claim-level fields (one claim per distinct set).
 
     Returns:
         The claims to create, and how many charges no primary coverage could take.
@@ -160,9 +163,10 @@ def plan_claims(
         provider = c.provider_id if c.provider_id is not None else encounter_provider.get(
             c.encounter_id)
         facility = (encounter_facility or {}).get(c.encounter_id)
-        groups[(c.patient_id, cov.id, provider, c.pos, facility)].append(c)
+        extra = (encounter_fields or {}).get(c.encounter_id, ())
+        groups[(c.patient_id, cov.id, provider, c.pos, facility, extra)].append(c)
     planned: list[PlannedClaim] = []
-    for (patient_id, cov_id, provider, pos, facility), items in groups.items():
+    for (patient_id, cov_id, provider, pos, facility, _extra), items in groups.items():
         for part in split(items, dx_of):
             dx, pointers = order_diagnoses(part, dx_of)
             planned.append(PlannedClaim(patient_id, cov_by_id[cov_id], provider, pos, tuple(part),

@@ -30,6 +30,7 @@ from medbill_cli.x12.claim_map import (
     PayerRecord,
     PracticeRecord,
     ProviderRecord,
+    VisitRecord,
 )
 
 R = TypeVar("R")
@@ -183,6 +184,26 @@ def providers(session: Session, ids: Iterable[int | None]) -> dict[int, Provider
 
 def facilities(session: Session, ids: Iterable[int | None]) -> dict[int, FacilityRecord]:
     return _by_id(session, t.facility, FacilityRecord, ids)
+
+
+def visit_columns() -> list[Any]:
+    """The encounter's columns that make ``VisitRecord`` (in its field order)."""
+    return [t.encounter.c[f.name] for f in dataclasses.fields(VisitRecord)]
+
+
+def visits(session: Session, claim_ids: Sequence[int]) -> dict[int, VisitRecord]:
+    """Each claim's visit fields, from the encounter of its first line (claim generate puts
+    only visits with the same fields on one claim)."""
+    cl, ch, e = t.claim_line.c, t.charge.c, t.encounter.c
+    out: dict[int, VisitRecord] = {}
+    for part in chunks(sorted(set(claim_ids))):
+        q = (select(cl.claim_id, *visit_columns())
+             .select_from(t.claim_line.join(t.charge, ch.id == cl.charge_id)
+                          .join(t.encounter, e.id == ch.encounter_id))
+             .where(cl.claim_id.in_(part), cl.line_number == 1))
+        for claim_id, *fields in session.execute(q):
+            out[claim_id] = VisitRecord(*fields)
+    return out
 
 
 def practice(session: Session) -> PracticeRecord:
