@@ -383,3 +383,33 @@ def test_visit_claim_fields_bad_input_refused(practice: Cli, opts: tuple[str, ..
     r = cli.fails(3, "encounter", "add", "--patient", a, "--date", GOLDEN_DOS, "--provider",
                   NPI_PROVIDER, *opts)
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_encounter_update_claim_fields_until_sent(practice: Cli, tmp_path: Path) -> None:
+    """encounter update sets the referring provider before the claim is sent (audited with
+    the reason, on the claim that is then exported); once sent it is refused."""
+    cli = practice
+    _cpt(cli, "99213")
+    a = _visit_claim(cli, "Later")
+    enc = str(cli.db.scalar("SELECT id FROM encounter"))
+    cli.fails(3, "encounter", "update", enc, *REFERRING)  # no reason
+    cli.fails(3, "encounter", "update", enc, "--referring-npi", "1288490001",
+              "--referring-name", "Smith, Carol", "--reason", "slip")
+    r = cli.fails(3, "encounter", "update", enc, "--accident", "other", "--accident-date",
+                  "2026-03-09", "--reason", "slip")
+    assert "after the date of service" in r.stderr
+    cli.fails(3, "encounter", "update", "999", *REFERRING, "--reason", "slip")
+    rec = cli.json("encounter", "update", enc, *REFERRING, "--reason", "referral slip came")
+    assert isinstance(rec, dict) and rec["referring_npi"] == "1288490000"
+    assert cli.db.scalar("SELECT referring_name FROM encounter") == "Smith, Carol"
+    assert cli.db.scalar(
+        "SELECT count(*) FROM audit_log WHERE entity = 'encounter' AND action = 'update'") == 1
+    cli.ok("claim", "generate")
+    cli.ok("claim", "scrub")
+    out = tmp_path / "b.x12"
+    cli.ok("claim", "export", "--output", str(out))
+    assert ["NM1", "DN", "1", "SMITH", "CAROL", "", "", "", "XX", "1288490000"] in segments(
+        out.read_text())
+    r = cli.fails(3, "encounter", "update", enc, "--onset", "2026-03-01", "--reason", "late")
+    assert "already sent (submitted)" in r.stderr
+    assert a

@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select, update
 from medbill_cli import validate as v
 from medbill_cli.db import tables as t
 from medbill_cli.db.query import chunks
-from medbill_cli.errors import DuplicateError, InputError, RowError
+from medbill_cli.errors import DuplicateError, InputError, NotFoundError, RowError
 from medbill_cli.services import audit
 from medbill_cli.services.records import EncounterRecord, insert_records
 from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
@@ -325,6 +325,64 @@ def add_encounter(
                            form_collected, referring_npi, referring_name, onset, accident,
                            accident_date, accident_state)
     return entry.write([entry.check(req)])[0]
+
+
+_VISIT_FIELDS = ("referring_npi", "referring_name", "onset_date", "accident", "accident_date",
+                 "accident_state")
+
+
+def update_encounter(
+    *, session: Executor, user: str, encounter_id: int, reason: str | None,
+    referring_npi: str | None = None, referring_name: str | None = None,
+    onset: dt.date | str | None = None, accident: str | None = None,
+    accident_date: dt.date | str | None = None, accident_state: str | None = None,
+) -> EncounterRecord:
+    """Change a visit's claim fields (referring provider, onset, accident) before its claim
+    is sent; options not given keep their values. Audited with the reason.
+
+    Raises:
+        InputError: no reason, a bad value, or a charge of the visit is on a sent claim (a
+            sent claim is corrected by ``claim resubmit``, not by editing the visit).
+        NotFoundError: no such encounter.
+    """
+    from medbill_cli.status import SENT
+
+    why = v.reason(reason, needed_for="An encounter update", max_len=200)
+    e = t.encounter
+    row = session.execute(select(e).where(e.c.id == encounter_id)).first()
+    if row is None:
+        raise NotFoundError(f"No encounter {encounter_id}", "See medbill encounter list")
+    before = EncounterRecord.from_row(row)
+    cl, ch, c = t.claim_line.c, t.charge.c, t.claim.c
+    sent = session.execute(
+        select(c.pcn, c.status).select_from(
+            t.claim_line.join(t.charge, ch.id == cl.charge_id).join(t.claim, c.id == cl.claim_id))
+        .where(ch.encounter_id == encounter_id, c.status.in_([s.value for s in SENT]))
+        .order_by(c.id).limit(1)).first()
+    if sent is not None:
+        raise InputError(f"Encounter {encounter_id}'s charges are on claim {sent.pcn}, already "
+                         f"sent ({sent.status})",
+                         "Correct the claim with medbill claim resubmit CLAIM_ID --frequency 7")
+    req = EncounterRequest(
+        "", before.date_of_service, None,
+        referring_npi=referring_npi or before.referring_npi,
+        referring_name=referring_name or before.referring_name,
+        onset=onset if onset not in (None, "") else before.onset_date,
+        accident=accident or before.accident,
+        accident_date=accident_date if accident_date not in (None, "") else before.accident_date,
+        accident_state=accident_state or before.accident_state)
+    values: dict[str, Any] = dict.fromkeys(_VISIT_FIELDS)
+    values.update(_referring(req.referring_npi, req.referring_name))
+    values.update(_visit_dates(req, before.date_of_service))
+    after = replace(before, **values)
+    if after == before:
+        return before
+    session.execute(update(e).where(e.c.id == encounter_id).values(**values))
+    snap = audit.snapshot(after) or {}
+    audit.record(session=session, user=user, action="update", entity="encounter",
+                 entity_id=encounter_id, before=audit.snapshot(before),
+                 after={**snap, "reason": why})
+    return after
 
 
 def import_encounters(
