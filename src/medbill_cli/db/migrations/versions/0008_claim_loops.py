@@ -29,12 +29,12 @@ COLUMNS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("encounter") as b:
-        for name, type_ in COLUMNS:
-            b.add_column(sa.Column(name, type_, nullable=True))
+    # Plain ADD/DROP COLUMN (SQLite 3.35+ has both): a batch copy of encounter would drop a
+    # table that charges and claims point at.
+    for name, type_ in COLUMNS:
+        op.add_column("encounter", sa.Column(name, type_, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("encounter") as b:
-        for name, _ in reversed(COLUMNS):
-            b.drop_column(name)
+    for name, _ in reversed(COLUMNS):
+        op.drop_column("encounter", name)
