@@ -82,7 +82,8 @@ CODES = {
                 ("I10", True, None), ("E11", False, None), ("E11.9", True, None),
                 ("O09.90", True, None), ("M17.11", True, None), ("W19.XXXA", True, None),
                 ("S52.501A", True, None), ("E11.42", True, None),
-                ("G63", True, '{"code_first": ["diabetes (E08-E13)"]}'), ("N40.0", True, None)],
+                ("G63", True, '{"code_first": ["underlying disease, such as:"]}'),
+                ("N40.0", True, None)],
     "modifier": [("25", True, None), ("59", True, None), ("XS", True, None), ("RT", True, None)],
 }
 

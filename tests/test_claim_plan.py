@@ -90,7 +90,13 @@ def test_claim_plan_duplicates_earlier_live_claim_but_not_own_original() -> None
 
 
 def test_claim_plan_manifestation_codes() -> None:
-    assert is_manifestation('{"code first": ["E11"]}', "Diabetic cataract")
+    assert is_manifestation('{"code first": ["underlying disease, such as:"]}', "Gout in X")
+    assert is_manifestation('{"code_first": ["the underlying condition"]}', "Delirium")
+    # A "code first" note that is not the manifestation instruction: a sequencing hint.
+    assert not is_manifestation('{"code_first": ["any routine childhood examination"]}',
+                                "Encounter for immunization")
+    assert not is_manifestation('{"code_first": [", if applicable, underlying X"]}', "Y")
+    assert not is_manifestation('{"code first": ["E11"]}', "Diabetic cataract")
     assert is_manifestation(None, "Arthropathy in diseases classified elsewhere")
     assert not is_manifestation('{"excludes1": ["X"]}', "Essential hypertension")
     assert not is_manifestation("not json", None)

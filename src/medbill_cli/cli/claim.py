@@ -173,6 +173,9 @@ def export(
         "--dry-run", help="Write the file; record nothing, change no claim.")] = False,
     test: Annotated[bool, typer.Option(
         "--test", help="Mark the interchange as a test (ISA15 T).")] = False,
+    no_newlines: Annotated[bool, typer.Option(
+        "--no-newlines", help="x12: write the interchange as one line (no newline after "
+        "each segment terminator).")] = False,
 ) -> None:
     """Export every ready claim as one batch (one 837P interchange) and mark them submitted.
 
@@ -190,7 +193,7 @@ def export(
         result = export_batch(engine=eng, user=_context.state.actor(), fmt_=fmt_,
                               output=None if output == "-" else Path(output),
                               to_stdout=_stdout_bytes, payer=payer, dry_run=dry_run,
-                              usage="T" if test else "P")
+                              usage="T" if test else "P", newlines=not no_newlines)
     finally:
         eng.dispose()
     sys.stdout.flush()

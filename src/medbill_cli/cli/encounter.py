@@ -12,6 +12,7 @@ from medbill_cli.cli._options import FormatOpt, OptDateOpt
 from medbill_cli.cli._output import (
     Format,
     emit_created,
+    emit_record,
     emit_rows,
     info,
     progress,
@@ -67,6 +68,18 @@ def add(
         str | None,
         typer.Option("--form-collected", help="Money collected at the desk, per the form."),
     ] = None,
+    referring_npi: Annotated[str | None, typer.Option(
+        "--referring-npi", help="Referring provider's NPI (837P 2310A).")] = None,
+    referring_name: Annotated[str | None, typer.Option(
+        "--referring-name", help='Referring provider: "LAST, FIRST".')] = None,
+    onset: Annotated[str | None, typer.Option(
+        "--onset", help="Onset of the current illness (DTP*431).")] = None,
+    accident: Annotated[str | None, typer.Option(
+        "--accident", help="Related cause (CLM11): auto, employment or other.")] = None,
+    accident_date: Annotated[str | None, typer.Option(
+        "--accident-date", help="Date of the accident (DTP*439).")] = None,
+    accident_state: Annotated[str | None, typer.Option(
+        "--accident-state", help="US state of an auto accident (CLM11-4).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Enter a visit from its encounter form; prints the encounter id.
@@ -79,11 +92,51 @@ def add(
     with _context.connection() as s:  # Core, as charge entry
         res = add_encounter(session=s, user=_context.state.actor(), patient=patient, date=date,
                             provider=provider, facility=facility, pos=pos, form=form,
-                            form_charges=form_charges, form_collected=form_collected)
+                            form_charges=form_charges, form_collected=form_collected,
+                            referring_npi=referring_npi, referring_name=referring_name,
+                            onset=onset, accident=accident, accident_date=accident_date,
+                            accident_state=accident_state)
         rec = public(res.encounter, patient.strip().upper(), npi=provider.strip())
     for w in res.warnings:
         warn(w)
     emit_created(rec, fmt)
+
+
+@app.command("update")
+def update(
+    encounter_id: Annotated[int, typer.Argument(help="The encounter id.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (audited).")] = None,
+    referring_npi: Annotated[str | None, typer.Option(
+        "--referring-npi", help="Referring provider's NPI (837P 2310A).")] = None,
+    referring_name: Annotated[str | None, typer.Option(
+        "--referring-name", help='Referring provider: "LAST, FIRST".')] = None,
+    onset: Annotated[str | None, typer.Option(
+        "--onset", help="Onset of the current illness (DTP*431).")] = None,
+    accident: Annotated[str | None, typer.Option(
+        "--accident", help="Related cause (CLM11): auto, employment or other.")] = None,
+    accident_date: Annotated[str | None, typer.Option(
+        "--accident-date", help="Date of the accident (DTP*439).")] = None,
+    accident_state: Annotated[str | None, typer.Option(
+        "--accident-state", help="US state of an auto accident (CLM11-4).")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a visit's claim fields before its claim is sent (then: claim resubmit).
+
+    Example: medbill encounter update 12 --referring-npi 1288490000 --referring-name
+    "SMITH, CAROL" --reason "referral slip arrived"
+    """
+    from medbill_cli.services.encounters import update_encounter
+
+    with _context.connection() as s:
+        rec = update_encounter(session=s, user=_context.state.actor(), encounter_id=encounter_id,
+                               reason=reason, referring_npi=referring_npi,
+                               referring_name=referring_name, onset=onset, accident=accident,
+                               accident_date=accident_date, accident_state=accident_state)
+        out = {"id": rec.id, "date": rec.date_of_service, "referring_npi": rec.referring_npi,
+               "referring_name": rec.referring_name, "onset": rec.onset_date,
+               "accident": rec.accident, "accident_date": rec.accident_date,
+               "accident_state": rec.accident_state}
+    emit_record(out, fmt)
 
 
 @app.command("import")

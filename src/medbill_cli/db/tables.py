@@ -396,6 +396,12 @@ def _encounter() -> Table:
         Column('source', String(10), nullable=False, default='form'),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
         Column('created_by', String()),
+        Column('referring_npi', String(10)),
+        Column('referring_name', String(60)),
+        Column('onset_date', Date()),
+        Column('accident', String(10)),
+        Column('accident_date', Date()),
+        Column('accident_state', String(2)),
     )
 
 

@@ -133,7 +133,7 @@ def check_manifestation_first(v: ClaimView) -> list[Finding]:
     if v.diagnoses and v.diagnoses[0].manifestation:
         return [_err("dx-manifestation-first",
                      f"Manifestation code {v.diagnoses[0].code} is first-listed "
-                     "(it has a 'code first' note)",
+                     "(a manifestation: the underlying disease is coded first)",
                      "List the underlying condition first, then the manifestation")]
     return []
 

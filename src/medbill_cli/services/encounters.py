@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select, update
 from medbill_cli import validate as v
 from medbill_cli.db import tables as t
 from medbill_cli.db.query import chunks
-from medbill_cli.errors import DuplicateError, InputError, RowError
+from medbill_cli.errors import DuplicateError, InputError, NotFoundError, RowError
 from medbill_cli.services import audit
 from medbill_cli.services.records import EncounterRecord, insert_records
 from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
@@ -39,7 +39,9 @@ IMPORT_REQUIRED = ("patient", "date", "provider_npi")
 IMPORT_OPTIONAL = ("form", "form_charges", "form_collected", "facility", "pos")
 # The columns a form sets on an encounter (those it leaves empty keep their values).
 _FORM_FIELDS = ("provider_id", "facility_id", "pos", "form_number", "form_charges_cents",
-                "form_collected_cents")
+                "form_collected_cents", "referring_npi", "referring_name", "onset_date",
+                "accident", "accident_date", "accident_state")
+ACCIDENTS = ("auto", "employment", "other")
 
 
 # ---------------------------------------------------------------- encounters
@@ -56,6 +58,59 @@ class EncounterRequest:
     form: str | None = None
     form_charges: str | Decimal | None = None
     form_collected: str | Decimal | None = None
+    referring_npi: str | None = None
+    referring_name: str | None = None
+    onset: dt.date | str | None = None
+    accident: str | None = None
+    accident_date: dt.date | str | None = None
+    accident_state: str | None = None
+
+
+def _referring(npi: str | None, name: str | None) -> dict[str, Any]:
+    """2310A: a referring provider by NPI and "LAST, FIRST" (need not be a practice member)."""
+    if not (npi or name):
+        return {}
+    if not (npi and name):
+        raise InputError("A referring provider needs both --referring-npi and --referring-name",
+                         'Give --referring-npi NPI --referring-name "LAST, FIRST"')
+    nm = v.name(name, field="Referring provider name")
+    last, _, first = (p.strip() for p in nm.partition(","))
+    if not last or not first:
+        raise InputError("Referring provider name must be LAST, FIRST",
+                         'Give --referring-name "LAST, FIRST"')
+    return {"referring_npi": v.npi(npi, field="Referring NPI"),
+            "referring_name": f"{last}, {first}"}
+
+
+def _visit_dates(req: EncounterRequest, dos: dt.date) -> dict[str, Any]:
+    """Onset and accident (CLM11, DTP*439): an accident needs its date, not after the date
+    of service, and an auto accident the US state it happened in."""
+    out: dict[str, Any] = {}
+    if req.onset not in (None, ""):
+        onset = as_date(req.onset)
+        if onset > dos:
+            raise InputError(f"Onset {onset.isoformat()} is after the date of service "
+                             f"{dos.isoformat()}", "Check --onset")
+        out["onset_date"] = onset
+    kind = (req.accident or "").strip().lower()
+    if not kind:
+        if req.accident_date not in (None, "") or req.accident_state:
+            raise InputError("--accident-date and --accident-state need --accident",
+                             "Give --accident auto|employment|other")
+        return out
+    if kind not in ACCIDENTS:
+        raise InputError(f"Unknown accident '{req.accident}'", "Use auto, employment or other")
+    if req.accident_date in (None, ""):
+        raise InputError("An accident needs its date (DTP*439)", "Give --accident-date DATE")
+    when = as_date(req.accident_date)
+    if when > dos:
+        raise InputError(f"Accident date {when.isoformat()} is after the date of service "
+                         f"{dos.isoformat()}", "Check --accident-date")
+    state = v.state(req.accident_state) if req.accident_state else None
+    if kind == "auto" and state is None:
+        raise InputError("An auto accident needs the state it happened in (CLM11-4)",
+                         "Give --accident-state ST")
+    return {**out, "accident": kind, "accident_date": when, "accident_state": state}
 
 
 @dataclass(frozen=True)
@@ -149,6 +204,7 @@ class EncounterEntry:
             "form_number": form_no,
             "form_charges_cents": amount_cents(req.form_charges, "Form charges"),
             "form_collected_cents": amount_cents(req.form_collected, "Form collected"),
+            **_referring(req.referring_npi, req.referring_name), **_visit_dates(req, dos),
         }
         r.ensure_open(dos, "encounter")
         if form_no:
@@ -233,6 +289,9 @@ def add_encounter(
     *, session: Executor, user: str, patient: str, date: dt.date | str, provider: str | None,
     facility: int | str | None = None, pos: str | None = None, form: str | None = None,
     form_charges: str | Decimal | None = None, form_collected: str | Decimal | None = None,
+    referring_npi: str | None = None, referring_name: str | None = None,
+    onset: dt.date | str | None = None, accident: str | None = None,
+    accident_date: dt.date | str | None = None, accident_state: str | None = None,
 ) -> EncounterResult:
     """Enter a visit from its encounter form.
 
@@ -250,14 +309,80 @@ def add_encounter(
         form: the encounter form (superbill) number.
         form_charges: the charges total marked on the form.
         form_collected: the money collected at the desk, per the form.
+        referring_npi: the referring provider's NPI (2310A), with ``referring_name``.
+        referring_name: "LAST, FIRST".
+        onset: onset of the current illness (DTP*431).
+        accident: auto, employment or other (CLM11), with ``accident_date`` (DTP*439) and,
+            for auto, ``accident_state``.
+        accident_date: the accident's date, not after the date of service.
+        accident_state: the US state of an auto accident (CLM11-4).
 
     Returns:
         The encounter, whether it is new, and warnings.
     """
     entry = EncounterEntry(session, user)
     req = EncounterRequest(patient, date, provider, facility, pos, form, form_charges,
-                           form_collected)
+                           form_collected, referring_npi, referring_name, onset, accident,
+                           accident_date, accident_state)
     return entry.write([entry.check(req)])[0]
+
+
+_VISIT_FIELDS = ("referring_npi", "referring_name", "onset_date", "accident", "accident_date",
+                 "accident_state")
+
+
+def update_encounter(
+    *, session: Executor, user: str, encounter_id: int, reason: str | None,
+    referring_npi: str | None = None, referring_name: str | None = None,
+    onset: dt.date | str | None = None, accident: str | None = None,
+    accident_date: dt.date | str | None = None, accident_state: str | None = None,
+) -> EncounterRecord:
+    """Change a visit's claim fields (referring provider, onset, accident) before its claim
+    is sent; options not given keep their values. Audited with the reason.
+
+    Raises:
+        InputError: no reason, a bad value, or a charge of the visit is on a sent claim (a
+            sent claim is corrected by ``claim resubmit``, not by editing the visit).
+        NotFoundError: no such encounter.
+    """
+    from medbill_cli.status import SENT
+
+    why = v.reason(reason, needed_for="An encounter update", max_len=200)
+    e = t.encounter
+    row = session.execute(select(e).where(e.c.id == encounter_id)).first()
+    if row is None:
+        raise NotFoundError(f"No encounter {encounter_id}", "See medbill encounter list")
+    before = EncounterRecord.from_row(row)
+    cl, ch, c = t.claim_line.c, t.charge.c, t.claim.c
+    sent = session.execute(
+        select(c.pcn, c.status).select_from(
+            t.claim_line.join(t.charge, ch.id == cl.charge_id).join(t.claim, c.id == cl.claim_id))
+        .where(ch.encounter_id == encounter_id, c.status.in_([s.value for s in SENT]))
+        .order_by(c.id).limit(1)).first()
+    if sent is not None:
+        raise InputError(f"Encounter {encounter_id}'s charges are on claim {sent.pcn}, already "
+                         f"sent ({sent.status})",
+                         "Correct the claim with medbill claim resubmit CLAIM_ID --frequency 7")
+    req = EncounterRequest(
+        "", before.date_of_service, None,
+        referring_npi=referring_npi or before.referring_npi,
+        referring_name=referring_name or before.referring_name,
+        onset=onset if onset not in (None, "") else before.onset_date,
+        accident=accident or before.accident,
+        accident_date=accident_date if accident_date not in (None, "") else before.accident_date,
+        accident_state=accident_state or before.accident_state)
+    values: dict[str, Any] = dict.fromkeys(_VISIT_FIELDS)
+    values.update(_referring(req.referring_npi, req.referring_name))
+    values.update(_visit_dates(req, before.date_of_service))
+    after = replace(before, **values)
+    if after == before:
+        return before
+    session.execute(update(e).where(e.c.id == encounter_id).values(**values))
+    snap = audit.snapshot(after) or {}
+    audit.record(session=session, user=user, action="update", entity="encounter",
+                 entity_id=encounter_id, before=audit.snapshot(before),
+                 after={**snap, "reason": why})
+    return after
 
 
 def import_encounters(

@@ -82,6 +82,12 @@ class EncounterRecord(Record):
     source: str
     created_at: dt.datetime
     created_by: str | None
+    referring_npi: str | None = None
+    referring_name: str | None = None
+    onset_date: dt.date | None = None
+    accident: str | None = None
+    accident_date: dt.date | None = None
+    accident_state: str | None = None
 
 
 @dataclass(frozen=True)

@@ -170,8 +170,9 @@ Pair = tuple[ClaimLine, Charge]
 
 
 def _matchers(svc: x835.ServiceLine) -> list[Callable[[Pair], bool]]:
-    """How an SVC finds its claim line, strictest first: the line control number (REF*6R),
-    then code + modifiers + amount, then code + amount, then code."""
+    """How an SVC finds its claim line, strictest first: the line control number (REF*6R: the
+    claim line id the 837P sent), then code + modifiers + amount, then code + amount, then
+    code (in line order, so position breaks ties)."""
     code = svc.original_code or svc.code
     mods = " ".join(svc.modifiers)
     try:
@@ -181,7 +182,7 @@ def _matchers(svc: x835.ServiceLine) -> list[Callable[[Pair], bool]]:
     ctl = svc.control_number
     out: list[Callable[[Pair], bool]] = []
     if ctl:
-        out.append(lambda p: ctl in (str(p[0].id), str(p[0].line_number), str(p[1].id)))
+        out.append(lambda p: ctl == str(p[0].id))
     out += [
         lambda p: p[1].code == code and p[1].modifiers == mods and p[1].amount_cents == amount,
         lambda p: p[1].code == code and p[1].amount_cents == amount,

@@ -7,7 +7,7 @@ shared with the scrubber's view builder); this module knows no database.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medbill_cli.status import ClaimStatus
 from medbill_cli.x12 import p837
@@ -94,6 +94,31 @@ class ProviderRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FacilityRecord:
+    """A service location (2310C; CMS-1500 box 32)."""
+
+    id: int
+    name: str
+    npi: str | None
+    address: str
+    city: str
+    state: str
+    zip: str
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRecord:
+    """The claim-level fields of the claim's visit (its encounter)."""
+
+    referring_npi: str | None = None
+    referring_name: str | None = None  # LAST, FIRST
+    onset_date: dt.date | None = None
+    accident: str | None = None  # auto|employment|other
+    accident_date: dt.date | None = None
+    accident_state: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimRecord:
     id: int
     pcn: str
@@ -133,6 +158,7 @@ class LineRecord:
     ndc: str | None
     ndc_unit: str | None
     ndc_quantity: str | None
+    line_id: int | None = None  # the claim line's id: REF*6R, which the 835 echoes
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +173,8 @@ class ClaimBundle:
     lines: tuple[LineRecord, ...]
     prior_auths: tuple[str | None, ...] = ()  # each line's authorization number (REF*G1)
     referral: str | None = None  # the referral number (REF*9F)
+    facility: FacilityRecord | None = None
+    visit: VisitRecord | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +205,8 @@ def _service_line(ln: LineRecord, prior_auth: str | None = None) -> p837.Service
         date_of_service=ln.date_of_service,
         dx_pointers=tuple(int(p) for p in ln.dx_pointers.split()),
         modifiers=tuple(ln.modifiers.split()), pos=ln.pos, ndc=ln.ndc, ndc_unit=ln.ndc_unit,
-        ndc_quantity=ln.ndc_quantity, prior_auth=prior_auth)
+        ndc_quantity=ln.ndc_quantity, prior_auth=prior_auth,
+        control_number=str(ln.line_id) if ln.line_id is not None else None)
 
 
 def _prior_auths(b: ClaimBundle) -> tuple[str | None, tuple[str | None, ...]]:
@@ -197,6 +226,30 @@ def _rendering(prov: ProviderRecord | None) -> p837.RenderingProvider | None:
                                   taxonomy=prov.taxonomy)
 
 
+def _facility(f: FacilityRecord | None) -> p837.ServiceFacility | None:
+    if f is None:
+        return None
+    return p837.ServiceFacility(name=f.name, npi=f.npi, address=p837.Address(
+        line1=f.address, city=f.city, state=f.state, zip=f.zip))
+
+
+RELATED_CAUSES = {"auto": "AA", "employment": "EM", "other": "OA"}
+
+
+def _with_visit(co: p837.ClaimOut, v: VisitRecord | None) -> p837.ClaimOut:
+    """The visit's referring provider (2310A), onset (DTP*431) and accident (CLM11, DTP*439)."""
+    if v is None:
+        return co
+    referring = None
+    if v.referring_npi and v.referring_name:
+        last, _, first = (p.strip() for p in v.referring_name.partition(","))
+        referring = p837.ReferringProvider(npi=v.referring_npi, last_name=last,
+                                           first_name=first)
+    return replace(co, referring=referring, onset_date=v.onset_date,
+                   related_causes=(RELATED_CAUSES[v.accident],) if v.accident else (),
+                   accident_date=v.accident_date, accident_state=v.accident_state)
+
+
 def claim_out(b: ClaimBundle) -> p837.ClaimOut:
     """The writer's view of one claim: subscriber, patient (when not the subscriber), lines."""
     pat, cov, c = b.patient, b.coverage, b.claim
@@ -211,7 +264,7 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
                              cov.subscriber_middle_name, cov.subscriber_dob, cov.subscriber_sex,
                              addr)
         patient = pat_person
-    return p837.ClaimOut(
+    return _with_visit(p837.ClaimOut(
         pcn=c.pcn, pos=c.pos, diagnoses=tuple(c.diagnoses.split()), subscriber=subscriber,
         member_id=cov.member_id, payer=p837.PayerInfo(b.payer.name, b.payer.payer_id),
         lines=tuple(_service_line(ln, a) for ln, a in zip(b.lines, line_auths, strict=True)),
@@ -219,7 +272,7 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
         patient=patient, priority=cov.priority, group_number=cov.group_number,
         filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
         payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider),
-        prior_auth=claim_auth, referral=b.referral)
+        prior_auth=claim_auth, referral=b.referral, facility=_facility(b.facility)), b.visit)
 
 
 def interchange(practice: PracticeRecord, control: int, now: dt.datetime,

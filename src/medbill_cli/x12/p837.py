@@ -151,6 +151,24 @@ class RenderingProvider:
 
 
 @dataclass(frozen=True)
+class ReferringProvider:
+    """Loop 2310A: who referred the patient (NPI and name; need not be a practice member)."""
+
+    npi: str
+    last_name: str
+    first_name: str
+
+
+@dataclass(frozen=True)
+class ServiceFacility:
+    """Loop 2310C: where the services were rendered."""
+
+    name: str
+    address: Address
+    npi: str | None = None
+
+
+@dataclass(frozen=True)
 class ServiceLine:
     code: str
     amount_cents: int
@@ -163,6 +181,7 @@ class ServiceLine:
     ndc_unit: str | None = None
     ndc_quantity: str | None = None
     prior_auth: str | None = None  # 2400 REF*G1, when the claim's lines have different ones
+    control_number: str | None = None  # REF*6R line item control number (unique per line)
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,12 @@ class ClaimOut:
     release: str = "Y"  # CLM09: release of information on file
     prior_auth: str | None = None  # 2300 REF*G1, when every line has this one
     referral: str | None = None  # 2300 REF*9F
+    facility: ServiceFacility | None = None  # 2310C, written when not the billing address
+    referring: ReferringProvider | None = None  # 2310A NM1*DN
+    onset_date: dt.date | None = None  # DTP*431
+    related_causes: tuple[str, ...] = ()  # CLM11-1/2: AA auto, EM employment, OA other
+    accident_state: str | None = None  # CLM11-4, for an auto accident
+    accident_date: dt.date | None = None  # DTP*439
 
     @property
     def total_cents(self) -> int:
@@ -232,6 +257,14 @@ def _phone(p: str | None) -> str:
     return re.sub(r"\D", "", p or "")
 
 
+def _same_place(a: Address, b: Address) -> bool:
+    """The same street address (case, spacing and punctuation aside; the 5-digit ZIP)."""
+    def key(x: Address) -> tuple[str, ...]:
+        return (*(re.sub(r"[^A-Z0-9]", "", clean(v).upper())
+                  for v in (x.line1, x.line2 or "", x.city, x.state)), _zip(x.zip)[:5])
+    return key(a) == key(b)
+
+
 class Writer837P:
     """Writes one interchange through ``write``; call ``begin``, ``claim`` per claim, ``end``."""
 
@@ -243,8 +276,11 @@ class Writer837P:
         submitter: Submitter,
         receiver: Receiver,
         billing: BillingProvider,
+        newlines: bool = True,
     ) -> None:
-        self._write = write
+        # Without newlines the interchange is one line: segments end at the terminator alone.
+        self._write = write if newlines else (
+            lambda text: write(text.replace(SEGMENT + "\n", SEGMENT)))
         self.env = envelope
         self.submitter = submitter
         self.receiver = receiver
@@ -342,9 +378,15 @@ class Writer837P:
                 self._address(p.address)
             self._person(p)
         total = c.total_cents
+        rc = (*c.related_causes[:2], "", "")[:3]
+        causes = _composite(*rc, clean(c.accident_state)) if c.related_causes else ""
         self._seg("CLM", clean(c.pcn), amount(total), "", "",
                   _composite(clean(c.pos), "B", c.frequency), c.provider_signature,
-                  c.assignment, c.benefits_assigned, c.release)
+                  c.assignment, c.benefits_assigned, c.release, "", causes)
+        if c.onset_date is not None:
+            self._seg("DTP", "431", "D8", c.onset_date.strftime("%Y%m%d"))
+        if c.related_causes and c.accident_date is not None:
+            self._seg("DTP", "439", "D8", c.accident_date.strftime("%Y%m%d"))
         if c.referral:
             self._seg("REF", "9F", clean(c.referral))
         if c.prior_auth:
@@ -355,7 +397,12 @@ class Writer837P:
         for i, code in enumerate(c.diagnoses[:MAX_DIAGNOSES]):
             hi.append(_composite("ABK" if i == 0 else "ABF", dx_code(code)))
         self._seg(*hi)
+        if c.referring is not None:
+            r = c.referring
+            self._seg("NM1", "DN", "1", clean(r.last_name), clean(r.first_name), "", "", "",
+                      "XX", clean(r.npi))
         self._rendering(c.rendering)
+        self._facility(c.facility)
         for n, ln in enumerate(c.lines, start=1):
             self._service_line(n, ln, c.pos)
         self.stats.claims += 1
@@ -369,6 +416,17 @@ class Writer837P:
             if r.taxonomy:
                 self._seg("PRV", "PE", "PXC", clean(r.taxonomy))
 
+    def _facility(self, f: ServiceFacility | None) -> None:
+        """Loop 2310C, when the service location differs from the billing provider's address
+        (the guide: required then, and not sent when it is the same place)."""
+        if f is None or _same_place(f.address, self.billing.address):
+            return
+        if f.npi:
+            self._seg("NM1", "77", "2", clean(f.name), "", "", "", "", "XX", clean(f.npi))
+        else:
+            self._seg("NM1", "77", "2", clean(f.name))
+        self._address(f.address)
+
     def _service_line(self, n: int, ln: ServiceLine, claim_pos: str) -> None:
         """Loop 2400 (and 2410 for a drug)."""
         self._seg("LX", n)
@@ -379,6 +437,8 @@ class Writer837P:
         self._seg("DTP", "472", "D8", ln.date_of_service.strftime("%Y%m%d"))
         if ln.prior_auth:
             self._seg("REF", "G1", clean(ln.prior_auth))
+        if ln.control_number:
+            self._seg("REF", "6R", clean(ln.control_number))
         if ln.ndc:
             self._seg("LIN", "", "N4", re.sub(r"\D", "", ln.ndc))
             self._seg("CTP", "", "", "", clean(ln.ndc_quantity) or str(ln.units),
@@ -400,6 +460,7 @@ def write_837p(
     submitter: Submitter,
     receiver: Receiver,
     billing: BillingProvider,
+    newlines: bool = True,
 ) -> Stats:
     """Write one 837P interchange of ``claims`` (any iterable; consumed once, streamed).
 
@@ -410,12 +471,13 @@ def write_837p(
         submitter: loop 1000A.
         receiver: loop 1000B.
         billing: loop 2000A/2010AA.
+        newlines: end each segment with a newline after its terminator (False: one line).
 
     Returns:
         Segment, claim and line counts and the total charge.
     """
     w = Writer837P(write, envelope=envelope, submitter=submitter, receiver=receiver,
-                   billing=billing)
+                   billing=billing, newlines=newlines)
     w.begin()
     for c in claims:
         w.claim(c)

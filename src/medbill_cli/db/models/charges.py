@@ -39,6 +39,13 @@ class Encounter(SQLModel, table=True):
     source: str = Field(default="form", max_length=10)
     created_at: dt.datetime = Field(default_factory=utcnow)
     created_by: str | None = None
+    # What the claim carries for this visit (837P 2310A, DTP*431/439, CLM11).
+    referring_npi: str | None = Field(default=None, max_length=10)
+    referring_name: str | None = Field(default=None, max_length=60)  # LAST, FIRST
+    onset_date: dt.date | None = None
+    accident: str | None = Field(default=None, max_length=10)  # auto|employment|other
+    accident_date: dt.date | None = None
+    accident_state: str | None = Field(default=None, max_length=2)
 
 
 class EncounterDiagnosis(SQLModel, table=True):

@@ -126,16 +126,20 @@ def bundles(session: Session, ids: Sequence[int]) -> Iterator[ClaimBundle]:
         pays = store.payers(session, (c.payer_id for c in claims))
         provs = store.providers(session, (c.provider_id for c in claims))
         refs = auths.reference_numbers(session, claims, lines)
+        facs = store.facilities(session, (c.facility_id for c in claims))
+        visits = store.visits(session, part)
         for c in claims:
             assert c.coverage_id is not None and c.payer_id is not None  # scrubbed ready
             g1, ref_9f = refs.get(c.id, ((), None))
             yield ClaimBundle(c, pats[c.patient_id], covs[c.coverage_id], pays[c.payer_id],
                               provs.get(c.provider_id) if c.provider_id else None,
-                              tuple(lines.get(c.id, [])), g1, ref_9f)
+                              tuple(lines.get(c.id, [])), g1, ref_9f,
+                              facs.get(c.facility_id) if c.facility_id else None,
+                              visits.get(c.id))
 
 
 def _write_x12(sink: _Sink, items: Iterator[ClaimBundle], practice: PracticeRecord, control: int,
-               now: dt.datetime, usage: str) -> None:
+               now: dt.datetime, usage: str, newlines: bool = True) -> None:
     def counted() -> Iterator[p837.ClaimOut]:
         for b in items:
             co = claim_out(b)
@@ -146,7 +150,7 @@ def _write_x12(sink: _Sink, items: Iterator[ClaimBundle], practice: PracticeReco
 
     ic = interchange(practice, control, now, usage)
     p837.write_837p(sink.write, counted(), envelope=ic.envelope, submitter=ic.submitter,
-                    receiver=ic.receiver, billing=ic.billing)
+                    receiver=ic.receiver, billing=ic.billing, newlines=newlines)
 
 
 def _json_record(b: ClaimBundle, co: p837.ClaimOut) -> dict[str, object]:
@@ -200,11 +204,11 @@ class _Written:
 
 
 def _write_file(tmp: Path, fmt_: str, items: Iterator[ClaimBundle], practice: PracticeRecord,
-                control: int, now: dt.datetime, usage: str) -> _Written:
+                control: int, now: dt.datetime, usage: str, newlines: bool = True) -> _Written:
     with open_private(tmp) as fh:
         sink = _Sink(fh)
         if fmt_ == "x12":
-            _write_x12(sink, items, practice, control, now, usage)
+            _write_x12(sink, items, practice, control, now, usage, newlines)
         elif fmt_ == "json":
             _write_json(sink, items)
         else:
@@ -264,6 +268,7 @@ class _Job:
     dry_run: bool
     usage: str
     now: dt.datetime
+    newlines: bool = True
     target: Path = field(init=False)
     tmp: Path = field(init=False)
     renamed: bool = False
@@ -297,7 +302,8 @@ def _export(session: Session, user: str, job: _Job, control: int) -> ExportResul
     if not ids:
         return ExportResult(None, control, 0, 0, None, dry_run=job.dry_run)
     items = bundles(session, ids)
-    w = _write_file(job.tmp, job.fmt, items, practice, control, job.now, job.usage)
+    w = _write_file(job.tmp, job.fmt, items, practice, control, job.now, job.usage,
+                    job.newlines)
     batch_id = None
     if not job.dry_run:
         batch_id = _record(session, user, job.fmt, control,
@@ -321,6 +327,7 @@ def export_batch(
     *, engine: Engine, user: str, fmt_: str, output: Path | None,
     to_stdout: Callable[[bytes], object] | None = None, payer: str | None = None,
     dry_run: bool = False, usage: str = "P", now: dt.datetime | None = None,
+    newlines: bool = True,
 ) -> ExportResult:
     """Write every ready claim not yet in a batch as one batch, record it, and mark its
     claims submitted, exactly once (see the module docstring). Opens its own transactions.
@@ -335,6 +342,7 @@ def export_batch(
         dry_run: write the file but record nothing, change no claim, reserve no number.
         usage: ISA15, P (production) or T (test).
         now: the batch's creation time (ISA09/GS04/BHT04; default now).
+        newlines: x12 only: a newline after each segment terminator (False: one line).
 
     Returns:
         The batch id (None on a dry run or when nothing was ready), counts and the file path.
@@ -348,7 +356,7 @@ def export_batch(
         raise InputError(f"Folder {output.parent} does not exist",
                          "Create it or choose another --output")
     job = _Job(f, output, payer, dry_run, usage,
-               (now or dt.datetime.now()).replace(second=0, microsecond=0))
+               (now or dt.datetime.now()).replace(second=0, microsecond=0), newlines)
     with session_scope(engine, write=not dry_run) as s:
         control = (counters.peek_control_number(s) if dry_run
                    else counters.reserve_control_number(s))

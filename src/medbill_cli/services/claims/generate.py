@@ -46,22 +46,30 @@ def _plan(session: Session, charges: Sequence[UnbilledCharge]) -> Plan:
     e, d = t.encounter.c, t.encounter_diagnosis.c
     encounter_ids = sorted({c.encounter_id for c in charges})
     enc_provider: dict[int, int | None] = {}
+    enc_facility: dict[int, int | None] = {}
+    enc_fields: dict[int, tuple[object, ...]] = {}
     dx_by_enc: dict[int, dict[int, str]] = defaultdict(dict)
     for part in chunks(encounter_ids):
-        for enc_id, prov_id in session.execute(select(e.id, e.provider_id).where(e.id.in_(part))):
+        for enc_id, prov_id, fac_id, *fields in session.execute(
+                select(e.id, e.provider_id, e.facility_id, *store.visit_columns())
+                .where(e.id.in_(part))):
             enc_provider[enc_id] = prov_id
+            enc_facility[enc_id] = fac_id
+            enc_fields[enc_id] = tuple(fields)
         for enc_id, seq, code in session.execute(select(d.encounter_id, d.seq, d.code)
                                                  .where(d.encounter_id.in_(part))):
             dx_by_enc[enc_id][seq] = code
     covs = store.coverages_of(session, [c.patient_id for c in charges])
     return plan_claims(charges, coverages=covs, encounter_provider=enc_provider,
-                       dx_by_encounter=dx_by_enc)
+                       dx_by_encounter=dx_by_enc, encounter_facility=enc_facility,
+                       encounter_fields=enc_fields)
 
 
 def _claim_row(p: PlannedClaim, seq: int, user: str, created_at: dt.datetime) -> dict[str, Any]:
     return dict(
         pcn=store.pcn(seq), patient_id=p.patient_id, coverage_id=p.coverage.id,
-        payer_id=p.coverage.payer_id, provider_id=p.provider_id, pos=p.pos,
+        payer_id=p.coverage.payer_id, provider_id=p.provider_id, facility_id=p.facility_id,
+        pos=p.pos,
         status=ClaimStatus.DRAFT.value, frequency="1", total_cents=p.total_cents,
         diagnoses=" ".join(p.diagnoses), first_dos=p.first_dos, last_dos=p.last_dos,
         created_at=created_at, created_by=user,

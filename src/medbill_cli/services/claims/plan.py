@@ -46,6 +46,7 @@ class PlannedClaim:
     charges: tuple[UnbilledCharge, ...]
     diagnoses: tuple[str, ...]  # HI order
     pointers: tuple[str, ...]  # each charge's pointers into ``diagnoses``
+    facility_id: int | None = None  # the encounters' service facility (2310C)
 
     @property
     def total_cents(self) -> int:
@@ -79,7 +80,9 @@ class BilledService:
     modifiers: str
 
 
-GroupKey = tuple[int, int, int | None, str]  # patient, coverage, provider, place of service
+# patient, coverage, provider, POS, service facility, the visit's claim fields (referring,
+# onset, accident: one claim carries one of each)
+GroupKey = tuple[int, int, int | None, str, int | None, tuple[object, ...]]
 
 
 def primary_coverage(covs: Sequence[CoverageRecord], dos: dt.date) -> CoverageRecord | None:
@@ -131,6 +134,8 @@ def plan_claims(
     charges: Sequence[UnbilledCharge], *, coverages: Mapping[int, Sequence[CoverageRecord]],
     encounter_provider: Mapping[int, int | None],
     dx_by_encounter: Mapping[int, Mapping[int, str]],
+    encounter_facility: Mapping[int, int | None] | None = None,
+    encounter_fields: Mapping[int, tuple[object, ...]] | None = None,
 ) -> Plan:
     """Group unbilled charges into claims (see the module docstring).
 
@@ -139,6 +144,8 @@ def plan_claims(
         coverages: each patient's coverages.
         encounter_provider: each encounter's provider, for charges that name none.
         dx_by_encounter: each encounter's diagnoses by sequence number.
+        encounter_facility: each encounter's service facility (one claim per facility).
+        encounter_fields: each encounter's claim-level fields (one claim per distinct set).
 
     Returns:
         The claims to create, and how many charges no primary coverage could take.
@@ -155,13 +162,15 @@ def plan_claims(
         cov_by_id[cov.id] = cov
         provider = c.provider_id if c.provider_id is not None else encounter_provider.get(
             c.encounter_id)
-        groups[(c.patient_id, cov.id, provider, c.pos)].append(c)
+        facility = (encounter_facility or {}).get(c.encounter_id)
+        extra = (encounter_fields or {}).get(c.encounter_id, ())
+        groups[(c.patient_id, cov.id, provider, c.pos, facility, extra)].append(c)
     planned: list[PlannedClaim] = []
-    for (patient_id, cov_id, provider, pos), items in groups.items():
+    for (patient_id, cov_id, provider, pos, facility, _extra), items in groups.items():
         for part in split(items, dx_of):
             dx, pointers = order_diagnoses(part, dx_of)
             planned.append(PlannedClaim(patient_id, cov_by_id[cov_id], provider, pos, tuple(part),
-                                        dx, pointers))
+                                        dx, pointers, facility))
     return Plan(tuple(planned), skipped)
 
 
@@ -189,17 +198,44 @@ def find_duplicates(claims: Sequence[ClaimRecord], lines: Mapping[int, Sequence[
     return out
 
 
+_CONDITIONAL = ("if applicable", "if known", "any associated")
+
+
+def _code_first_notes(notes: str | None) -> list[str]:
+    try:
+        parsed = json.loads(notes) if notes else None
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        return []
+    out: list[str] = []
+    for k, v in parsed.items():
+        if k.lower().replace(" ", "_").replace("-", "_") in ("code_first", "codefirst"):
+            out += [str(x) for x in v] if isinstance(v, list) else [str(v)]
+    return out
+
+
 def is_manifestation(notes: str | None, long_description: str | None) -> bool:
-    """Whether an ICD-10-CM code is a manifestation: a "code first" note, or "in diseases
-    classified elsewhere" in its title."""
-    if notes:
-        try:
-            parsed = json.loads(notes)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict) and any(
-            k.lower().replace(" ", "_").replace("-", "_") in ("code_first", "codefirst") and v
-            for k, v in parsed.items()
-        ):
-            return True
-    return "in diseases classified elsewhere" in (long_description or "").lower()
+    """Whether an ICD-10-CM code (or category) is a manifestation, never first-listed.
+
+    It is when its title says "in (other) diseases classified elsewhere" (the tabular's
+    manifestation codes), or when its "code first" note is the manifestation instruction: the
+    underlying disease or condition, unconditionally ("code first underlying disease, such
+    as: ..."). Other "code first" notes are sequencing hints that apply only when the other
+    condition is also coded (Z23: "code first any routine childhood examination", or
+    "code first, if applicable, ..."), and do not make a code a manifestation.
+    """
+    if "classified elsewhere" in (long_description or "").lower():
+        return True
+    first = _code_first_notes(notes)
+    if not first:
+        return False
+    head = first[0].strip().lower()
+    return (head.startswith(("underlying", "the underlying"))
+            and not any(c in head for c in _CONDITIONAL))
+
+
+def icd_ancestors(code: str) -> list[str]:
+    """The categories above an ICD-10-CM code, nearest first: M14.61 -> M14.6, M14."""
+    bare = code.replace(".", "")
+    return [bare[:n] if n <= 3 else f"{bare[:3]}.{bare[3:n]}" for n in range(len(bare) - 1, 2, -1)]

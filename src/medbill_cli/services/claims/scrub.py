@@ -35,7 +35,7 @@ from medbill_cli.scrub.view import (
 )
 from medbill_cli.services import audit
 from medbill_cli.services.claims import auths, store
-from medbill_cli.services.claims.plan import find_duplicates, is_manifestation
+from medbill_cli.services.claims.plan import find_duplicates, icd_ancestors, is_manifestation
 from medbill_cli.services.lookup import PROCEDURE_SYSTEMS, Reference, load_reference
 from medbill_cli.status import SCRUBBABLE, ClaimStatus, check_transition
 from medbill_cli.x12.claim_map import (
@@ -85,9 +85,14 @@ def dx_info(ref: Reference, code: str, dos: dt.date) -> DxInfo:
     row = ref.code_on(("icd10cm",), code, dos)
     if row is None:
         return DxInfo(code, valid_on_dos=False)
-    return DxInfo(code, billable=row.billable,
-                  manifestation=is_manifestation(row.notes, row.long_description),
+    return DxInfo(code, billable=row.billable, manifestation=_manifestation(ref, row, dos),
                   description=row.long_description)
+
+
+def _manifestation(ref: Reference, row: Any, dos: dt.date) -> bool:
+    """The code's own title and notes, then its categories' (M14.61 under M14)."""
+    rows = [row] + [ref.code_on(("icd10cm",), a, dos) for a in icd_ancestors(str(row.code))]
+    return any(r is not None and is_manifestation(r.notes, r.long_description) for r in rows)
 
 
 def proc_info(ref: Reference, code: str, dos: dt.date) -> ProcInfo | None:
@@ -160,7 +165,8 @@ def _load_batch(session: Session, claims: Sequence[ClaimRecord]) -> _Batch:
     lines = store.load_lines(session, [c.id for c in claims])
     all_lines = [ln for lst in lines.values() for ln in lst]
     ref = load_reference(
-        session=session, diagnoses={d for c in claims for d in c.diagnoses.split()},
+        session=session, diagnoses={a for c in claims for d in c.diagnoses.split()
+                                    for a in (d, *icd_ancestors(d))},
         procedures={ln.code for ln in all_lines},
         modifiers={m for ln in all_lines for m in ln.modifiers.split()})
     billed = store.billed_services(session, [c.patient_id for c in claims])

@@ -23,11 +23,13 @@ from medbill_cli.status import ClaimStatus
 from medbill_cli.x12.claim_map import (
     ClaimRecord,
     CoverageRecord,
+    FacilityRecord,
     LineRecord,
     PatientRecord,
     PayerRecord,
     PracticeRecord,
     ProviderRecord,
+    VisitRecord,
 )
 
 R = TypeVar("R")
@@ -111,7 +113,7 @@ def load_lines(session: Session, claim_ids: Sequence[int]) -> dict[int, list[Lin
     cl, ch = t.claim_line.c, t.charge.c
     cols = [cl.claim_id, cl.line_number, cl.charge_id, cl.dx_pointers, ch.code, ch.modifiers,
             ch.units, ch.amount_cents, ch.date_of_service, ch.patient_id, ch.pos, ch.ndc,
-            ch.ndc_unit, ch.ndc_quantity]
+            ch.ndc_unit, ch.ndc_quantity, cl.id]
     out: dict[int, list[LineRecord]] = defaultdict(list)
     for part in chunks(sorted(set(claim_ids))):
         q = (select(*cols).select_from(t.claim_line.join(t.charge, ch.id == cl.charge_id))
@@ -144,6 +146,30 @@ def payers(session: Session, ids: Iterable[int | None]) -> dict[int, PayerRecord
 
 def providers(session: Session, ids: Iterable[int | None]) -> dict[int, ProviderRecord]:
     return _by_id(session, t.provider, ProviderRecord, ids)
+
+
+def facilities(session: Session, ids: Iterable[int | None]) -> dict[int, FacilityRecord]:
+    return _by_id(session, t.facility, FacilityRecord, ids)
+
+
+def visit_columns() -> list[Any]:
+    """The encounter's columns that make ``VisitRecord`` (in its field order)."""
+    return [t.encounter.c[f.name] for f in dataclasses.fields(VisitRecord)]
+
+
+def visits(session: Session, claim_ids: Sequence[int]) -> dict[int, VisitRecord]:
+    """Each claim's visit fields, from the encounter of its first line (claim generate puts
+    only visits with the same fields on one claim)."""
+    cl, ch, e = t.claim_line.c, t.charge.c, t.encounter.c
+    out: dict[int, VisitRecord] = {}
+    for part in chunks(sorted(set(claim_ids))):
+        q = (select(cl.claim_id, *visit_columns())
+             .select_from(t.claim_line.join(t.charge, ch.id == cl.charge_id)
+                          .join(t.encounter, e.id == ch.encounter_id))
+             .where(cl.claim_id.in_(part), cl.line_number == 1))
+        for claim_id, *fields in session.execute(q):
+            out[claim_id] = VisitRecord(*fields)
+    return out
 
 
 def practice(session: Session) -> PracticeRecord:
