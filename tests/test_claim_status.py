@@ -55,14 +55,22 @@ def test_claim_resubmit_closed_claim_refused(practice: Cli, tmp_path: Path) -> N
     assert "Claim 1 is closed already" in r.stderr
 
 
-def test_era_import_for_a_claim_never_sent_refused(practice: Cli, tmp_path: Path) -> None:
+def test_era_import_for_a_claim_never_sent_is_kept_unmatched(practice: Cli,
+                                                             tmp_path: Path) -> None:
+    """The status table has no ready -> paid: the claim is listed unmatched, not posted, and
+    the file is not refused for it."""
     pcn = _one_claim(practice, scrub=True)
     f = tmp_path / "early.835"
     f.write_text(build_835([ClaimSpec(pcn, "1", "100", "80", lines=[
         Line("99213", "100", "80", [("CO", "45", "20")], date=D8)])], trace="T9"))
-    r = practice.fails(3, "era", "import", str(f))
-    assert f"Cannot move claim {pcn} from ready to paid" in r.stderr
+    r = practice("era", "import", str(f))
+    assert r.exit_code in (0, 1), r.output
     assert _status(practice, pcn) == "ready"
+    unmatched = practice.json("era", "unmatched")
+    assert len(unmatched) == 1 and "was never sent (it is ready)" in str(unmatched[0])
+    assert practice.db.scalar(
+        "SELECT count(*) FROM ledger_entry WHERE kind = 'insurance_payment'") == 0
+    practice.ok("ledger", "check")
 
 
 @pytest.mark.parametrize("name", ["draft", "held", "ready", "submitted", "accepted", "rejected",

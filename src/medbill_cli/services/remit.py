@@ -39,7 +39,7 @@ from medbill_cli.db.query import chunks
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.money import AmountError, fmt, to_cents
 from medbill_cli.services import audit, ledger
-from medbill_cli.status import ClaimStatus, DenialStatus, check_transition
+from medbill_cli.status import SENT, ClaimStatus, DenialStatus, check_transition
 from medbill_cli.x12 import era as x835
 
 # Adjustments that reduce a payment as agreed, never a denial: contractual (45, A2, 42),
@@ -406,6 +406,12 @@ def _plan_claim(c: x835.ClaimPayment, k: _Known) -> PlannedClaim:
         pc.unmatched_reason = "no claim has this control number (CLP01)"
         return pc
     pc.previous_status = k.status_now[claim.id]
+    if ClaimStatus(pc.previous_status) not in SENT:
+        # One claim medbill never sent must not hold up the rest of the file: it is kept
+        # unmatched, for the biller to work (was it sent some other way?).
+        pc.outcome = Outcome.UNMATCHED
+        pc.unmatched_reason = (f"claim {claim.pcn} was never sent (it is {pc.previous_status})")
+        return pc
     if c.is_reversal:
         if not _plan_reversal(pc, claim.id, k):
             pc.outcome = Outcome.UNMATCHED
@@ -414,8 +420,8 @@ def _plan_claim(c: x835.ClaimPayment, k: _Known) -> PlannedClaim:
     else:
         _plan_posting(pc, claim.id, k)
     if pc.new_status is not None:
-        # A posting the status table does not allow (an 835 for a claim never sent) refuses
-        # the whole file, naming the claim and both statuses.
+        # A posting the status table does not allow refuses the whole file, naming the claim
+        # and both statuses.
         check_transition(pc.previous_status, pc.new_status, record=claim.pcn)
         k.status_now[claim.id] = pc.new_status
     return pc
