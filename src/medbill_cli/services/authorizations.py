@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from medbill_cli import validate as v
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.services import audit
-from medbill_cli.services.records import RowRecord
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -109,7 +108,7 @@ def add_authorization(
     session.add(row)
     session.flush()
     audit.record(session=session, user=user, action="create", entity=f"prior_auth:{kind}",
-                 entity_id=row.id, after=audit.snapshot(RowRecord.of(row)))
+                 entity_id=row.id, after=audit.snapshot(row))
     return row
 
 
