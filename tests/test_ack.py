@@ -94,6 +94,98 @@ def test_ack_scenario_999_then_277ca_17_accepted_3_rejected(practice: Cli, tmp_p
     practice.ok("audit", "verify")
 
 
+
+def _visit_codes(cli: Cli) -> None:
+    """The CPT and place-of-service codes charge entry looks up (export_claims loads ICD-10)."""
+    from sqlmodel import Session
+
+    from medbill_cli.db.models import Code
+
+    eng = cli.db.engine()
+    try:
+        with Session(eng) as s:
+            for system, code in (("cpt", "99213"), ("pos", "11")):
+                s.add(Code(system=system, code=code, long_description=f"{code} test",
+                           billable=True, version="test"))
+            s.commit()
+    finally:
+        eng.dispose()
+
+
+def _ids(cli: Cli, pcn: str) -> tuple[int, int, int]:
+    """The (charge, encounter, coverage) ids behind a one-line claim."""
+    charge = int(str(cli.db.scalar(
+        "SELECT cl.charge_id FROM claim_line cl JOIN claim c ON c.id = cl.claim_id "
+        "WHERE c.pcn = :p", p=pcn)))
+    enc = int(str(cli.db.scalar("SELECT encounter_id FROM charge WHERE id = :c", c=charge)))
+    cov = int(str(cli.db.scalar("SELECT cv.id FROM coverage cv JOIN charge ch ON "
+                                "ch.patient_id = cv.patient_id WHERE ch.id = :c", c=charge)))
+    return charge, enc, cov
+
+
+def test_ack_scenario_rejections_corrected_with_the_commands_and_sent_again(
+        practice: Cli, tmp_path: Path) -> None:
+    """Issue #14 to its end: the 3 claims a 277CA rejected are rebuilt, their data fixed with
+    coverage update, encounter update and charge update, and sent again as new originals."""
+    batch, _ = export_claims(practice, tmp_path, 20)
+    s = sent(batch)
+    practice.ok("ack", "import", str(write(tmp_path, "batch.999", ack_999(s))))
+    member, referring, dx = s.claims[3][0], s.claims[9][0], s.claims[15][0]
+    reasons = {member: "A7:164:IL", referring: "A6:562:DN", dx: "A7:255"}
+    answers = [Answer(pcn, charge, reasons.get(pcn, "A2:20:PR"),
+                      None if pcn in reasons else f"ICN{i:05d}")
+               for i, (pcn, charge) in enumerate(s.claims)]
+    f277 = write(tmp_path, "batch.277", ack_277ca(s, answers, source="PR"))
+    assert_pyx12_valid(f277)
+    assert "17 accepted, 3 rejected" in practice.ok("ack", "import", str(f277)).stderr
+    assert practice("worklist", "rejected").exit_code == 1
+
+    _, _, cov = _ids(practice, member)
+    old_member = str(practice.db.scalar("SELECT member_id FROM coverage WHERE id = :c", c=cov))
+    _, enc, _ = _ids(practice, referring)
+    charge, _, _ = _ids(practice, dx)
+    for pcn in reasons:
+        practice.ok("claim", "rebuild", pcn, "--reason", f"277CA {reasons[pcn]}")
+    practice.ok("coverage", "update", str(cov), "--member-id", "XJ55501234",
+                "--reason", "277CA A7:164 invalid member id")
+    practice.ok("encounter", "update", str(enc), "--referring-npi", "1245319599",
+                "--referring-name", "SMITH, JOHN", "--reason", "277CA A6:562 referring missing")
+    _visit_codes(practice)
+    practice.ok("charge", "update", str(charge), "--dx", "E11.9",
+                "--reason", "277CA A7:255 invalid diagnosis")
+    practice.ok("claim", "generate")
+    r = practice.ok("claim", "scrub")
+    drafts = practice.json("claim", "list", "--status", "ready")
+    assert isinstance(drafts, list) and len(drafts) == 3, (r.stdout, r.stderr, drafts)
+    second = tmp_path / "second.x12"
+    practice.ok("claim", "export", "--format", "x12", "--output", str(second))
+    assert_pyx12_valid(second)
+    again = sent(second)
+    new_pcns = [pcn for pcn, _ in again.claims]
+    assert len(new_pcns) == 3 and not set(new_pcns) & {pcn for pcn, _ in s.claims}
+    text = second.read_text()
+    segs = [ln.rstrip("~") for ln in text.replace("\n", "").split("~")]
+    assert any(seg.startswith("NM1*IL*") and seg.endswith("*MI*XJ55501234") for seg in segs)
+    assert not any(seg.endswith(f"*MI*{old_member}") for seg in segs)
+    assert "NM1*DN*1*SMITH*JOHN****XX*1245319599" in segs
+    assert "NM1*DN" not in batch.read_text()  # the first batch had no referring provider
+    assert any(seg.startswith("HI*ABK:E119") for seg in segs)
+    clm = [seg.split("*") for seg in segs if seg.startswith("CLM*")]
+    assert [c[5].split(":")[2] for c in clm] == ["1", "1", "1"]  # originals, not replacements
+
+    for pcn in reasons:
+        events = [h["event"] for h in practice.json("claim", "history", pcn)]
+        assert events[:3] == ["generated", "scrubbed", "exported"], events
+        assert any(e.startswith("accepted (999") for e in events), events
+        assert any(e.startswith("rejected (277CA") for e in events), events
+        assert any(e.startswith("rebuilt") for e in events), events
+    assert {c["status"] for c in practice.json("claim", "list")
+            if c["pcn"] in reasons} == {"rebuilt"}
+    practice.ok("worklist", "rejected")
+    practice.ok("ledger", "check")
+    practice.ok("audit", "verify")
+
+
 def test_ack_999_rejecting_the_transaction_rejects_all_its_claims(practice: Cli,
                                                                   tmp_path: Path) -> None:
     s = sent(export_claims(practice, tmp_path, 3)[0])

@@ -69,6 +69,38 @@ def add(
     emit_created(rec, fmt)
 
 
+@app.command("update")
+def update(
+    coverage_id: Annotated[int, typer.Argument(help="Coverage id (see coverage list).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")],
+    member_id: Annotated[str | None, typer.Option("--member-id")] = None,
+    group: Annotated[str | None, typer.Option("--group")] = None,
+    payer: Annotated[str | None, typer.Option("--payer", help="Payer id.")] = None,
+    subscriber_first_name: Annotated[str | None, typer.Option("--subscriber-first-name")] = None,
+    subscriber_last_name: Annotated[str | None, typer.Option("--subscriber-last-name")] = None,
+    subscriber_dob: Annotated[str | None, typer.Option("--subscriber-dob")] = None,
+    subscriber_sex: Annotated[str | None, typer.Option("--subscriber-sex")] = None,
+    copay: Annotated[str | None, typer.Option("--copay")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Fix a coverage's data (a member id a payer rejected), checked as coverage add checks it.
+
+    Example: medbill coverage update 3 --member-id XJ123456780 --reason "277CA A7:164"
+    """
+    from medbill_cli.db.models import Payer
+    from medbill_cli.services.patients import update_coverage
+
+    with _context.session() as s:
+        c = update_coverage(session=s, user=_context.state.actor(), coverage_id=coverage_id,
+                            reason=reason, member_id=member_id, group=group, payer=payer,
+                            subscriber_first_name=subscriber_first_name,
+                            subscriber_last_name=subscriber_last_name,
+                            subscriber_dob=subscriber_dob, subscriber_sex=subscriber_sex,
+                            copay=copay)
+        rec = public(c, s.get(Payer, c.payer_id))
+    emit_created(rec, fmt)
+
+
 @app.command("list")
 def list_(
     account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],

@@ -210,6 +210,47 @@ def _covers(c: Coverage, start: dt.date | None, end: dt.date | None) -> bool:
     return covers(c.effective, c.termination, start, end)
 
 
+def clean_member_id(member_id: str) -> str:
+    """A member id as stored (upper case), refused when empty, too long or too short."""
+    mid = v.text(member_id, field="Member id", max_len=80).upper()
+    if len(mid) < 2:
+        raise InputError(f"Member id '{member_id}' is too short", "Copy it from the insurance card")
+    return mid
+
+
+def clean_group(group: str) -> str:
+    """A group number as stored (upper case)."""
+    return v.text(group, field="Group number", max_len=50).upper()
+
+
+def clean_copay(copay: str) -> int:
+    """A copay amount in cents."""
+    return amount_cents(copay, "Copay")
+
+
+def clean_subscriber(
+    *, first_name: str | None = None, last_name: str | None = None,
+    middle_name: str | None = None, dob: str | dt.date | None = None, sex: str | None = None,
+) -> dict[str, Any]:
+    """The subscriber fields given (None or empty ones left out), each validated."""
+    out: dict[str, Any] = {}
+    if first_name:
+        out["subscriber_first_name"] = v.name(first_name, field="Subscriber first name",
+                                              max_len=35)
+    if last_name:
+        out["subscriber_last_name"] = v.name(last_name, field="Subscriber last name", max_len=60)
+    if middle_name:
+        out["subscriber_middle_name"] = v.name(middle_name, field="Subscriber middle name",
+                                               max_len=25)
+    if dob:
+        sdob = dob if isinstance(dob, dt.date) else parse_date(dob,
+                                                               what="subscriber date of birth")
+        out["subscriber_dob"] = v.dob(sdob, field="Subscriber date of birth")
+    if sex:
+        out["subscriber_sex"] = v.sex(sex)
+    return out
+
+
 def add_coverage(
     *, session: Session, user: str, account: str, payer: str, member_id: str,
     group: str | None = None, priority: str = "primary", relationship: str = "self",
@@ -254,10 +295,8 @@ def add_coverage(
     rel = relationship.strip().lower()
     if rel not in RELATIONSHIPS:
         raise InputError(f"Relationship '{relationship}' must be self, spouse, child or other")
-    mid = v.text(member_id, field="Member id", max_len=80).upper()
-    if len(mid) < 2:
-        raise InputError(f"Member id '{member_id}' is too short", "Copy it from the insurance card")
-    grp = v.text(group, field="Group number", max_len=50).upper() if group else None
+    mid = clean_member_id(member_id)
+    grp = clean_group(group) if group else None
     eff = (effective if isinstance(effective, dt.date) or effective is None
            else parse_date(effective, what="effective date"))
     term = (termination if isinstance(termination, dt.date) or termination is None
@@ -279,22 +318,10 @@ def add_coverage(
                 "Give --subscriber-first-name, --subscriber-last-name, --subscriber-dob and "
                 "--subscriber-sex",
             )
-        sdob = (subscriber_dob if isinstance(subscriber_dob, dt.date)
-                else parse_date(subscriber_dob, what="subscriber date of birth"))
-        middle = subscriber_middle_name
-        sub = {
-            "subscriber_first_name": v.name(subscriber_first_name, field="Subscriber first name",
-                                            max_len=35),
-            "subscriber_last_name": v.name(subscriber_last_name, field="Subscriber last name",
-                                           max_len=60),
-            "subscriber_middle_name": (v.name(middle, field="Subscriber middle name", max_len=25)
-                                       if middle else None),
-            "subscriber_dob": v.dob(sdob, field="Subscriber date of birth"),
-            "subscriber_sex": v.sex(subscriber_sex),
-        }
-    copay_cents = None
-    if copay is not None:
-        copay_cents = amount_cents(copay, "Copay")
+        sub = {"subscriber_middle_name": None} | clean_subscriber(
+            first_name=subscriber_first_name, last_name=subscriber_last_name,
+            middle_name=subscriber_middle_name, dob=subscriber_dob, sex=subscriber_sex)
+    copay_cents = clean_copay(copay) if copay is not None else None
     existing = session.exec(
         select(Coverage).where(Coverage.patient_id == patient.id, Coverage.priority == prio)
     ).all()
@@ -315,6 +342,69 @@ def add_coverage(
     session.flush()
     audit.record(session=session, user=user, action="create", entity="coverage",
                  entity_id=cov.id, after=audit.snapshot(cov))
+    return cov
+
+
+def update_coverage(
+    *, session: Session, user: str, coverage_id: int, reason: str,
+    member_id: str | None = None, group: str | None = None, payer: str | None = None,
+    subscriber_first_name: str | None = None, subscriber_last_name: str | None = None,
+    subscriber_dob: str | dt.date | None = None, subscriber_sex: str | None = None,
+    copay: str | None = None,
+) -> Coverage:
+    """Fix a coverage's data (a member id a payer rejected): each value checked as
+    ``add_coverage`` checks it; audited before/after with the reason.
+
+    Raises:
+        NotFoundError: no such coverage or payer.
+        InputError: no reason, nothing to change, a bad value, subscriber details on a self
+            coverage, or values equal to the stored ones.
+    """
+    from medbill_cli.db.models import Coverage
+    from medbill_cli.services.registration import get_payer
+
+    why = v.reason(reason, needed_for="A coverage correction", max_len=200)
+    cov = session.get(Coverage, coverage_id)
+    if cov is None:
+        raise NotFoundError(f"No coverage {coverage_id}", "See medbill coverage list ACCOUNT")
+    given = [member_id, group, payer, subscriber_first_name, subscriber_last_name,
+             subscriber_dob, subscriber_sex, copay]
+    if all(x is None for x in given):
+        raise InputError(f"Nothing to change on coverage {coverage_id}",
+                         "Give at least one of --member-id, --group, --payer, "
+                         "--subscriber-*, --copay")
+    new: dict[str, Any] = {}
+    if member_id is not None:
+        new["member_id"] = clean_member_id(member_id)
+    if group is not None:
+        new["group_number"] = clean_group(group)
+    if payer is not None:
+        new["payer_id"] = get_payer(session=session, payer_id=payer).id
+    if copay is not None:
+        new["copay_cents"] = clean_copay(copay)
+    sub_given = [subscriber_first_name, subscriber_last_name, subscriber_dob, subscriber_sex]
+    if any(x is not None for x in sub_given):
+        if cov.relationship == "self":
+            raise InputError(f"Coverage {coverage_id} is the patient's own (relationship self); "
+                             "it has no separate subscriber", "Drop the --subscriber-* options")
+        for label, x in zip(("first name", "last name", "date of birth", "sex"), sub_given,
+                            strict=True):
+            if x is not None and not str(x).strip():
+                raise InputError(f"The subscriber {label} cannot be empty")
+        new |= clean_subscriber(first_name=subscriber_first_name,
+                                last_name=subscriber_last_name, dob=subscriber_dob,
+                                sex=subscriber_sex)
+    if all(getattr(cov, k) == x for k, x in new.items()):
+        raise InputError(f"The change leaves coverage {coverage_id} as it is",
+                         "Give the values that differ")
+    before = audit.snapshot(cov)
+    for k, x in new.items():
+        setattr(cov, k, x)
+    session.add(cov)
+    session.flush()
+    audit.record(session=session, user=user, action="update", entity="coverage",
+                 entity_id=cov.id, before=before,
+                 after=(audit.snapshot(cov) or {}) | {"reason": why})
     return cov
 
 
