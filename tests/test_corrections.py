@@ -11,7 +11,6 @@ from charge_support import charging  # noqa: F401
 from claim_support import DOS
 from conftest import Cli
 from era_support import ClaimSpec, Line, build_835
-from ledger_support import sync
 from remit_support import exported
 
 ADDRESS = ("--address", "1 Elm St", "--city", "Albany", "--state", "NY", "--zip", "12208")
@@ -62,7 +61,6 @@ def _status(cli: Cli, pcn: str) -> str:
 def test_charge_update_fields_audit_and_ledger(charging: Cli) -> None:
     cli = charging
     cid = _charge(cli, "--code", "99213", "--dx", "E11.9")
-    sync(cli.db)  # the charge's ledger entry, as charge entry posts it
     r = cli.ok("charge", "update", str(cid), "--code", "99214", "--units", "2", "--dx", "I10",
                "--dx", "E11.9", "--reason", "documentation supports 99214")
     assert r.stdout.strip() == str(cid)
@@ -133,7 +131,6 @@ def test_held_claim_fixed_with_commands_alone(charging: Cli, tmp_path: Path) -> 
     patient update, rebuild, generate, scrub (clean) and export fix it."""
     cli = charging
     cid = _charge(cli, "--code", "99213", "--dx", "E11.9")
-    sync(cli.db)
     cli.ok("claim", "generate")
     r = cli("claim", "scrub")
     assert r.exit_code == 1 and _status(cli, "C00000001") == "held"
@@ -163,7 +160,6 @@ def test_held_claim_fixed_with_commands_alone(charging: Cli, tmp_path: Path) -> 
     claims = {c["pcn"]: c["status"] for c in cli.json("claim", "list")}  # type: ignore[union-attr]
     assert claims == {"C00000001": "rebuilt", "C00000002": "submitted"}
     assert _row(cli, cid)["status"] == "billed"
-    sync(cli.db)
     cli.ok("ledger", "check")
 
     # A sent claim is not rebuilt: the message names both statuses and the way to correct it.
@@ -219,7 +215,6 @@ def test_charge_update_of_a_line_moved_to_a_payer(charging: Cli) -> None:
     r = cli.ok("charge", "add", "--patient", "P000002", "--date", "today", "--code", "99213",
                "--dx", "E11.9")
     cid = int(r.stdout.strip())
-    sync(cli.db)
     cli.ok("coverage", "add", "P000002", "--payer", "ACME1", "--member-id", "ZZ1")
     cov = int(cli.db.scalar("SELECT max(id) FROM coverage"))  # type: ignore[arg-type]
     with connection(cli.db) as c:

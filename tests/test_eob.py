@@ -10,7 +10,6 @@ import pytest
 from claim_support import DOS, Svc, add_coverage, add_patient, add_visit, load_codes
 from conftest import Cli
 from era_support import ClaimSpec, Line, build_835
-from ledger_support import sync
 
 D8 = DOS.strftime("%Y%m%d")
 SERVICES = [Svc("99213", 10000), Svc("85025", 5000)]
@@ -28,7 +27,6 @@ def _twins(cli: Cli, tmp_path: Path, n: int = 2) -> list[str]:
     cli.ok("claim", "generate")
     cli.ok("claim", "scrub")
     cli.ok("claim", "export", "--format", "x12", "--output", str(tmp_path / "batch.x12"))
-    sync(cli.db)  # the charges' ledger entries, as charge entry posts them
     return [str(cli.db.scalar("SELECT c.pcn FROM claim c JOIN patient p ON p.id = c.patient_id "
                               "WHERE p.account = :a", a=a)) for a in accts]
 
@@ -115,10 +113,8 @@ def test_eob_post_equals_835(practice: Cli, tmp_path: Path, scenario: str) -> No
     f = tmp_path / "era.835"
     f.write_text(build_835([spec(by_835)], trace="T835"))
     cli.ok("era", "import", str(f))
-    sync(cli.db)  # the 835's ledger entries, as era import posts them
     r = cli.ok("eob", "post", "--claim", by_eob, "--date", "today", "--check", "10423", *options)
     assert r.stdout.strip().isdigit()
-    sync(cli.db)  # a no-op: eob post posted its own entries
 
     left, right = _ledger(cli, by_835), _ledger(cli, by_eob)
     assert len(left) > 2 or scenario == "claim denied"
