@@ -104,12 +104,12 @@ SERVICE_COLUMNS: tuple[tuple[str, int], ...] = (
 SERVICE_FIRST_LINE, SERVICE_LAST_LINE = 41, 54  # header (41-42) and six two-line rows
 
 
-def column_x(column: int, offset_x: float = 0.0) -> float:
+def column_x(column: int, offset_x: float = 0.0) -> float:  # ok-float: points
     """The left edge of a grid column, in points from the page's left."""
     return LEFT + offset_x + (column - 1) * PITCH
 
 
-def line_top(line: int, offset_y: float = 0.0) -> float:
+def line_top(line: int, offset_y: float = 0.0) -> float:  # ok-float: points
     """The top of a grid line's band, in points from the page's top."""
     return TOP + offset_y + (line - 1) * LEADING
 
@@ -128,13 +128,13 @@ def _page_lines(page: FormPage) -> dict[int, str]:
 class _FormDrawer:
     """Draws the form itself: red boxes, shaded service rows, small labels."""
 
-    def __init__(self, pdf: FPDF, offset_x: float, offset_y: float) -> None:
+    def __init__(self, pdf: FPDF, offset_x: float, offset_y: float) -> None:  # ok-float: points
         self.pdf = pdf
         self.dx = offset_x
         self.dy = offset_y
         self._labels: dict[tuple[str, float], str] = {}
 
-    def _label(self, text: str, width: float) -> str:
+    def _label(self, text: str, width: float) -> str:  # ok-float: points
         key = (text, width)
         if key not in self._labels:
             cut = text
@@ -194,7 +194,7 @@ class _FormDrawer:
 
 
 def write_pdf(pages: Iterable[FormPage], *, form: FormMode = FormMode.data,
-              offset_x: float = 0.0, offset_y: float = 0.0) -> bytes:
+              offset_x: float = 0.0, offset_y: float = 0.0) -> bytes:  # ok-float: points
     """The forms as one PDF, a US Letter page each.
 
     Args:

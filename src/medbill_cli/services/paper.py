@@ -150,8 +150,9 @@ def _billing(session: Session) -> tuple[BillingProvider, str | None]:
 
 def print_claims(
     *, session: Session, user: str, output: Path, claim_ids: Sequence[str] = (),
-    batch_id: int | None = None, form: FormMode = FormMode.data, offset_x: float = 0.0,
-    offset_y: float = 0.0, signed_on: dt.date | None = None,
+    batch_id: int | None = None, form: FormMode = FormMode.data,
+    offset_x: float = 0.0, offset_y: float = 0.0,  # ok-float: points
+    signed_on: dt.date | None = None,
 ) -> PrintResult:
     """Print claims (or every claim of a batch) as CMS-1500 forms in one PDF.
 
