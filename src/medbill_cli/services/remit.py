@@ -41,6 +41,7 @@ from medbill_cli.money import AmountError, fmt, to_cents
 from medbill_cli.services import audit, ledger
 from medbill_cli.status import SENT, ClaimStatus, DenialStatus, check_transition
 from medbill_cli.x12 import era as x835
+from medbill_cli.x12.tokens import Delimiters
 
 # Adjustments that reduce a payment as agreed, never a denial: contractual (45, A2, 42),
 # sequestration (253), prior payer's adjudication (23).
@@ -662,7 +663,7 @@ def post_built(*, session: Session, user: str, remit: x835.Remittance,
     _check_cents(remit)
     _check_trace(session, remit, name, set())
     ic = x835.Interchange(sender="", receiver="", control_number="", date=None, usage="P",
-                          delimiters=x835.Delimiters("*", ":", "~", "^"), transactions=(remit,))
+                          delimiters=Delimiters("*", ":", "~", "^"), transactions=(remit,))
     result = _plan(session, ic, file_name, list(remit.warnings))
     posted_on = today()
     entries: list[audit.AuditEntry] = []

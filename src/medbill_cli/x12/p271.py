@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib import resources
 
+from medbill_cli.x12.tokens import Delimiters, decode, delimiters, segments
+
 
 class Eligibility271Error(ValueError):
     """The text is not a readable 271. ``segment`` is the 1-based segment index (ISA = 1)."""
@@ -137,60 +139,6 @@ def reason_words(code: str) -> str:
 
 
 # --------------------------------------------------------------------------- tokenizing
-
-
-@dataclass(frozen=True)
-class Delimiters:
-    element: str
-    component: str
-    segment: str
-    repetition: str | None
-
-
-def _decode(data: bytes | str) -> str:
-    if isinstance(data, bytes):
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            text = data.decode("latin-1")
-    else:
-        text = data
-    return text.lstrip("\ufeff \t\r\n")
-
-
-def delimiters(text: str) -> Delimiters:
-    """The delimiters from the ISA segment at the start of ``text``."""
-    if not text.startswith("ISA") or len(text) < 106:
-        raise _Bad("Not an X12 interchange: the file does not start with an ISA segment")
-    elem = text[3]
-    if elem.isalnum() or elem.isspace():
-        raise _Bad(f"Not an X12 interchange: {elem!r} cannot be the element separator")
-    pos = 3
-    for _ in range(15):  # ISA16 follows the 16th separator; the terminator follows ISA16
-        pos = text.find(elem, pos + 1)
-        if pos < 0:
-            raise _Bad("The ISA segment is cut short: fewer than 16 elements")
-    if pos + 2 >= len(text):
-        raise _Bad("The ISA segment is cut short")
-    component, terminator = text[pos + 1], text[pos + 2]
-    isa = text[: pos + 1].split(elem)
-    rep = isa[11] if len(isa) > 11 else ""
-    usable = len(rep) == 1 and not rep.isalnum() and rep not in (elem, component)
-    repetition = rep if usable else None
-    if terminator.isalnum():
-        raise _Bad(f"Cannot read the segment terminator after ISA16 ({terminator!r})")
-    return Delimiters(elem, component, terminator, repetition)
-
-
-def _segments(text: str, d: Delimiters) -> list[list[str]]:
-    out: list[list[str]] = []
-    for raw in text.split(d.segment):
-        s = raw.strip("\r\n").strip()
-        if s:
-            out.append(s.split(d.element))
-    return out
 
 
 def _el(seg: list[str], i: int) -> str:
@@ -468,9 +416,9 @@ def parse_271(data: bytes | str) -> Interchange:
     Raises:
         Eligibility271Error: not a 271, malformed, or truncated (with the segment index).
     """
-    text = _decode(data)
-    d = delimiters(text)
-    segs = _segments(text, d)
+    text = decode(data)
+    d = delimiters(text, _Bad)
+    segs = segments(text, d)
     env = _Envelope(segs[0])
     answers: list[Answer] = []
     reader: _Reader | None = None
