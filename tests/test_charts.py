@@ -21,6 +21,7 @@ from medbill_cli.reports.charts import (
     kpi_chart,
     weeks,
 )
+from medbill_cli.services.kpis import KpiFigures, kpi_rows, rate_tenths
 
 BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
 ANSI = re.compile(r"\x1b\[")
@@ -95,14 +96,30 @@ def test_charts_denials_by_reason_and_week() -> None:
     assert denials_chart([DenialWeek(dt.date(2026, 11, 2))]) == ""
 
 
-def test_charts_kpi_week_reads_the_collection_row() -> None:
-    rows = [{"kpi": "net collection rate", "value": "55.2%",
-             "numbers": "(240.00 + 10.50) / (480.00 - 45.00)"}]
-    assert kpi_week(dt.date(2026, 11, 2), rows) == KpiWeek(dt.date(2026, 11, 2), 48000, 25050,
-                                                           552)
-    na = [{"kpi": "net collection rate", "value": "n/a",
-           "numbers": "(0.00 + 0.00) / (0.00 - 0.00)"}]
-    assert kpi_week(dt.date(2026, 11, 2), na).rate_tenths is None
+def _figures(charges: int, ins: int, pat: int, contractual: int) -> KpiFigures:
+    return KpiFigures(days=7, submitted=0, clean=0, adjudicated=0, first_pass=0,
+                      posted_claims=0, denied_claims=0, denied_and_posted=0,
+                      charges_cents=charges, insurance_paid_cents=ins, patient_paid_cents=pat,
+                      contractual_cents=contractual, ar_cents=0, lag_days=())
+
+
+def test_charts_kpi_week_takes_the_figures_not_the_row_text() -> None:
+    f = _figures(48000, 24000, 1050, 4500)
+    assert kpi_week(dt.date(2026, 11, 2), f) == KpiWeek(dt.date(2026, 11, 2), 48000, 25050, 576)
+    # The chart's rate is the table's rate: 25050 / 43500 = 57.586...% (57.6%, 576 tenths).
+    row = next(r for r in kpi_rows(f) if r["kpi"] == "net collection rate")
+    assert row["value"] == "57.6%"
+    assert kpi_week(dt.date(2026, 11, 2), _figures(0, 0, 0, 0)).rate_tenths is None
+    assert next(r for r in kpi_rows(_figures(0, 0, 0, 0))
+                if r["kpi"] == "net collection rate")["value"] == "n/a"
+
+
+def test_charts_rate_tenths_rounds_half_even_like_the_table() -> None:
+    assert rate_tenths(1, 8) == 125  # 12.5% exactly
+    assert rate_tenths(1, 3) == 333
+    assert rate_tenths(2, 3) == 667
+    assert rate_tenths(-1, 4) == -250
+    assert rate_tenths(1, 0) is None
 
 
 def test_charts_wanted_only_for_tables() -> None:

@@ -10,7 +10,6 @@ call the report's own service once per week of the period, so a week's bar is ex
 from __future__ import annotations
 
 import datetime as dt
-import re
 import sys
 from typing import Annotated, Any
 
@@ -32,10 +31,6 @@ ChartOpt = Annotated[
                       "json or csv)."),
 ]
 
-_AMOUNT = re.compile(r"-?\d+\.\d{2}")
-_PCT = re.compile(r"^(-?\d+)(?:\.(\d))?%$")
-
-
 def wanted(chart: bool | None, fmt: Format) -> bool:
     """Whether to draw: never for json or csv; with --chart; else only at a terminal."""
     if fmt is not Format.table or chart is False:
@@ -53,25 +48,12 @@ def aging(rows: list[dict[str, Any]], key: str, fmt: Format, chart: bool | None)
     emit_text(aging_chart(rows, key, BUCKETS, color=sys.stdout.isatty()))
 
 
-def _cents(text: str) -> int:
-    from medbill_cli.money import D, to_cents
-
-    return to_cents(D(text))
-
-
-def kpi_week(start: dt.date, rows: list[dict[str, Any]]) -> Any:
-    """One week from ``kpis``' rows: its net collection rate row carries the week's charges
-    and payments ("(insurance + patient) / (charges - contractual)") and the rate."""
+def kpi_week(start: dt.date, figures: Any) -> Any:
+    """One week of the KPI chart from that week's ``kpi_figures``."""
     from medbill_cli.reports.charts import KpiWeek
 
-    row = next((r for r in rows if r["kpi"] == "net collection rate"), None)
-    nums = _AMOUNT.findall(str(row["numbers"])) if row else []
-    if len(nums) != 4:
-        return KpiWeek(start, 0, 0, None)
-    ins, pat, charges, _contractual = (_cents(n) for n in nums)
-    m = _PCT.match(str(row["value"])) if row else None
-    rate = int(m.group(1)) * 10 + int(m.group(2) or 0) if m else None
-    return KpiWeek(start, charges, ins + pat, rate)
+    return KpiWeek(start, figures.charges_cents, figures.payments_cents,
+                   figures.net_collection_tenths)
 
 
 def kpi(start: dt.date, end: dt.date, fmt: Format, chart: bool | None) -> None:
@@ -80,10 +62,11 @@ def kpi(start: dt.date, end: dt.date, fmt: Format, chart: bool | None) -> None:
         return
     from medbill_cli.cli import _context
     from medbill_cli.reports.charts import kpi_chart, weeks
-    from medbill_cli.services.kpis import kpis
+    from medbill_cli.services.kpis import kpi_figures
 
     with _context.session(write=False) as s:
-        data = [kpi_week(a, kpis(session=s, start=a, end=b)) for a, b in weeks(start, end)]
+        data = [kpi_week(a, kpi_figures(session=s, start=a, end=b))
+                for a, b in weeks(start, end)]
     emit_text(kpi_chart(data, color=sys.stdout.isatty()))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,25 +19,54 @@ from medbill_cli.services.remit import ADJUDICATED, Outcome
 from medbill_cli.status import ChargeStatus, ClaimStatus
 
 
-def _pct(num: int, den: int) -> str:
+def rate_tenths(num: int, den: int) -> int | None:
+    """``num / den`` in tenths of a percent, rounded half-even as the KPI table shows it;
+    None when ``den`` is 0."""
     from decimal import Decimal
 
     if den == 0:
-        return "n/a"
-    return f"{(Decimal(num) * 100 / Decimal(den)).quantize(Decimal('0.1'))}%"
+        return None
+    return int((Decimal(num) * 1000 / Decimal(den)).quantize(Decimal(1)))
 
 
-def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """Revenue-cycle KPIs for ``start``..``end`` (both included), each with its formula and the
-    numbers that went into it.
-
-    Returns:
-        Rows of ``kpi``, ``value``, ``formula``, ``numbers``.
-    """
+def _pct(num: int, den: int) -> str:
     from decimal import Decimal
 
+    tenths = rate_tenths(num, den)
+    return "n/a" if tenths is None else f"{(Decimal(tenths) / 10).quantize(Decimal('0.1'))}%"
+
+
+@dataclass(frozen=True)
+class KpiFigures:
+    """The numbers behind ``kpis`` for one period (money in cents)."""
+
+    days: int
+    submitted: int
+    clean: int
+    adjudicated: int
+    first_pass: int
+    posted_claims: int
+    denied_claims: int
+    denied_and_posted: int
+    charges_cents: int
+    insurance_paid_cents: int
+    patient_paid_cents: int
+    contractual_cents: int
+    ar_cents: int
+    lag_days: tuple[int, ...]
+
+    @property
+    def payments_cents(self) -> int:
+        return self.insurance_paid_cents + self.patient_paid_cents
+
+    @property
+    def net_collection_tenths(self) -> int | None:
+        return rate_tenths(self.payments_cents, self.charges_cents - self.contractual_cents)
+
+
+def kpi_figures(*, session: Session, start: dt.date, end: dt.date) -> KpiFigures:
+    """The counts and sums the KPIs of ``start``..``end`` (both included) are computed from."""
     from medbill_cli.db.models.claims import ClaimFinding
-    from medbill_cli.money import fmt
 
     if end < start:
         raise InputError("--to is before --from", "Give --from DATE --to DATE with --from first")
@@ -95,22 +125,51 @@ def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, An
     lags = [((created.date() if isinstance(created, dt.datetime) else created) - dos).days
             for dos, created in entered]
 
-    denied = len(denied_claims & posted_claims) if posted_claims else len(denied_claims)
+    return KpiFigures(
+        days=days, submitted=len(submitted), clean=clean, adjudicated=len(adjudicated),
+        first_pass=first_pass, posted_claims=len(posted_claims),
+        denied_claims=len(denied_claims), denied_and_posted=len(denied_claims & posted_claims),
+        charges_cents=charges, insurance_paid_cents=ins_paid, patient_paid_cents=pat_paid,
+        contractual_cents=contractual, ar_cents=ar, lag_days=tuple(lags))
+
+
+def kpis(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Revenue-cycle KPIs for ``start``..``end`` (both included), each with its formula and the
+    numbers that went into it.
+
+    Returns:
+        Rows of ``kpi``, ``value``, ``formula``, ``numbers``.
+    """
+    f = kpi_figures(session=session, start=start, end=end)
+    return kpi_rows(f)
+
+
+def kpi_rows(f: KpiFigures) -> list[dict[str, Any]]:
+    """The KPI table's rows from its figures."""
+    from decimal import Decimal
+
+    from medbill_cli.money import fmt
+
+    days, charges, ar, lags = f.days, f.charges_cents, f.ar_cents, f.lag_days
+    ins_paid, pat_paid, contractual = (f.insurance_paid_cents, f.patient_paid_cents,
+                                       f.contractual_cents)
+    clean, first_pass = f.clean, f.first_pass
+    denied = f.denied_and_posted if f.posted_claims else f.denied_claims
     daily = Decimal(charges) / days if days else Decimal(0)
     dar = "n/a" if daily == 0 else f"{(Decimal(ar) / daily).quantize(Decimal('0.1'))} days"
     lag = "n/a" if not lags else f"{(Decimal(sum(lags)) / len(lags)).quantize(Decimal('0.1'))} days"
     return [
-        {"kpi": "clean-claim rate", "value": _pct(clean, len(submitted)),
+        {"kpi": "clean-claim rate", "value": _pct(clean, f.submitted),
          "formula": "claims submitted with no scrub error and not rejected / claims submitted",
-         "numbers": f"{clean} / {len(submitted)}"},
-        {"kpi": "first-pass resolution rate", "value": _pct(first_pass, len(adjudicated)),
+         "numbers": f"{clean} / {f.submitted}"},
+        {"kpi": "first-pass resolution rate", "value": _pct(first_pass, f.adjudicated),
          "formula": "claims paid in full on their first remittance / claims first adjudicated "
                     "in the period",
-         "numbers": f"{first_pass} / {len(adjudicated)}"},
-        {"kpi": "denial rate", "value": _pct(denied, len(posted_claims)),
+         "numbers": f"{first_pass} / {f.adjudicated}"},
+        {"kpi": "denial rate", "value": _pct(denied, f.posted_claims),
          "formula": "claims with a denial opened in the period / claims with a remittance "
                     "posted in the period",
-         "numbers": f"{len(denied_claims & posted_claims)} / {len(posted_claims)}"},
+         "numbers": f"{f.denied_and_posted} / {f.posted_claims}"},
         {"kpi": "days in A/R", "value": dar,
          "formula": "A/R at the end of the period / (charges with service in the period / "
                     "days in the period)",
