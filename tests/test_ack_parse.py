@@ -64,10 +64,11 @@ def test_read_ta1_alone() -> None:
 
 
 @pytest.mark.parametrize("text, message", [
-    ("", "does not start with ISA"),
-    ("GS*FA*X~", "does not start with ISA"),
+    ("", "does not start with an ISA segment"),
+    ("GS*FA*X~", "does not start with an ISA segment"),
     (ack_999(SENT).split("\n")[0], "truncated"),
-    ("ISA*00*" + "x" * 120, "delimiters are unreadable"),
+    ("ISA*00*" + "x" * 120, "ISA segment is cut short"),
+    ("ISA" + "A" * 120, "cannot be the element separator"),
 ])
 def test_read_refuses(text: str, message: str) -> None:
     with pytest.raises(AckFormatError, match=message):

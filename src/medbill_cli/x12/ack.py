@@ -1,8 +1,8 @@
 """Reading acknowledgments: TA1, 999 (005010X231A1), 277CA (005010X214) and 277 (005010X212).
 
 Pure: bytes in, frozen dataclasses out, no database. The delimiters are read from the ISA
-segment (element separator at byte 3, repetition at 82, component at 104, segment terminator
-at 105), so any delimiters and line breaks between segments are accepted.
+segment by the one X12 tokenizer (``x12/tokens.py``, shared with the 835 and 271 readers), so
+any delimiters and line breaks between segments are accepted.
 
 What a file is comes from its content, never its name:
 
@@ -20,6 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from medbill_cli.errors import InputError
+from medbill_cli.x12.tokens import decode, delimiters, segments
 
 TA1 = "TA1"
 K999 = "999"
@@ -150,40 +151,8 @@ class AckFile:
 # --------------------------------------------------------------------------- tokenizing
 
 
-@dataclass(frozen=True)
-class Delimiters:
-    element: str
-    component: str
-    repetition: str
-    segment: str
-
-
-def _text(data: bytes) -> str:
-    try:
-        return data.decode("ascii")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def delimiters(text: str) -> Delimiters:
-    """The delimiters an ISA segment declares."""
-    if not text.startswith("ISA") or len(text) < 106:
-        raise AckFormatError("The file is not an X12 interchange (it does not start with ISA)",
-                             "Give a TA1, 999, 277CA or 277 file")
-    d = Delimiters(element=text[3], component=text[104], repetition=text[82], segment=text[105])
-    if d.element.isalnum() or d.segment.isalnum() or d.element == d.segment:
-        raise AckFormatError("The ISA segment's delimiters are unreadable", "Check the file is X12")
-    return d
-
-
-def segments(text: str, d: Delimiters) -> list[list[str]]:
-    """The file's segments, each a list of elements (line breaks between segments dropped)."""
-    out: list[list[str]] = []
-    for raw in text.split(d.segment):
-        seg = raw.strip("\r\n\t ")
-        if seg:
-            out.append(seg.split(d.element))
-    return out
+def _format_error(message: str) -> AckFormatError:
+    return AckFormatError(message, "Give a TA1, 999, 277CA or 277 file")
 
 
 def _el(seg: list[str], i: int) -> str:
@@ -418,8 +387,8 @@ def read_ack(data: bytes) -> AckFile:
         AckFormatError: not X12, truncated (no IEA, an ST without SE), or none of TA1, 999,
             277CA and 277 (exit 3).
     """
-    text = _text(data).lstrip("\ufeff\r\n\t ")
-    d = delimiters(text)
+    text = decode(data)
+    d = delimiters(text, _format_error)
     segs = segments(text, d)
     sender, receiver, control, date = _isa(segs[0])
     if segs[-1][0] != "IEA":
