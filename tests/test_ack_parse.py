@@ -116,3 +116,15 @@ def test_read_hostile_bytes_only_ack_format_error(which: int, pos: int, junk: by
         read_ack(mutated)
     except AckFormatError:
         pass
+
+
+def test_read_999_whose_isa_padding_is_wrong() -> None:
+    """Some clearinghouses trim the ISA's fixed-width fields; the delimiters are still found by
+    counting separators, as for an 835 or a 271."""
+    text = ack_999(SENT)
+    isa, rest = text.split("~", 1)
+    parts = isa.split("*")
+    parts[6], parts[8] = parts[6].strip(), parts[8].strip()
+    trimmed = "*".join(parts) + "~" + rest
+    assert len(trimmed.split("~", 1)[0]) < 105
+    assert read_ack(trimmed.encode()).kind == read_ack(text.encode()).kind == "999"
