@@ -31,9 +31,9 @@ def demo(
                                       "date give the same data.")] = 2026,
     end: Annotated[str, typer.Option("--end", help="Last day of the period: YYYY-MM-DD, today "
                                      "or yesterday.")] = "today",
-    out: Annotated[Path | None, typer.Option(
+    out_dir: Annotated[str | None, typer.Option(
         "--out", help="Folder for the exported 837P batches and the payers' files "
-        "(default: medbill-demo next to the database).", file_okay=False)] = None,
+        "(default: medbill-demo next to the database).")] = None,
 ) -> None:
     """Fill an empty database with a realistic primary-care practice and a period of its work.
 
@@ -52,7 +52,11 @@ def demo(
 
     last = parse_date(end, what="end date")
     run.check_options(days, last, today())
-    folder = _out_dir(out)
+    folder = _out_dir(Path(out_dir).expanduser() if out_dir else None)
+    if folder.exists() and not folder.is_dir():
+        from medbill_cli.errors import EnvironmentProblem
+
+        raise EnvironmentProblem(f"{folder} is not a folder", "Give a folder with --out")
     eng = _context.engine(create=True, check=False)
     try:
         run.refuse_non_empty(eng)

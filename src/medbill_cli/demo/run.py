@@ -59,6 +59,9 @@ def check_options(days: int, end: dt.date, today: dt.date) -> None:
     if end > today:
         raise InputError(f"The end date {end.isoformat()} is in the future",
                          "Give --end today or an earlier date")
+    if not business_days(end - dt.timedelta(days=days - 1), end):
+        raise InputError(f"The {days}-day period ending {end.isoformat()} has no business day",
+                         "Give more --days")
 
 
 # --------------------------------------------------------------------------- state
@@ -250,6 +253,12 @@ def step_patients(demo: Demo, day: dt.date) -> None:
                                  pays=rng.choices(("prompt", "partial", "late"), (70, 15, 15))[0])
             demo.patients.append(pt)
             _coverages(demo, s, pt, age, year_start, i)
+    # At least two knee-arthritis patients on the plan that authorizes injections.
+    plan = [p for p in demo.patients if p.plans and p.plans[0].payer == "HVHP1"
+            and p.age_on(day) >= 18]
+    for p in plan[:max(0, 2 - sum("M17.11" in q.problems for q in plan))]:
+        if "M17.11" not in p.problems:
+            p.problems.append("M17.11")
 
 
 def _coverages(demo: Demo, s: Session, pt: cat.DemoPatient, age: int, since: dt.date,
@@ -266,7 +275,7 @@ def _coverages(demo: Demo, s: Session, pt: cat.DemoPatient, age: int, since: dt.
     terms = cat.PAYERS[payer]
     member = _member_id(rng, terms)
     copay = Decimal(rng.choice(terms.copays)) if terms.copays else ZERO
-    ded = ZERO if rng.random() < 0.65 else _round(terms.deductible * Decimal(rng.random()))
+    ded = ZERO if rng.random() < 0.5 else _round(terms.deductible * Decimal(rng.random()))
     rel, sub = "self", dict[str, Any]()
     if payer in ("HVHP1", "EMPPO") and (age < 18 or rng.random() < 0.15):
         rel = "child" if age < 18 else "spouse"
@@ -695,7 +704,7 @@ def _answer_835(demo: Demo, day: dt.date, p: Pending) -> None:
         if paid.patient_resp > 0:
             acct = _pcn_accounts(demo).get(c.pcn)
             if acct:
-                demo.statements.append((day + dt.timedelta(days=demo.rng.randint(3, 10)), acct,
+                demo.statements.append((day + dt.timedelta(days=demo.rng.randint(2, 8)), acct,
                                         demo.claim_ids[c.pcn]))
         if paid.status == "1" and paid.paid > 0:
             demo.paid.append((paid, day))
@@ -798,10 +807,8 @@ def business_days(start: dt.date, end: dt.date) -> list[dt.date]:
 
 def plan_demo(engine: Engine, opts: Options) -> Demo:
     start = opts.end - dt.timedelta(days=opts.days - 1)
+    check_options(opts.days, opts.end, opts.end)
     days = business_days(start, opts.end)
-    if not days:
-        raise InputError(f"The {opts.days}-day period ending {opts.end.isoformat()} has no "
-                         "business day", "Give more --days")
     demo = Demo(engine, opts, random.Random(opts.seed), start, days)
     return demo
 
