@@ -90,6 +90,8 @@ def test_demo_fills_a_practice_every_listing_shows(
     acks = cli.json("ack", "list")
     assert isinstance(acks, list) and {a["kind"] for a in acks} >= {"999", "277CA"}
     assert cli.json("auth", "list")
+    statuses = {r for (r,) in _rows(db, "SELECT status FROM eligibility_response")}
+    assert statuses == {"active", "inactive"}, statuses
     kpi = cli.json("report", "kpi", "--from", "2026-11-16", "--to", END)
     assert isinstance(kpi, list) and kpi
     # The exported batches and the payers' files are the user's to see, readable by them only.
@@ -117,7 +119,7 @@ def test_demo_month_posts_remittances_and_balances(tmp_path: Path,
     assert db.scalar("SELECT count(*) FROM era_claim WHERE status_code = '22'") == 1
     assert db.scalar("SELECT count(*) FROM claim WHERE status = 'paid'")
     assert db.scalar("SELECT count(*) FROM claim WHERE status = 'rebuilt'")
-    assert db.count("denial")
+    assert db.scalar("SELECT count(*) FROM denial WHERE status = 'worked'") == 1
     assert db.scalar("SELECT count(*) FROM payment WHERE kind = 'patient'")
     eras = cli.json("era", "list")
     assert isinstance(eras, list) and len(eras) >= 5

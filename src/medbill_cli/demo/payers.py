@@ -335,3 +335,61 @@ def era_835(r: Remit, *, control: int, when: dt.datetime) -> str:
             body += [f"LQ*HE*{m}" for m in ln.remarks]
     return _envelope(sender=r.payer.payer_id, receiver=r.receiver, control=control, when=when,
                      gs_id="HP", version="005010X221A1", st_id="835", body=body)
+
+
+# --------------------------------------------------------------------------- 271
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """One person's eligibility answer, echoing the 270's trace."""
+
+    trace: str
+    member_id: str
+    last_name: str
+    first_name: str
+    dob: dt.date
+    sex: str
+    plan_name: str
+    plan_begin: dt.date
+    plan_end: dt.date
+    active: bool
+    copay: Decimal | None = None
+    deductible: Decimal | None = None
+    deductible_left: Decimal | None = None
+    coinsurance: Decimal | None = None
+
+
+def eligibility_271(payer: Payer, provider_name: str, provider_npi: str, receiver: str,
+                    answers: Sequence[Benefit], *, control: int, when: dt.datetime) -> str:
+    """A payer's 271 (005010X279A1): each subscriber active (plan, copay, coinsurance,
+    deductible) or inactive."""
+    day = f"{when:%Y%m%d}"
+    body = [f"BHT*0022*11*E{control}*{day}*{when:%H%M}", "HL*1**20*1",
+            f"NM1*PR*2*{payer.name}*****PI*{payer.payer_id}", "HL*2*1*21*1",
+            f"NM1*1P*2*{provider_name}*****XX*{provider_npi}"]
+    for hl, a in enumerate(answers, start=3):
+        body += [f"HL*{hl}*2*22*0", f"TRN*2*{a.trace}*1{provider_npi[:9]}",
+                 f"NM1*IL*1*{a.last_name}*{a.first_name}****MI*{a.member_id}",
+                 f"DMG*D8*{a.dob:%Y%m%d}*{a.sex}",
+                 f"DTP*346*D8*{a.plan_begin:%Y%m%d}", f"DTP*347*D8*{a.plan_end:%Y%m%d}"]
+        if not a.active:
+            body.append(f"EB*6*IND*30**{a.plan_name}")
+            continue
+        body.append(f"EB*1*IND*30*{_insurance_type(payer)}*{a.plan_name}")
+        if a.copay is not None:
+            body.append(f"EB*B*IND*98*{_insurance_type(payer)}**27*{amt(a.copay)}*****Y")
+        if a.coinsurance:
+            body.append(f"EB*A*IND*98*{_insurance_type(payer)}****{a.coinsurance.normalize()}"
+                        "****Y")
+        if a.deductible is not None:
+            body.append(f"EB*C*IND*30*{_insurance_type(payer)}**23*{amt(a.deductible)}*****Y")
+            body.append(f"EB*C*IND*30*{_insurance_type(payer)}**29*"
+                        f"{amt(a.deductible_left or ZERO)}*****Y")
+    return _envelope(sender=payer.payer_id, receiver=receiver, control=control, when=when,
+                     gs_id="HB", version="005010X279A1", st_id="271", body=body,
+                     st_version="005010X279A1")
+
+
+def _insurance_type(payer: Payer) -> str:
+    return {"MCRB1": "MB", "MCAID": "MC"}.get(payer.payer_id, "C1")

@@ -30,7 +30,7 @@ from medbill_cli.demo import payers as x
 from medbill_cli.errors import InputError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
 MAX_DAYS = 366
@@ -114,6 +114,14 @@ class Demo:
     payer_numbers: dict[str, str] = field(default_factory=dict)  # pcn -> payer claim number
     reversed: bool = False
     missing: list[tuple[Visit, int]] = field(default_factory=list)  # today's uncaptured lines
+    dependents: set[str] = field(default_factory=set)  # accounts covered as a dependent
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        from medbill_cli.db.engine import connection_scope
+
+        with connection_scope(self.engine) as c:
+            yield c
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -289,6 +297,8 @@ def _coverages(demo: Demo, s: Session, pt: cat.DemoPatient, age: int, since: dt.
         rel = "self"  # a child's Medicaid is the child's own
     plan = cat.Plan(payer, member, copay, ded)
     demo.plans[member] = plan
+    if rel != "self":
+        demo.dependents.add(pt.account)
     pt.plans.append(plan)
     typo = rng.random() < 0.02 and rel == "self"
     given = member[:-2] + member[-1] + member[-2] if typo and member[-1] != member[-2] else member
@@ -651,7 +661,8 @@ def _adjudicate(demo: Demo, c: x.SentClaim, number: str, late: bool) -> x.PaidCl
         if plan.payer == "MCAID" and ln.code == "36415":
             lines.append(x.PaidLine(ln, ZERO, (("CO", "97", ln.charge),), ("M15",)))
             continue
-        if ln.code in ("80053", "83036") and rng.random() < 0.06:
+        if ln.code in ("80053", "83036") and rng.random() < (
+                0.3 if plan.payer == "EMPPO" else 0.04):  # its lab policy wants other dx
             lines.append(x.PaidLine(ln, ZERO, (("CO", "50", ln.charge),), ("N115",)))
             continue
         allowed = min(ln.charge, _round(ln.charge * terms.allowed_pct))
@@ -792,7 +803,75 @@ DAILY: list[tuple[str, Step]] = [
     ("close of day", step_close_day),
     ("claims", step_claims),
 ]
-FINISH: list[tuple[str, Step]] = []
+PLAN_NAMES = {"HVHP1": "HVHP SELECT PLUS", "EMPPO": "EMPIRE MUTUAL PPO 500",
+              "MCRB1": "MEDICARE PART B"}
+
+
+def step_denial_follow_up(demo: Demo, day: dt.date) -> None:
+    """The biller works the oldest open denial: an appeal is on its way."""
+    from medbill_cli.services.denials import list_denials, work_denial
+
+    with demo.session() as s:
+        open_ = list_denials(session=s, status="open")
+        if not open_:
+            return
+        d = open_[0].denial
+        assert d.id is not None
+        note = ("Appeal sent with the original submission's 999 and 277CA as proof of timely "
+                "filing" if d.carc == "29" else "Corrected claim being prepared; records asked for")
+        work_denial(session=s, user=demo.opts.user, denial_id=d.id, note=note)
+        demo.counts["denials worked"] += 1
+
+
+def step_eligibility(demo: Demo, day: dt.date) -> None:
+    """A 270 for a few of the day's insured patients and the payers' 271 answers: most plans
+    active with their copay, coinsurance and deductible left; one ended last month."""
+    from medbill_cli.services import eligibility as el
+
+    picks = [p for p in demo.patients if p.plans and p.account not in demo.dependents
+             and p.plans[0].payer in ("HVHP1", "EMPPO", "MCRB1")][:8]
+    if not picks:
+        return
+    out = demo.opts.out / f"eligibility-{day:%Y%m%d}.270"
+    with demo.connection() as c:
+        req = el.request_eligibility(conn=c, user=demo.opts.user,
+                                     accounts=[p.account for p in picks], on=day,
+                                     types=("30",), output=out,
+                                     now=dt.datetime.combine(day, dt.time(8, 0)))
+    el.finish_file(req)
+    by_account = {p.account: p for p in picks}
+    year = dt.date(day.year, 1, 1)
+    groups: dict[str, list[x.Benefit]] = defaultdict(list)
+    for n, r in enumerate(req.requests):
+        p = by_account[str(r["account"])]
+        plan = p.plans[0]
+        terms = cat.PAYERS[plan.payer]
+        ended = n == len(req.requests) - 1 and len(req.requests) > 1
+        groups[plan.payer].append(x.Benefit(
+            trace=str(r["trace"]), member_id=str(r["member_id"]), last_name=p.last.upper(),
+            first_name=p.first.upper(), dob=p.dob, sex=p.sex,
+            plan_name=PLAN_NAMES[plan.payer],
+            plan_begin=year, active=not ended,
+            plan_end=(day.replace(day=1) - dt.timedelta(days=1)) if ended
+            else dt.date(day.year, 12, 31),
+            copay=plan.copay if terms.copays else None,
+            deductible=terms.deductible or None, deductible_left=plan.deductible_left,
+            coinsurance=terms.coinsurance or None))
+    for payer, answers in sorted(groups.items()):
+        n = demo.next_control()
+        text = x.eligibility_271(cat.PAYERS[payer].payer, cat.PRACTICE["name"].upper(),
+                                 cat.PRACTICE["npi"], cat.PRACTICE["submitter_id"], answers,
+                                 control=n, when=dt.datetime.combine(day, dt.time(8, 5)))
+        path = demo.write_file(f"eligibility-{day:%Y%m%d}-{n}.271", text)
+        with demo.connection() as c:
+            el.import_271(conn=c, user=demo.opts.user, data=path.read_bytes(), name=path.name)
+        demo.counts["271 files"] += 1
+
+
+FINISH: list[tuple[str, Step]] = [
+    ("denial follow-up", step_denial_follow_up),
+    ("eligibility", step_eligibility),
+]
 
 
 def business_days(start: dt.date, end: dt.date) -> list[dt.date]:
