@@ -277,7 +277,7 @@ def _coverages(demo: Demo, s: Session, pt: cat.DemoPatient, age: int, since: dt.
     if age >= 65:
         payer = "MCRB1" if rng.random() < 0.9 else rng.choice(("HVHP1", "EMPPO"))
     else:
-        payer = rng.choices(("MCAID", "HVHP1", "EMPPO", ""), (20, 35, 35, 10))[0]
+        payer = rng.choices(("MCAID", "HVHP1", "EMPPO", ""), (20, 37, 37, 6))[0]
     if not payer:
         return  # self-pay
     terms = cat.PAYERS[payer]
@@ -653,7 +653,7 @@ def _adjudicate(demo: Demo, c: x.SentClaim, number: str, late: bool) -> x.PaidCl
     terms = cat.PAYERS[plan.payer]
     if late:
         return _deny(c, number, "29", ())
-    if rng.random() < 0.025:
+    if rng.random() < 0.035:
         return _deny(c, number, "16", ("M76",))
     lines: list[x.PaidLine] = []
     copay_left = plan.copay
@@ -661,8 +661,11 @@ def _adjudicate(demo: Demo, c: x.SentClaim, number: str, late: bool) -> x.PaidCl
         if plan.payer == "MCAID" and ln.code == "36415":
             lines.append(x.PaidLine(ln, ZERO, (("CO", "97", ln.charge),), ("M15",)))
             continue
-        if ln.code in ("80053", "83036") and rng.random() < (
-                0.3 if plan.payer == "EMPPO" else 0.04):  # its lab policy wants other dx
+        commercial = plan.payer in ("EMPPO", "HVHP1")
+        if ln.code in ("80053", "85025", "83036", "87880", "81003", "93000") and (
+                (commercial and not demo.counts["labs denied"])  # the first one always
+                or rng.random() < (0.3 if commercial else 0.03)):  # not covered for the dx
+            demo.counts["labs denied"] += 1
             lines.append(x.PaidLine(ln, ZERO, (("CO", "50", ln.charge),), ("N115",)))
             continue
         allowed = min(ln.charge, _round(ln.charge * terms.allowed_pct))
@@ -797,6 +800,8 @@ SETUP: list[tuple[str, Step]] = [
 ]
 DAILY: list[tuple[str, Step]] = [
     ("payer answers", step_payer_answers),
+    # Secondary claims belong here (after the primary payers' 835s moved balances on), and a
+    # statement run after "patient payments" (weekly); today a patient pays as if billed.
     ("patient payments", step_patient_payments),
     ("fix rejections", step_fix_rejections),
     ("visits", step_visits),
