@@ -169,3 +169,19 @@ def test_demo_refuses_a_database_with_data(practice: Cli, tmp_path: Path) -> Non
     r = practice.fails(3, "demo", "--days", "3", "--out", str(tmp_path / "o"))
     assert r.stderr == ("Error: The database already holds patients; the demo fills only an "
                         "empty database. Use another --db, e.g. --db demo.db.\n")
+
+
+def test_demo_same_data_on_postgresql_as_on_sqlite(tmp_path: Path, request: pytest.FixtureRequest,
+                                                   pg_templates: _PgTemplates | None) -> None:
+    """The seed decides everything: the two databases end with the same rows, and the same
+    837P batches byte for byte."""
+    prints, batches = [], []
+    for kind in ("sqlite", "postgresql"):
+        (tmp_path / kind).mkdir()
+        cli = coded_db(request, kind, tmp_path / kind, pg_templates)
+        run_demo(cli, tmp_path / kind / "out", "--days", "3", "--seed", "5")
+        prints.append(fingerprint(cli.db))
+        batches.append({f.name: f.read_bytes()
+                        for f in sorted((tmp_path / kind / "out").glob("*.x12"))})
+    assert prints[0] == prints[1]
+    assert batches[0] == batches[1] and batches[0]

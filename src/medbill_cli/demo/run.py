@@ -110,7 +110,7 @@ class Demo:
     forms: int = 5000
     counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     auth_patients: set[str] = field(default_factory=set)
-    claim_accounts: dict[str, str] = field(default_factory=dict)  # account -> latest pcn
+    claim_accounts: dict[str, str] = field(default_factory=dict)  # pcn -> patient account
     payer_numbers: dict[str, str] = field(default_factory=dict)  # pcn -> payer claim number
     reversed: bool = False
     missing: list[tuple[Visit, int]] = field(default_factory=list)  # today's uncaptured lines
@@ -535,7 +535,7 @@ def step_fix_rejections(demo: Demo, day: dt.date) -> None:
     demo.fixes = [(w, p) for w, p in demo.fixes if w > day]
     with demo.session() as s:
         for pcn in due:
-            account = next((a for a, c in demo.claim_accounts.items() if c == pcn), None)
+            account = demo.claim_accounts.get(pcn)
             if account is None or account not in demo.typos:
                 continue
             cov_id, right = demo.typos.pop(account)
@@ -565,7 +565,7 @@ def step_claims(demo: Demo, day: dt.date) -> None:
                                                 if r.status.value == "held" and r.claim.id in new)
         accounts = _accounts(s, [c.patient_id for c in made.claims])
         for c in made.claims:
-            demo.claim_accounts[accounts[c.patient_id]] = c.pcn
+            demo.claim_accounts[c.pcn] = accounts[c.patient_id]
     from medbill_cli.dates import pinned_today
 
     path = demo.opts.out / f"claims-{day:%Y%m%d}.x12"
@@ -716,7 +716,7 @@ def _answer_835(demo: Demo, day: dt.date, p: Pending) -> None:
         if paid.status == "4":
             demo.counts["denied claims"] += 1
         if paid.patient_resp > 0:
-            acct = _pcn_accounts(demo).get(c.pcn)
+            acct = demo.claim_accounts.get(c.pcn)
             if acct:
                 demo.statements.append((day + dt.timedelta(days=demo.rng.randint(2, 8)), acct,
                                         demo.claim_ids[c.pcn]))
@@ -781,10 +781,6 @@ def step_patient_payments(demo: Demo, day: dt.date) -> None:
                         method=method, reference=str(demo.rng.randint(1000, 9999)), date=day,
                         kind="patient", claim=claim)
             demo.counts["patient payments"] += 1
-
-
-def _pcn_accounts(demo: Demo) -> dict[str, str]:
-    return {pcn: acct for acct, pcn in demo.claim_accounts.items()}
 
 
 # --------------------------------------------------------------------------- period
