@@ -593,14 +593,19 @@ def step_payer_answers(demo: Demo, day: dt.date) -> None:
     ``era import``'s services: 999s, 277CAs (a mistyped member id is rejected), 835s."""
     due = [p for p in demo.pending if p.due <= day]
     demo.pending = [p for p in demo.pending if p.due > day]
+    remits: dict[str, Pending] = {}  # a payer pays everything it adjudicated today at once
     for p in due:
         if p.kind == "999":
             _import_ack(demo, day, x.ack_999(p.batch, control=demo.next_control(),
                                              when=_morning(day)), "999")
         elif p.kind == "277ca":
             _answer_277ca(demo, day, p.batch)
+        elif p.payer in remits:
+            remits[p.payer].claims.extend(p.claims)
         else:
-            _answer_835(demo, day, p)
+            remits[p.payer] = Pending(day, "835", p.batch, list(p.claims), p.payer)
+    for payer in sorted(remits):
+        _answer_835(demo, day, remits[payer])
 
 
 def _morning(day: dt.date, minute: int = 0) -> dt.datetime:
