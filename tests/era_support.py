@@ -9,12 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-
-def amt(value: Decimal | str | int) -> str:
-    d = Decimal(str(value))
-    if d == d.to_integral_value():
-        return str(int(d))
-    return f"{d:.2f}".rstrip("0")
+from medbill_cli.demo.payers import amt  # one way to write an X12 amount, shared with the demo
 
 
 @dataclass

@@ -36,6 +36,10 @@ def test_readme_tour_runs_as_pasted(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEDBILL_")}
     env.update(HOME=str(tmp_path / "home"), PATH=bindir + os.pathsep + env.get("PATH", ""),
                XDG_DATA_HOME=str(tmp_path / "home" / ".local" / "share"))
+    # The first set-up command ran the demo on the default database; the tour pastes after it.
+    demo = subprocess.run(["medbill", "demo", "--days", "3", "--end", "2026-11-20"], cwd=work,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert demo.returncode == 0, demo.stderr[-2000:]
     r = subprocess.run(["bash", "-e", "-c", tour_commands()], cwd=work, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
@@ -43,5 +47,8 @@ def test_readme_tour_runs_as_pasted(tmp_path: Path) -> None:
     assert "Audit trail intact" in r.stderr
     x12 = (work / "batch.x12").read_text()
     assert x12.startswith("ISA*") and "CLM*C00000001*95***11:B:1" in x12
-    db = tmp_path / "home" / ".local" / "share" / "medbill" / "medbill.db"
+    db = work / "tour.db"  # the tour keeps to its own database, beside the demo's
     assert oct(db.stat().st_mode & 0o777) == "0o600"
+    default = tmp_path / "home" / ".local" / "share" / "medbill" / "medbill.db"
+    assert oct(default.stat().st_mode & 0o777) == "0o600"
+    assert (default.parent / "medbill-demo").is_dir()

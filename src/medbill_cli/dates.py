@@ -4,13 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 _ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+# A simulated clock (``medbill demo`` replays a month day by day); None: the real clock.
+_pinned: ContextVar[dt.datetime | None] = ContextVar("medbill_pinned_now", default=None)
+
+
 def today() -> dt.date:
     """The local date; one place so tests and the audit trail agree."""
-    return dt.date.today()
+    now = _pinned.get()
+    return now.date() if now is not None else dt.date.today()
+
+
+def pinned_now() -> dt.datetime | None:
+    """The simulated time (UTC) when one is pinned, else None."""
+    return _pinned.get()
+
+
+@contextmanager
+def pinned_today(day: dt.date, at: dt.time = dt.time(12, 0)) -> Iterator[None]:
+    """Within the block, ``today()`` is ``day`` and record timestamps (``utcnow``) are ``day``
+    at ``at`` UTC: the demo's simulated business day, so that its data carries no wall clock."""
+    token = _pinned.set(dt.datetime.combine(day, at, tzinfo=dt.UTC))
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def parse_date(text: str, *, what: str = "date") -> dt.date:

@@ -54,6 +54,7 @@ GROUPS: dict[str, str] = {
     "day": "medbill_cli.cli.day",
     "report": "medbill_cli.cli.report",
     "audit": "medbill_cli.cli.audit",
+    "demo": "medbill_cli.cli.demo:demo",
 }
 
 
