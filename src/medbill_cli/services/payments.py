@@ -106,6 +106,14 @@ def add_payment(
     audit.record(session=session, user=user, action="create", entity="payment", entity_id=pay.id,
                  after=audit.snapshot(pay))
     ledger.post_patient_payment(session=session, user=user, payment=pay)
+    from medbill_cli.services.collections import recover
+
+    got = recover(session=session, user=user, patient_id=p.id, date=day)
+    if got:
+        from medbill_cli.money import fmt
+
+        warnings.append(f"{p.account} is in collections: {fmt(got)} of the payment is posted "
+                        "as a bad-debt recovery")
     return pay, warnings
 
 

@@ -69,10 +69,10 @@ _TABLE_MODULE = {
 # Spelled out (not computed) so that type checkers see the names as exported.
 __all__ = [
     "AuditLog", "Batch", "Charge", "Claim", "ClaimFinding", "ClaimLine", "Code", "CodeSet",
-    "CodeWord", "Collection", "Coverage", "DayClose", "Denial", "Encounter", "EncounterDiagnosis", "Era",
-    "EraAdjustment", "EraClaim", "EraLine", "EraPlb", "Facility", "Fee", "HistoryEntry", "MueEdit",
-    "Patient", "Payer", "Payment", "PaymentPlan", "Practice", "Provider", "PtpEdit", "Setting",
-    "StatementItem", "StatementRun", "load_all",
+    "CodeWord", "Collection", "Coverage", "DayClose", "Denial", "Encounter", "EncounterDiagnosis",
+    "Era", "EraAdjustment", "EraClaim", "EraLine", "EraPlb", "Facility", "Fee", "HistoryEntry",
+    "MueEdit", "Patient", "Payer", "Payment", "PaymentPlan", "Practice", "Provider", "PtpEdit",
+    "Setting", "StatementItem", "StatementRun", "load_all",
     "resolve_references",
 ]
 
