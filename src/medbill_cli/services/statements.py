@@ -89,10 +89,10 @@ class PlanState:
 def plan_state(plan: Any, payments: Sequence[tuple[dt.date, int]], due_now: int,
                day: dt.date) -> PlanState:
     """Where a plan stands on ``day`` from the patient's payments (date, cents) and balance."""
-    if plan.status == "missed":
-        return PlanState("missed", None, 0, 0, plan.ended_on)
     start, monthly = plan.start_on, int(plan.monthly_cents)
     paid_total = sum(c for d, c in payments if start <= d <= day)
+    if plan.status == "missed":
+        return PlanState("missed", None, 0, paid_total, plan.ended_on)
     if due_now <= 0:
         return PlanState("paid", None, 0, paid_total, None)
     if day < start:
