@@ -89,20 +89,52 @@ class _Writer:
     def __init__(self, pdf: FPDF) -> None:
         self.pdf = pdf
         self._font: tuple[str, float] | None = None
+        # Widths and wrapped paragraphs repeat from page to page (amounts, labels, the
+        # dunning messages): fpdf2 measures each string again, which is most of its time.
+        self._widths: dict[tuple[str, float, str], float] = {}
+        self._wrapped: dict[tuple[str, float, float], list[str]] = {}
+
+    def width(self, s: str) -> float:
+        assert self._font is not None
+        key = (*self._font, s)
+        w = self._widths.get(key)
+        if w is None:
+            w = self._widths[key] = self.pdf.get_string_width(s)
+        return w
+
+    def wrap(self, text: str, size: float, width: float) -> list[str]:  # ok-float: points
+        """``text`` in lines at most ``width`` wide, at ``size`` in the plain face."""
+        key = (text, size, width)
+        if key not in self._wrapped:
+            self._set("", size)
+            lines: list[str] = []
+            cur = ""
+            for word in text.split():
+                nxt = f"{cur} {word}" if cur else word
+                if cur and self.width(nxt) > width:
+                    lines.append(cur)
+                    cur = word
+                else:
+                    cur = nxt
+            if cur:
+                lines.append(cur)
+            self._wrapped[key] = lines
+        return self._wrapped[key]
+
+    def _set(self, style: str, size: float) -> None:  # ok-float: points
+        if (style, size) != self._font:
+            self.pdf.set_font("Helvetica", style, size)
+            self._font = (style, size)
 
     def text(self, x: float, y: float, s: str, *, size: float = 9.0,  # ok-float: points
              bold: bool = False, align: str = "L") -> None:
-        pdf = self.pdf
-        style = "B" if bold else ""
-        if (style, size) != self._font:
-            pdf.set_font("Helvetica", style, size)
-            self._font = (style, size)
+        self._set("B" if bold else "", size)
         s = s.encode("latin-1", "replace").decode("latin-1")
         if align == "R":
-            x -= pdf.get_string_width(s)
+            x -= self.width(s)
         elif align == "C":
-            x -= pdf.get_string_width(s) / 2
-        pdf.text(x, y, s)
+            x -= self.width(s) / 2
+        self.pdf.text(x, y, s)
 
     def address(self, x: float, y: float, a: Address, *,  # ok-float: points
                 size: float = 9.0, bold_name: bool = True) -> float:  # ok-float: points
@@ -176,18 +208,16 @@ class _Writer:
         return y + 28
 
     def message(self, y: float, doc: StatementDoc) -> float:  # ok-float: points
-        pdf = self.pdf
         title = {"first": "STATEMENT", "second": "SECOND NOTICE", "final": "FINAL NOTICE",
                  "plan": "PAYMENT PLAN"}.get(doc.level, "")
         if title:
             self.text(LEFT, y, title, size=10, bold=True)
             y += 12
-        pdf.set_font("Helvetica", "", 8.5)
-        self._font = ("", 8.5)
         for part in (doc.message, *doc.notes):
-            pdf.set_xy(LEFT, y - 7)
-            pdf.multi_cell(RIGHT - LEFT, 10, part.encode("latin-1", "replace").decode("latin-1"))
-            y = pdf.get_y() + 9
+            for line in self.wrap(part, 8.5, RIGHT - LEFT):
+                self.text(LEFT, y, line, size=8.5)
+                y += 10
+            y += 3
         how = [f"Mail a check payable to {doc.remit_to.name} with the slip below."]
         if doc.phone:
             how.append(f"Call {doc.phone} to pay by card or with any question about this bill.")
