@@ -357,6 +357,23 @@ def test_plan_add_refusals_change_nothing(charging: Cli) -> None:
     assert [p["status"] for p in _rows(cli, "plan", "list")] == ["active"]
 
 
+def test_collections_reversed_write_off_takes_the_account_out_of_collections(
+        charging: Cli, tmp_path: Path) -> None:
+    cli = charging
+    _charge(cli, "P000002", "50", day(40))
+    sent = cli.json("collections", "send", "P000002", "--reason", "by mistake")
+    assert isinstance(sent, dict)
+    assert _rows(cli, "statement", "run", "--dry-run") == []
+    cli.ok("adjust", "--reverse", str(sent["adjustment"]), "--note", "sent in error")
+    listed = _rows(cli, "collections", "list")
+    assert [(c["status"], c["outstanding"]) for c in listed] == [("reversed", "0.00")]
+    rows = _rows(cli, "statement", "run", "--dry-run")
+    assert [(r["account"], r["balance"]) for r in rows] == [("P000002", "50.00")]
+    # Out of collections, it may be sent again.
+    cli.ok("collections", "send", "P000002", "--reason", "final notice unanswered")
+    _ledger_ok(cli)
+
+
 # ------------------------------------------------------------------ the ledger's proof
 
 

@@ -6,7 +6,8 @@ account as in collections: it gets no more statements. Money received later (a p
 payment, e.g. forwarded by the agency) first pays any new balance, as every payment does; the
 rest is a bad-debt recovery: the write-off is undone for that amount and the payment pays it,
 so the ledger shows the money as recovered bad debt, not as a credit. Once all of it is
-recovered the account leaves collections (status ``recovered``).
+recovered the account leaves collections (status ``recovered``); reversing the write-off
+(``adjust --reverse``) takes it out too (status ``reversed``).
 
 ``plan add`` puts an account on a monthly payment plan (``services/statements.py`` asks for
 the month's amount instead of dunning).
@@ -32,9 +33,10 @@ if TYPE_CHECKING:
 
 
 def _active(session: Executor, patient_id: int) -> Any:
-    c = t.collection
-    return session.execute(select(c).where(c.c.patient_id == patient_id,
-                                           c.c.status == "active")).first()
+    """The patient's collection in force: active, its write-off not reversed."""
+    c, a = t.collection, t.adjustment
+    return session.execute(select(c).join(a, a.c.id == c.c.adjustment_id).where(
+        c.c.patient_id == patient_id, c.c.status == "active", a.c.status == "posted")).first()
 
 
 def _owed(session: Executor, account: str, day: dt.date) -> tuple[Any, int, int]:
@@ -109,15 +111,19 @@ def recover(*, session: Executor, user: str, patient_id: int, date: dt.date) -> 
 
 def list_collections(*, session: Executor) -> list[dict[str, Any]]:
     """Accounts sent to collections, oldest first, with what was recovered since."""
-    c, p = t.collection, t.patient
-    q = (select(c, p.c.account).join(p, p.c.id == c.c.patient_id)
+    c, p, a = t.collection, t.patient, t.adjustment
+    q = (select(c, p.c.account, a.c.status.label("write_off"))
+         .join(p, p.c.id == c.c.patient_id).join(a, a.c.id == c.c.adjustment_id)
          .order_by(c.c.sent_on, c.c.id))
     out = []
     for r in session.execute(q):
-        got = ledger.recovered_cents(session, r.adjustment_id)
+        # A reversed write-off (adjust --reverse) takes the account out of collections.
+        reversed_ = r.write_off != "posted"
+        got = 0 if reversed_ else ledger.recovered_cents(session, r.adjustment_id)
         out.append({"id": r.id, "account": r.account, "sent_on": r.sent_on,
                     "amount": fmt(r.amount_cents), "recovered": fmt(got),
-                    "outstanding": fmt(int(r.amount_cents) - got), "status": r.status,
+                    "outstanding": fmt(0 if reversed_ else int(r.amount_cents) - got),
+                    "status": "reversed" if reversed_ else r.status,
                     "reason": r.reason, "adjustment": r.adjustment_id, "user": r.created_by})
     return out
 

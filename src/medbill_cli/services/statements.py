@@ -143,8 +143,10 @@ def _patient_totals(session: Executor, day: dt.date, patient_ids: Sequence[int] 
 
 
 def in_collections(session: Executor) -> set[int]:
-    return set(session.execute(select(t.collection.c.patient_id).where(
-        t.collection.c.status == "active")).scalars())
+    """Patients in collections: an active collection whose write-off stands."""
+    c, a = t.collection, t.adjustment
+    return set(session.execute(select(c.c.patient_id).join(a, a.c.id == c.c.adjustment_id)
+                               .where(c.c.status == "active", a.c.status == "posted")).scalars())
 
 
 def active_plans(session: Executor, patient_ids: Sequence[int] | None = None) -> dict[int, Any]:
