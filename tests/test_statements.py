@@ -159,6 +159,19 @@ def test_statement_run_a_billers_month_first_second_final_then_collections(
         "0.00", "0.00", "120.00", "100.00")
     _ledger_ok(cli)
 
+    # The check bounces: what it recovered is bad debt again, the new charge owed again.
+    pays = _rows(cli, "payment", "list", "--patient", owes)
+    last = max(p["id"] for p in pays)
+    cli.ok("payment", "reverse", str(last), "--reason", "check bounced")
+    listed = _rows(cli, "collections", "list")
+    assert (listed[0]["recovered"], listed[0]["outstanding"]) == ("0.00", "180.00")
+    bal = cli.json("patient", "balance", owes)
+    assert isinstance(bal, dict) and (bal["balance"], bal["adjustments"]) == ("40.00", "180.00")
+    _ledger_ok(cli)
+    _pay(cli, owes, "100", day(4))
+    listed = _rows(cli, "collections", "list")
+    assert (listed[0]["recovered"], listed[0]["outstanding"]) == ("60.00", "120.00")
+
     # The rest recovered: the account leaves collections.
     _pay(cli, owes, "150", day(1))
     listed = _rows(cli, "collections", "list")

@@ -109,6 +109,30 @@ def recover(*, session: Executor, user: str, patient_id: int, date: dt.date) -> 
     return got
 
 
+def unrecover(*, session: Executor, user: str, patient_id: int) -> int:
+    """After a payment on an account in collections is reversed: what it had recovered is
+    bad debt again. Returns the cents written off again."""
+    c, a = t.collection, t.adjustment
+    row = session.execute(
+        select(c).join(a, a.c.id == c.c.adjustment_id)
+        .where(c.c.patient_id == patient_id, c.c.status.in_(("active", "recovered")),
+               a.c.status == "posted").order_by(c.c.id.desc())).first()
+    if row is None:
+        return 0
+    before = ledger.recovered_cents(session, row.adjustment_id)
+    ledger.unrecover_bad_debt(session=session, user=user, adjustment_id=row.adjustment_id)
+    after = ledger.recovered_cents(session, row.adjustment_id)
+    if after == before:
+        return 0
+    if row.status == "recovered" and after < int(row.amount_cents):
+        session.execute(update(c).where(c.c.id == row.id).values(status="active"))
+    audit.record(session=session, user=user, action="unrecover", entity="collection",
+                 entity_id=row.id, before={"recovered": fmt(before), "status": row.status},
+                 after={"recovered": fmt(after), "status": "active"
+                        if after < int(row.amount_cents) else row.status})
+    return before - after
+
+
 def list_collections(*, session: Executor) -> list[dict[str, Any]]:
     """Accounts sent to collections, oldest first, with what was recovered since."""
     c, p, a = t.collection, t.patient, t.adjustment

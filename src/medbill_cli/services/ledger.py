@@ -1279,3 +1279,33 @@ def recover_bad_debt(*, session: Executor, user: str, adjustment_id: int, amount
     n += settle_patients(session=session, user=user, patient_ids=[adj.patient_id],
                          posted_on=w.posted_on)
     return n
+
+
+def unrecover_bad_debt(*, session: Executor, user: str, adjustment_id: int,
+                       date: dt.date | None = None) -> int:
+    """Money recovered on a written-off account was taken back (its payment reversed): what
+    the patient owes again on the write-off's lines is written off again, up to what was
+    recovered on each line (a negative ``bad_debt_recovery``).
+
+    Returns:
+        How many entries were written.
+    """
+    lock(session)
+    e = t.ledger_entry
+    adj = session.execute(select(t.adjustment).where(t.adjustment.c.id == adjustment_id)).one()
+    q = (select(e.c.charge_id, func.min(e.c.service_date).label("dos"),
+                func.sum(e.c.amount_cents).label("cents"))
+         .where(e.c.source_type == "adjustment", e.c.source_id == adjustment_id,
+                e.c.kind == "bad_debt_recovery")
+         .group_by(e.c.charge_id))
+    recovered = {r.charge_id: (r.dos, int(r.cents)) for r in session.execute(q) if int(r.cents)}
+    balances = line_balances(session, recovered)
+    w = _Writer(session, user, open_day(session, date or today()))
+    for cid, (dos, cents) in sorted(recovered.items(),
+                                    key=lambda kv: (kv[1][0] or dt.date.min, kv[0])):
+        take = min(cents, balances.get(cid, {}).get(PATIENT, 0))
+        if take > 0:
+            w.add(patient_id=adj.patient_id, charge_id=cid, party=PATIENT,
+                  kind="bad_debt_recovery", amount=-take, source=("adjustment", adjustment_id),
+                  service_date=dos)
+    return w.write()

@@ -211,4 +211,7 @@ def reverse_payment(*, session: Session, user: str, payment_id: int, reason: str
                  entity_id=pay.id, before=before, after=audit.snapshot(pay))
     assert pay.id is not None
     ledger.reverse_payment(session=session, user=user, payment_id=pay.id)
+    from medbill_cli.services.collections import unrecover
+
+    unrecover(session=session, user=user, patient_id=pay.patient_id)
     return pay
