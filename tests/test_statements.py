@@ -387,6 +387,43 @@ def test_collections_reversed_write_off_takes_the_account_out_of_collections(
     _ledger_ok(cli)
 
 
+def test_statement_commands_refuse_hostile_input(charging: Cli, tmp_path: Path) -> None:
+    cli = charging
+    _charge(cli, "P000002", "75", day(10))
+    out = str(tmp_path / "s.pdf")
+    huge = "1000000000000000000000000000000"
+    cli.fails(3, "statement", "run", "--output", out, "--min-balance", huge)
+    cli.fails(3, "statement", "show", "99999999999999999999999")
+    cli.fails(3, "plan", "add", "P000002", "--monthly", huge, "--start", "today")
+    cli.fails(3, "plan", "add", "P000002", "--monthly", "1e3", "--start", "today")
+    r = cli.fails(3, "collections", "send", "P000002", "--reason", "gone\u202eevil")
+    assert "evil" not in r.stderr
+    cli.fails(3, "collections", "send", "P000002", "--reason", "x" * 201)
+    cli.fails(3, "practice", "set", "--pay-url", "https://pay.example.com/a b")
+    cli.fails(3, "practice", "set", "--remit-zip", "1234")
+    cli.fails(3, "practice", "set", "--dunning-second-days", "ten")
+
+
+def test_statement_run_a_failure_before_the_rename_leaves_no_file_and_no_record(
+        charging: Cli, tmp_path: Path, monkeypatch: Any) -> None:
+    """The PDF is written beside its target and renamed after the run is recorded: a failure
+    in between (here the rename itself) leaves neither the file nor the run."""
+    cli = charging
+    _charge(cli, "P000002", "75", day(10))
+    folder = tmp_path / "out"
+    folder.mkdir()
+
+    def full_disk(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("medbill_cli.privfile.os.replace", full_disk)
+    before = cli.db.counts()
+    r = cli("statement", "run", "--output", str(folder / "s.pdf"))
+    assert r.exit_code == 4, r.output
+    assert cli.db.counts() == before
+    assert list(folder.iterdir()) == []
+
+
 # ------------------------------------------------------------------ the ledger's proof
 
 

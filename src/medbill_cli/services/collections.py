@@ -57,11 +57,9 @@ def send(*, session: Executor, user: str, account: str, reason: str,
     Returns:
         The collection as a dict (amount in cents).
     """
-    why = (reason or "").strip()
-    if not why:
-        raise InputError("--reason is empty", "Say why the account goes to collections")
-    if len(why) > 200:
-        raise InputError("--reason is longer than 200 characters", "Shorten it")
+    from medbill_cli import validate as v
+
+    why = v.reason(reason, needed_for="Sending an account to collections", max_len=200)
     day = date or today()
     ledger.lock(session)
     p, due, credit = _owed(session, account, day)
