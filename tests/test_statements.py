@@ -11,6 +11,8 @@ from typing import Any
 
 from charge_support import charging  # noqa: F401
 from conftest import Cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ledger_support import connection
 
 TODAY = dt.date.today()
@@ -232,7 +234,12 @@ def test_statement_run_a_long_account_continues_on_more_pages(charging: Cli,
     for n in range(20):
         _charge(cli, "P000002", f"{10 + n}", day(100 - n))
     out = tmp_path / "long.pdf"
-    rows = _run(cli, TODAY.isoformat(), out)
+    r = cli.ok("statement", "run", "--output", str(out), "--format", "json")
+    assert "1 statement(s) have no mailing address" in r.stderr  # P000002 has none
+    assert "1 statement(s) on 2 page(s)" in r.stderr
+    import json
+
+    rows = json.loads(r.stdout)
     assert rows[0]["balance"] == "390.00"
     pages = _pdf_text(out)
     assert len(pages) == 2
@@ -456,3 +463,40 @@ def test_add_months_keeps_the_day_or_the_month_end() -> None:
     assert add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
     assert add_months(dt.date(2026, 11, 15), 3) == dt.date(2027, 2, 15)
     assert [bucket4(n) for n in (0, 30, 31, 60, 61, 90, 91)] == [0, 0, 1, 1, 2, 2, 3]
+
+
+@settings(max_examples=200, deadline=None)
+@given(monthly=st.integers(1, 50_000), balance=st.integers(1, 500_000),
+       paid=st.lists(st.integers(0, 60_000), min_size=0, max_size=8),
+       extra_days=st.integers(0, 27))
+def test_plan_state_asks_at_most_the_month_and_misses_a_short_month(
+        monthly: int, balance: int, paid: list[int], extra_days: int) -> None:
+    from types import SimpleNamespace
+
+    from medbill_cli.services.statements import add_months, plan_state
+
+    monthly = min(monthly, balance)
+    start = dt.date(2026, 1, 31)
+    plan = SimpleNamespace(status="active", start_on=start, monthly_cents=monthly,
+                           balance_cents=balance, ended_on=None)
+    # One payment in each month k, on its first day.
+    pays = [(add_months(start, k), cents) for k, cents in enumerate(paid)]
+    on = add_months(start, len(paid)) + dt.timedelta(days=extra_days)
+    due = balance - sum(paid)
+    state = plan_state(plan, pays, due, on)
+    if due <= 0:
+        assert state.status == "paid"
+        return
+    left, short = balance, None
+    for k, cents in enumerate(paid):
+        if cents < min(monthly, left):
+            short = k
+            break
+        left -= cents
+    if short is None:
+        assert state.status == "active"
+        assert 0 <= state.month_due <= min(monthly, due)
+        assert state.month_due == min(monthly, due)  # nothing paid yet in the current month
+    else:
+        assert state.status == "missed"
+        assert state.missed_end == add_months(start, short + 1) - dt.timedelta(days=1)
