@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
+
+T = TypeVar("T")
 
 
 def open_private(path: Path) -> BinaryIO:
@@ -35,3 +38,25 @@ def write_private(path: Path, data: bytes | str) -> None:
         except OSError:
             pass
         raise
+
+
+def write_recorded(target: Path, data: bytes, record: Callable[[], T]) -> T:
+    """Write ``data`` beside ``target`` (owner-only, synced), run ``record`` (the audit trail,
+    a run's rows), then rename the file into place: a failure before the rename leaves no
+    file and, the caller's transaction rolling back, no record; the caller commits right after.
+
+    Returns:
+        What ``record`` returns.
+    """
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open_private(tmp) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        out = record()
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out

@@ -232,29 +232,39 @@ def balance_public(b: dict[str, Any]) -> dict[str, Any]:
 @app.command("statement")
 def statement(
     account: Annotated[str, typer.Argument(autocompletion=_complete.accounts)],
-    output: Annotated[
-        Path | None, typer.Option("--output", help="Write the statement to FILE.")
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Write the statement to FILE: a PDF (the layout statement run "
+                         "prints, with the remittance slip) when FILE ends in .pdf, else text.")
     ] = None,
     as_of: Annotated[
         str, typer.Option("--as-of", help="YYYY-MM-DD, today or yesterday.")
     ] = "today",
 ) -> None:
-    """A plain-text statement for the patient: charges, insurance paid, adjustments, patient
-    payments and the balance due.
+    """A statement for the patient: charges, insurance paid, adjustments, patient payments
+    and the balance due; plain text, or a PDF with --output FILE.pdf (nothing is recorded:
+    the dunning cycle does not advance).
 
-    Example: medbill patient statement P000001 --output statement.txt
+    Example: medbill patient statement P000001 --output statement.pdf
     """
     from medbill_cli.cli._options import parse_date
     from medbill_cli.cli._output import emit_text
     from medbill_cli.services.ledger_reports import statement_text
 
     day = parse_date(as_of, "--as-of date")
+    if output is not None and output.suffix.lower() == ".pdf":
+        from medbill_cli.services.statements import patient_statement_pdf
+
+        with _context.connection(write=False) as c:
+            patient_statement_pdf(session=c, account=account, output=output, as_of=day)
+        info(f"Wrote the statement of {account.strip().upper()} to {output}.")
+        return
     with _context.connection(write=False) as c:
         text = statement_text(session=c, account=account, as_of=day)
     if output is None:
         emit_text(text)
     else:
+        from medbill_cli.inputs import output_file
         from medbill_cli.privfile import write_private
 
-        write_private(output, text)
+        write_private(output_file(output), text)
         info(f"Wrote the statement of {account.strip().upper()} to {output}.")

@@ -25,6 +25,11 @@ def public(p: Any) -> dict[str, Any]:
         "submitter_name": p.submitter_name, "contact_name": p.contact_name,
         "contact_phone": p.contact_phone, "contact_email": p.contact_email,
         "receiver_id": p.receiver_id, "receiver_name": p.receiver_name,
+        "remit_name": p.remit_name, "remit_address": p.remit_address,
+        "remit_city": p.remit_city, "remit_state": p.remit_state, "remit_zip": p.remit_zip,
+        "pay_url": p.pay_url, "dunning_second_days": p.dunning_second_days,
+        "dunning_final_days": p.dunning_final_days,
+        "dunning_collections_days": p.dunning_collections_days,
     }
 
 
@@ -55,6 +60,25 @@ def set_(
         str | None, Opt("--receiver-id", help="ISA08/1000B id of the clearinghouse.")
     ] = None,
     receiver_name: Annotated[str | None, Opt("--receiver-name")] = None,
+    remit_name: Annotated[str | None, Opt(
+        "--remit-name", help="Statements: who checks are payable to (default the name).")] = None,
+    remit_address: Annotated[str | None, Opt(
+        "--remit-address", help="Statements: where payments are mailed (default the address; "
+                                "give --remit-city, --remit-state, --remit-zip too).")] = None,
+    remit_city: Annotated[str | None, Opt("--remit-city")] = None,
+    remit_state: Annotated[str | None, Opt("--remit-state")] = None,
+    remit_zip: Annotated[str | None, Opt("--remit-zip")] = None,
+    pay_url: Annotated[str | None, Opt(
+        "--pay-url", help="Statements: where patients pay online.")] = None,
+    dunning_second_days: Annotated[int | None, Opt(
+        "--dunning-second-days", help="Days from the first statement to the second notice "
+                                      "(30).")] = None,
+    dunning_final_days: Annotated[int | None, Opt(
+        "--dunning-final-days", help="Days from the first statement to the final notice "
+                                     "(60).")] = None,
+    dunning_collections_days: Annotated[int | None, Opt(
+        "--dunning-collections-days", help="Days from the first statement until the account "
+                                           "is proposed for collections (90).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Set up the practice, or change some of its fields.
@@ -70,7 +94,10 @@ def set_(
             address=address, address2=address2, city=city, state=state, zip=zip, phone=phone,
             submitter_id=submitter_id, submitter_name=submitter_name, contact_name=contact_name,
             contact_phone=contact_phone, contact_email=contact_email, receiver_id=receiver_id,
-            receiver_name=receiver_name,
+            receiver_name=receiver_name, remit_name=remit_name, remit_address=remit_address,
+            remit_city=remit_city, remit_state=remit_state, remit_zip=remit_zip, pay_url=pay_url,
+            dunning_second_days=dunning_second_days, dunning_final_days=dunning_final_days,
+            dunning_collections_days=dunning_collections_days,
         )
         rec = public(p)
     emit_created(rec, fmt)

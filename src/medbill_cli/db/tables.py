@@ -277,6 +277,21 @@ def _code_word() -> Table:
     )
 
 
+def _collection() -> Table:
+    return Table(
+        'collection', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('adjustment_id', Integer(), nullable=False),
+        Column('amount_cents', Integer(), nullable=False),
+        Column('reason', String(), nullable=False),
+        Column('sent_on', Date(), nullable=False),
+        Column('status', String(10), nullable=False, default='active'),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String(100), nullable=False, default=''),
+    )
+
+
 def _coverage() -> Table:
     return Table(
         'coverage', metadata,
@@ -647,6 +662,21 @@ def _payment() -> Table:
     )
 
 
+def _payment_plan() -> Table:
+    return Table(
+        'payment_plan', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('patient_id', Integer(), nullable=False),
+        Column('monthly_cents', Integer(), nullable=False),
+        Column('start_on', Date(), nullable=False),
+        Column('balance_cents', Integer(), nullable=False),
+        Column('status', String(10), nullable=False, default='active'),
+        Column('ended_on', Date()),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String(100), nullable=False, default=''),
+    )
+
+
 def _period() -> Table:
     return Table(
         'period', metadata,
@@ -678,6 +708,15 @@ def _practice() -> Table:
         Column('contact_email', String()),
         Column('receiver_id', String()),
         Column('receiver_name', String()),
+        Column('remit_name', String()),
+        Column('remit_address', String()),
+        Column('remit_city', String()),
+        Column('remit_state', String(2)),
+        Column('remit_zip', String(9)),
+        Column('pay_url', String()),
+        Column('dunning_second_days', Integer(), nullable=False, default=30),
+        Column('dunning_final_days', Integer(), nullable=False, default=60),
+        Column('dunning_collections_days', Integer(), nullable=False, default=90),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
         Column('updated_at', UTCDateTime(), nullable=False, default=utcnow),
     )
@@ -754,6 +793,40 @@ def _setting() -> Table:
     )
 
 
+def _statement_item() -> Table:
+    return Table(
+        'statement_item', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('run_id', Integer(), nullable=False),
+        Column('patient_id', Integer(), nullable=False),
+        Column('level', String(12), nullable=False),
+        Column('cycle_start', Date(), nullable=False),
+        Column('due_cents', Integer(), nullable=False),
+        Column('plan_due_cents', Integer()),
+        Column('plan_id', Integer()),
+        Column('current_cents', Integer(), nullable=False, default=0),
+        Column('days_31_60_cents', Integer(), nullable=False, default=0),
+        Column('days_61_90_cents', Integer(), nullable=False, default=0),
+        Column('days_over_90_cents', Integer(), nullable=False, default=0),
+        Column('pages', Integer(), nullable=False, default=0),
+    )
+
+
+def _statement_run() -> Table:
+    return Table(
+        'statement_run', metadata,
+        Column('id', Integer(), primary_key=True),
+        Column('as_of', Date(), nullable=False),
+        Column('min_balance_cents', Integer(), nullable=False, default=0),
+        Column('file', String()),
+        Column('statements', Integer(), nullable=False, default=0),
+        Column('proposed', Integer(), nullable=False, default=0),
+        Column('total_cents', Integer(), nullable=False, default=0),
+        Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('created_by', String(100), nullable=False, default=''),
+    )
+
+
 _BUILD: dict[str, Callable[[], Table]] = {
     'ack': _ack,
     'ack_claim': _ack_claim,
@@ -769,6 +842,7 @@ _BUILD: dict[str, Callable[[], Table]] = {
     'code': _code,
     'code_set': _code_set,
     'code_word': _code_word,
+    'collection': _collection,
     'coverage': _coverage,
     'day_close': _day_close,
     'denial': _denial,
@@ -789,6 +863,7 @@ _BUILD: dict[str, Callable[[], Table]] = {
     'patient': _patient,
     'payer': _payer,
     'payment': _payment,
+    'payment_plan': _payment_plan,
     'period': _period,
     'practice': _practice,
     'prior_auth': _prior_auth,
@@ -796,6 +871,8 @@ _BUILD: dict[str, Callable[[], Table]] = {
     'ptp_edit': _ptp_edit,
     'refund': _refund,
     'setting': _setting,
+    'statement_item': _statement_item,
+    'statement_run': _statement_run,
 }
 
 NAMES = tuple(_BUILD)

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     Executor = Session | Connection
 
 KINDS = ("charge", "insurance_payment", "contractual", "adjustment", "transfer",
-         "patient_payment", "write_off", "refund", "reversal")
+         "patient_payment", "write_off", "refund", "reversal", "bad_debt_recovery")
 PRIORITIES = ("primary", "secondary", "tertiary")
 RANK = {p: i for i, p in enumerate(PRIORITIES)}
 CONTRACTUAL_CARCS = frozenset({"45", "A2", "42", "253"})
@@ -1174,4 +1174,138 @@ def bill_to(*, session: Executor, user: str, charge_ids: Sequence[int], coverage
             if bal > 0:
                 w.add(**base, party=pty, kind="transfer", amount=-bal)
                 w.add(**base, party=to, kind="transfer", amount=bal)
+    return w.write()
+
+
+# --------------------------------------------------------------------------- bad debt
+
+
+def write_off_patient_balance(*, session: Executor, user: str, patient_id: int, reason: str,
+                              note: str | None = None, date: dt.date | None = None
+                              ) -> dict[str, Any]:
+    """Write off everything the patient owes on their lines (an account sent to collections).
+
+    One adjustment (no charge or claim: the whole account) with a ``write_off`` entry on each
+    line the patient owes on, for exactly what is owed there.
+
+    Args:
+        session: the command's transaction.
+        user: who writes off.
+        patient_id: the patient.
+        reason: one of ``REASONS`` (collections use ``bad-debt``).
+        note: free text (why the account went to collections).
+        date: the accounting date (default today).
+
+    Returns:
+        The adjustment row as a dict.
+    """
+    from medbill_cli.services import audit
+
+    lock(session)
+    why = (reason or "").strip().lower()
+    if why not in REASONS:
+        raise InputError(f"Reason '{reason}' must be one of {', '.join(REASONS)}")
+    day = date or today()
+    ensure_open(session, day, "write-off")
+    owed = [x for x in _patient_lines(session, [patient_id]).get(patient_id, []) if x[2] > 0]
+    cents = sum(bal for _, _, bal in owed)
+    if cents <= 0:
+        raise InputError("The patient owes nothing on the account", "See medbill patient balance")
+    row = session.execute(insert(t.adjustment).values(
+        patient_id=patient_id, charge_id=None, claim_id=None, coverage_id=None, party="patient",
+        amount_cents=cents, reason=why, note=(note or "").strip() or None, posted_on=day,
+        status="posted", created_by=user).returning(*t.adjustment.c)).one()
+    w = _Writer(session, user, day)
+    for dos, cid, bal in owed:
+        w.add(patient_id=patient_id, charge_id=cid, party=PATIENT, kind="write_off", amount=-bal,
+              source=("adjustment", row.id), service_date=None if dos == dt.date.min else dos)
+    w.write()
+    audit.record(session=session, user=user, action="create", entity="adjustment",
+                 entity_id=row.id, after=audit.snapshot(RowRecord.of(row)))
+    return dict(row._mapping)
+
+
+def recovered_cents(session: Executor, adjustment_id: int) -> int:
+    """How much of a write-off has been recovered (its ``bad_debt_recovery`` entries)."""
+    e = t.ledger_entry
+    return int(session.execute(select(func.coalesce(func.sum(e.c.amount_cents), 0)).where(
+        e.c.source_type == "adjustment", e.c.source_id == adjustment_id,
+        e.c.kind == "bad_debt_recovery")).scalar_one())
+
+
+def recover_bad_debt(*, session: Executor, user: str, adjustment_id: int, amount: int,
+                     date: dt.date | None = None) -> int:
+    """Post money received on a written-off account as a bad-debt recovery.
+
+    The write-off is undone for ``amount`` cents (oldest line first, never more than was
+    written off on a line less what was recovered there): a ``bad_debt_recovery`` entry puts
+    the amount back on the patient's line, and the patient's credit (the money received) then
+    pays it. Each line nets to what it was, the write-off's source nets to minus what is still
+    written off, and the credit is used.
+
+    Args:
+        session: the command's transaction.
+        user: who posted the money.
+        adjustment_id: the bad-debt write-off.
+        amount: cents to recover (at most the credit and what is still written off).
+        date: the accounting date (the payment's).
+
+    Returns:
+        How many entries were written.
+    """
+    lock(session)
+    if amount <= 0:
+        return 0
+    e = t.ledger_entry
+    adj = session.execute(select(t.adjustment).where(t.adjustment.c.id == adjustment_id)).one()
+    q = (select(e.c.charge_id, func.min(e.c.service_date).label("dos"),
+                func.sum(e.c.amount_cents).label("cents"))
+         .where(e.c.source_type == "adjustment", e.c.source_id == adjustment_id)
+         .group_by(e.c.charge_id))
+    still = sorted((r.dos or dt.date.min, r.charge_id, -int(r.cents))
+                    for r in session.execute(q) if int(r.cents) < 0)
+    left = min(amount, sum(x[2] for x in still), credit_of(session, adj.patient_id))
+    day = date or today()
+    w = _Writer(session, user, open_day(session, day))
+    for dos, cid, cents in still:
+        take = min(cents, left)
+        if take <= 0:
+            break
+        w.add(patient_id=adj.patient_id, charge_id=cid, party=PATIENT, kind="bad_debt_recovery",
+              amount=take, source=("adjustment", adjustment_id),
+              service_date=None if dos == dt.date.min else dos)
+        left -= take
+    n = w.write()
+    n += settle_patients(session=session, user=user, patient_ids=[adj.patient_id],
+                         posted_on=w.posted_on)
+    return n
+
+
+def unrecover_bad_debt(*, session: Executor, user: str, adjustment_id: int,
+                       date: dt.date | None = None) -> int:
+    """Money recovered on a written-off account was taken back (its payment reversed): what
+    the patient owes again on the write-off's lines is written off again, up to what was
+    recovered on each line (a negative ``bad_debt_recovery``).
+
+    Returns:
+        How many entries were written.
+    """
+    lock(session)
+    e = t.ledger_entry
+    adj = session.execute(select(t.adjustment).where(t.adjustment.c.id == adjustment_id)).one()
+    q = (select(e.c.charge_id, func.min(e.c.service_date).label("dos"),
+                func.sum(e.c.amount_cents).label("cents"))
+         .where(e.c.source_type == "adjustment", e.c.source_id == adjustment_id,
+                e.c.kind == "bad_debt_recovery")
+         .group_by(e.c.charge_id))
+    recovered = {r.charge_id: (r.dos, int(r.cents)) for r in session.execute(q) if int(r.cents)}
+    balances = line_balances(session, recovered)
+    w = _Writer(session, user, open_day(session, date or today()))
+    for cid, (dos, cents) in sorted(recovered.items(),
+                                    key=lambda kv: (kv[1][0] or dt.date.min, kv[0])):
+        take = min(cents, balances.get(cid, {}).get(PATIENT, 0))
+        if take > 0:
+            w.add(patient_id=adj.patient_id, charge_id=cid, party=PATIENT,
+                  kind="bad_debt_recovery", amount=-take, source=("adjustment", adjustment_id),
+                  service_date=dos)
     return w.write()

@@ -13,7 +13,8 @@ a million entries is checked in seconds. What is proven:
    void); a payment to minus its amount (zero when reversed); a write-off likewise; a refund
    to its amount; an 835 claim payment to minus what the payer paid and adjusted (less the
    amounts held on denials); a worked denial to zero or minus its amount; no entry points at a
-   source that does not exist;
+   source that does not exist; a bad-debt write-off's recoveries (money received in
+   collections) sit on its own lines, the patient's, and never exceed what it wrote off there;
 4. transfers move money between parties without creating any: they net to zero on each line
    for each source;
 5. no entry dated in a closed period was written after the close;
@@ -159,16 +160,52 @@ def _source_sums(session: Executor, source_type: str, table: Any, expected: Any,
     return out
 
 
+def check_recoveries(session: Executor) -> list[Problem]:
+    """A bad-debt recovery is on a line the write-off wrote off, by the patient, never more
+    than was written off there."""
+    le = _e()
+    adj = t.adjustment
+    q = (select(le.c.source_id, le.c.charge_id, func.min(le.c.id).label("first"),
+                func.sum(case((le.c.kind == "bad_debt_recovery", le.c.amount_cents),
+                              else_=literal(0))).label("rec"),
+                func.sum(case((le.c.kind == "write_off", le.c.amount_cents),
+                              else_=literal(0))).label("off"))
+         .where(le.c.source_type == "adjustment")
+         .group_by(le.c.source_id, le.c.charge_id)
+         .having(func.sum(case((le.c.kind == "bad_debt_recovery", 1), else_=literal(0))) > 0))
+    out: list[Problem] = []
+    for r in session.execute(q):
+        if int(r.rec) < 0 or int(r.rec) > -int(r.off):
+            out.append(Problem("source", r.first, r.charge_id,
+                               f"adjustment {r.source_id}: recovered {fmt(int(r.rec))} of a "
+                               f"write-off of {fmt(-int(r.off))}"))
+    bad = (select(le.c.id, le.c.charge_id)
+           .outerjoin(adj, adj.c.id == le.c.source_id)
+           .where(le.c.kind == "bad_debt_recovery",
+                  or_(le.c.source_type != "adjustment", adj.c.reason != "bad-debt",
+                      le.c.coverage_id.is_not(None)))
+           .order_by(le.c.id).limit(LIMIT))
+    out += [Problem("source", r.id, r.charge_id, "a bad-debt recovery not on a bad-debt write-off")
+            for r in session.execute(bad)]
+    return out[:LIMIT]
+
+
 def check_sources(session: Executor) -> list[Problem]:
     ch, pay, adj, ref = t.charge, t.payment, t.adjustment, t.refund
+    le = _e()
     out = _source_sums(session, "charge", ch,
                        case((ch.c.status == "void", literal(0)), else_=ch.c.amount_cents), "charge")
     out += _source_sums(session, "payment", pay,
                         case((pay.c.status == "posted", -pay.c.amount_cents), else_=literal(0)),
                         "payment")
+    # A bad-debt write-off's recoveries undo part of it (money received in collections).
+    rec = (select(func.coalesce(func.sum(le.c.amount_cents), 0))
+           .where(le.c.source_type == "adjustment", le.c.source_id == adj.c.id,
+                  le.c.kind == "bad_debt_recovery").scalar_subquery())
     out += _source_sums(session, "adjustment", adj,
-                        case((adj.c.status == "posted", -adj.c.amount_cents), else_=literal(0)),
-                        "adjustment")
+                        case((adj.c.status == "posted", -adj.c.amount_cents + rec),
+                             else_=literal(0)), "adjustment")
+    out += check_recoveries(session)
     out += _source_sums(session, "refund", ref, ref.c.amount_cents, "refund")
     out += check_denials(session)
     out += check_eras(session)

@@ -31,7 +31,8 @@ REFUND_WITHIN_DAYS = 60
 KIND_TOTAL = {"charge": "charges", "insurance_payment": "insurance_paid",
               "contractual": "adjustments", "adjustment": "adjustments",
               "write_off": "adjustments", "patient_payment": "patient_paid",
-              "refund": "refunds", "transfer": "transfers"}
+              "refund": "refunds", "transfer": "transfers",
+              "bad_debt_recovery": "adjustments"}
 
 
 def _pairs(result: Any) -> dict[Any, Any]:
@@ -348,15 +349,24 @@ def account_lines(*, session: Executor, account: str, as_of: dt.date | None = No
         cents. The patient's credit is ``patient_balance(...)["credit"]``.
     """
     p = _patient(session, account)
+    return accounts_lines(session, [p.id], as_of=as_of).get(p.id, [])
+
+
+def accounts_lines(session: Executor, patient_ids: Sequence[int], *,
+                   as_of: dt.date | None = None) -> dict[int, list[dict[str, Any]]]:
+    """``account_lines`` for many patients at once (a statement run): patient id -> lines."""
     day = as_of or today()
     e = t.ledger_entry
     o = e.alias("o")
-    q = (select(e.c.charge_id, e.c.kind, o.c.kind.label("orig"), e.c.party, e.c.payer_id,
-                func.sum(e.c.amount_cents).label("cents"))
-         .select_from(e.outerjoin(o, o.c.id == e.c.reverses_id))
-         .where(e.c.patient_id == p.id, e.c.charge_id.is_not(None), e.c.posted_on <= day)
-         .group_by(e.c.charge_id, e.c.kind, o.c.kind, e.c.party, e.c.payer_id))
-    rows = list(session.execute(q))
+    rows: list[Any] = []
+    for part in chunks(sorted(set(patient_ids))):
+        q = (select(e.c.patient_id, e.c.charge_id, e.c.kind, o.c.kind.label("orig"), e.c.party,
+                    e.c.payer_id, func.sum(e.c.amount_cents).label("cents"))
+             .select_from(e.outerjoin(o, o.c.id == e.c.reverses_id))
+             .where(e.c.patient_id.in_(part), e.c.charge_id.is_not(None), e.c.posted_on <= day)
+             .group_by(e.c.patient_id, e.c.charge_id, e.c.kind, o.c.kind, e.c.party,
+                       e.c.payer_id))
+        rows += session.execute(q)
     ids = sorted({r.charge_id for r in rows})
     payers = _payer_ids(session, {r.payer_id for r in rows if r.payer_id is not None})
     info: dict[int, Any] = {}
@@ -369,7 +379,9 @@ def account_lines(*, session: Executor, account: str, as_of: dt.date | None = No
         cid: {"charge": cid, "claim": claims.get(cid), "date": info[cid].date_of_service,
               "code": info[cid].code, "charges": 0, "insurance_paid": 0, "adjustments": 0,
               "patient_paid": 0, "owed_by": defaultdict(int)} for cid in ids}
+    owner: dict[int, int] = {}
     for r in rows:
+        owner[r.charge_id] = r.patient_id
         line = lines[r.charge_id]
         kind = KIND_TOTAL.get((r.orig if r.kind == "reversal" else r.kind) or "", "")
         if kind in ("charges", "refunds"):
@@ -378,13 +390,13 @@ def account_lines(*, session: Executor, account: str, as_of: dt.date | None = No
             line[kind] -= int(r.cents)
         label = party_label(r.party, payers.get(r.payer_id, ("", ""))[0] if r.payer_id else None)
         line["owed_by"][label] += int(r.cents)
-    out = []
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for cid in sorted(ids, key=lambda c: (lines[c]["date"], c)):
         line = lines[cid]
         line["owed_by"] = {k: v for k, v in line["owed_by"].items() if v}
         line["patient_due"] = line["owed_by"].get("patient", 0)
-        out.append(line)
-    return out
+        out[owner[cid]].append(line)
+    return dict(out)
 
 
 def statement_text(*, session: Executor, account: str, as_of: dt.date | None = None) -> str:

@@ -12,7 +12,6 @@ prints are recorded in the audit trail; the command commits right after.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from medbill_cli.errors import InputError
 from medbill_cli.forms.cms1500 import FormHeader, FormPage, OtherInsurance, render
 from medbill_cli.forms.pdf import FormMode, write_pdf
 from medbill_cli.inputs import output_file
-from medbill_cli.privfile import open_private
+from medbill_cli.privfile import write_recorded
 from medbill_cli.services import audit
 from medbill_cli.services.claims import store
 from medbill_cli.services.claims.export import bundles
@@ -183,21 +182,15 @@ def print_claims(
     pages = _pages(session, ids, header)
     data = write_pdf(pages, form=form, offset_x=offset_x, offset_y=offset_y)
     total = sum(p.total_cents for p in pages)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with open_private(tmp) as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        counts: dict[str, int] = {}
-        for p in pages:
-            counts[p.pcn] = p.pages
-        after = {"form": form.value, "file": target.name, "offset_x": offset_x,
-                 "offset_y": offset_y}
+    counts: dict[str, int] = {}
+    for p in pages:
+        counts[p.pcn] = p.pages
+    after = {"form": form.value, "file": target.name, "offset_x": offset_x,
+             "offset_y": offset_y}
+
+    def record() -> None:
         audit.record_many(session=session, user=user, entries=[
             ("print", "claim", pcn, None, {**after, "pages": n}) for pcn, n in counts.items()])
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    write_recorded(target, data, record)
     return PrintResult(path=target, claims=len(counts), pages=len(pages), total_cents=total)

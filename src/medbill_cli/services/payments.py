@@ -106,6 +106,14 @@ def add_payment(
     audit.record(session=session, user=user, action="create", entity="payment", entity_id=pay.id,
                  after=audit.snapshot(pay))
     ledger.post_patient_payment(session=session, user=user, payment=pay)
+    from medbill_cli.services.collections import recover
+
+    got = recover(session=session, user=user, patient_id=p.id, date=day)
+    if got:
+        from medbill_cli.money import fmt
+
+        warnings.append(f"{p.account} is in collections: {fmt(got)} of the payment is posted "
+                        "as a bad-debt recovery")
     return pay, warnings
 
 
@@ -203,4 +211,7 @@ def reverse_payment(*, session: Session, user: str, payment_id: int, reason: str
                  entity_id=pay.id, before=before, after=audit.snapshot(pay))
     assert pay.id is not None
     ledger.reverse_payment(session=session, user=user, payment_id=pay.id)
+    from medbill_cli.services.collections import unrecover
+
+    unrecover(session=session, user=user, patient_id=pay.patient_id)
     return pay

@@ -51,7 +51,7 @@ def set_practice(*, session: Session, user: str, **fields: Any) -> Practice:
         The practice.
     """
     clean: dict[str, Any] = {}
-    checks: dict[str, Callable[[str], str]] = {
+    checks: dict[str, Callable[[Any], Any]] = {
         "name": lambda x: v.text(x, field="Practice name", max_len=60),
         "npi": lambda x: v.npi(x, field="Practice NPI"),
         "tin": v.ein,
@@ -69,6 +69,15 @@ def set_practice(*, session: Session, user: str, **fields: Any) -> Practice:
         "contact_email": v.email,
         "receiver_id": lambda x: v.text(x, field="Receiver id", max_len=15),
         "receiver_name": lambda x: v.text(x, field="Receiver name", max_len=60),
+        "remit_name": lambda x: v.text(x, field="Remit-to name", max_len=60),
+        "remit_address": lambda x: v.text(x, field="Remit-to address", max_len=55),
+        "remit_city": lambda x: v.text(x, field="Remit-to city", max_len=30),
+        "remit_state": v.state,
+        "remit_zip": lambda x: v.zip_code(x, require_plus4=False),
+        "pay_url": _pay_url,
+        "dunning_second_days": lambda x: _days(x, "--dunning-second-days"),
+        "dunning_final_days": lambda x: _days(x, "--dunning-final-days"),
+        "dunning_collections_days": lambda x: _days(x, "--dunning-collections-days"),
     }
     for key, value in fields.items():
         if value is None:
@@ -77,6 +86,7 @@ def set_practice(*, session: Session, user: str, **fields: Any) -> Practice:
             raise InputError(f"Unknown practice field '{key}'")
         clean[key] = checks[key](value)
     practice = get_practice(session=session)
+    _check_dunning(practice, clean)
     if practice is None:
         missing = [k for k in ("name", "npi", "tin", "address", "city", "state", "zip")
                    if k not in clean]
@@ -100,6 +110,40 @@ def set_practice(*, session: Session, user: str, **fields: Any) -> Practice:
     audit.record(session=session, user=user, action="update", entity="practice",
                  entity_id=practice.id, before=before, after=audit.snapshot(practice))
     return practice
+
+
+DUNNING = ("dunning_second_days", "dunning_final_days", "dunning_collections_days")
+DUNNING_DEFAULTS = (30, 60, 90)
+
+
+def _pay_url(value: str) -> str:
+    """Printed on statements only (never in X12): any web address without spaces."""
+    url = (value or "").strip()
+    if not url or len(url) > 100 or any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise InputError("--pay-url must be a web address of at most 100 characters, no spaces",
+                         "For example https://pay.example.com/main-street")
+    return url
+
+
+def _days(value: Any, what: str) -> int:
+    days = int(value)
+    if not 1 <= days <= 365:
+        raise InputError(f"{what} {days} must be 1 to 365 days")
+    return days
+
+
+def _check_dunning(practice: Practice | None, clean: dict[str, Any]) -> None:
+    """The dunning levels' days from the first statement must rise: second < final <
+    collections."""
+    if not any(k in clean for k in DUNNING):
+        return
+    days = [clean.get(k, getattr(practice, k, d) if practice is not None else d)
+            for k, d in zip(DUNNING, DUNNING_DEFAULTS, strict=True)]
+    if not days[0] < days[1] < days[2]:
+        raise InputError(f"Dunning days {days[0]}, {days[1]}, {days[2]} must rise: second "
+                         "notice before the final notice before collections",
+                         "For example --dunning-second-days 30 --dunning-final-days 60 "
+                         "--dunning-collections-days 90")
 
 
 def require_practice(*, session: Session) -> Practice:

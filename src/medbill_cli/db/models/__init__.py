@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # for type checkers and editors; names load lazily below
         PriorAuth,
     )
     from medbill_cli.db.models.ledger import Adjustment, LedgerEntry, Period, Refund
+    from medbill_cli.db.models.paper import Collection, PaymentPlan, StatementItem, StatementRun
     from medbill_cli.db.models.payments import Payment
     from medbill_cli.db.models.registration import (
         AuditLog,
@@ -50,6 +51,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "remit": ("Denial", "Era", "EraAdjustment", "EraClaim", "EraLine", "EraPlb"),
     "eligibility": ("AuthCode", "EligibilityRequest", "EligibilityResponse", "PriorAuth"),
     "acks": ("Ack", "AckClaim", "AckError"),
+    "paper": ("Collection", "PaymentPlan", "StatementItem", "StatementRun"),
 }
 _MODULE_OF = {name: mod for mod, names in _MODULES.items() for name in names}
 # Where each table lives, for tables that foreign keys point at.
@@ -60,15 +62,17 @@ _TABLE_MODULE = {
     "batch": "claims",
     "era": "remit", "era_claim": "remit", "era_line": "remit",
     "eligibility_request": "eligibility", "ack": "acks",
-    "ledger_entry": "ledger",
+    "ledger_entry": "ledger", "adjustment": "ledger",
+    "statement_run": "paper", "payment_plan": "paper",
 }
 
 # Spelled out (not computed) so that type checkers see the names as exported.
 __all__ = [
     "AuditLog", "Batch", "Charge", "Claim", "ClaimFinding", "ClaimLine", "Code", "CodeSet",
-    "CodeWord", "Coverage", "DayClose", "Denial", "Encounter", "EncounterDiagnosis", "Era",
-    "EraAdjustment", "EraClaim", "EraLine", "EraPlb", "Facility", "Fee", "HistoryEntry", "MueEdit",
-    "Patient", "Payer", "Payment", "Practice", "Provider", "PtpEdit", "Setting", "load_all",
+    "CodeWord", "Collection", "Coverage", "DayClose", "Denial", "Encounter", "EncounterDiagnosis",
+    "Era", "EraAdjustment", "EraClaim", "EraLine", "EraPlb", "Facility", "Fee", "HistoryEntry",
+    "MueEdit", "Patient", "Payer", "Payment", "PaymentPlan", "Practice", "Provider", "PtpEdit",
+    "Setting", "StatementItem", "StatementRun", "load_all",
     "resolve_references",
 ]
 

@@ -31,6 +31,17 @@ class Practice(SQLModel, table=True):
     contact_email: str | None = None
     receiver_id: str | None = None
     receiver_name: str | None = None
+    # Patient statements: where payments are mailed (default the address above), how to pay,
+    # and the dunning cycle's days from the first statement.
+    remit_name: str | None = None
+    remit_address: str | None = None
+    remit_city: str | None = None
+    remit_state: str | None = Field(default=None, max_length=2)
+    remit_zip: str | None = Field(default=None, max_length=9)
+    pay_url: str | None = None
+    dunning_second_days: int = 30
+    dunning_final_days: int = 60
+    dunning_collections_days: int = 90
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
