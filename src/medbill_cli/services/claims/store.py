@@ -113,7 +113,7 @@ def load_lines(session: Session, claim_ids: Sequence[int]) -> dict[int, list[Lin
     cl, ch = t.claim_line.c, t.charge.c
     cols = [cl.claim_id, cl.line_number, cl.charge_id, cl.dx_pointers, ch.code, ch.modifiers,
             ch.units, ch.amount_cents, ch.date_of_service, ch.patient_id, ch.pos, ch.ndc,
-            ch.ndc_unit, ch.ndc_quantity, cl.id]
+            ch.ndc_unit, ch.ndc_quantity, cl.id, ch.ordering_npi, ch.ordering_name]
     out: dict[int, list[LineRecord]] = defaultdict(list)
     for part in chunks(sorted(set(claim_ids))):
         q = (select(*cols).select_from(t.claim_line.join(t.charge, ch.id == cl.charge_id))
