@@ -97,12 +97,13 @@ def claim_record(session: Session, claim_id: int) -> ClaimRecord:
     return found[0]
 
 
-def get_claim(*, session: Session, claim_id: str | int) -> ClaimRecord:
-    """A claim by id or by patient control number."""
-    text = str(claim_id).strip().upper()
+def get_claim(*, session: Session, claim_id: str | int, field: str = "Claim id") -> ClaimRecord:
+    """A claim by id or by patient control number (``inputs.claim_ref``)."""
+    from medbill_cli.inputs import claim_ref
+
+    ref = claim_ref(claim_id, field=field)
     c = t.claim.c
-    found = claims_where(session, c.id == int(text)) if text.isdigit() else []
-    found = found or claims_where(session, c.pcn == text)
+    found = claims_where(session, c.id == ref if isinstance(ref, int) else c.pcn == ref)
     if not found:
         raise NotFoundError(f"No claim {claim_id}", "See medbill claim list")
     return found[0]
