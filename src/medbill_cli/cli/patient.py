@@ -177,10 +177,12 @@ def import_(
     from medbill_cli.services import csvfile
     from medbill_cli.services.patients import IMPORT_OPTIONAL, IMPORT_REQUIRED, import_patients
 
-    rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
+    skipped: list[tuple[int, str]] = []
+    rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL,
+                             skipped=skipped if skip_bad else None)
     with _context.session() as s, progress(len(rows), "Importing patients") as advance:
         result = import_patients(session=s, user=_context.state.actor(), rows=rows,
-                                 skip_bad=skip_bad, progress=advance)
+                                 skip_bad=skip_bad, progress=advance, skipped=skipped)
         created = [public(p) for p in result.created]
     if fmt is Format.json:
         from medbill_cli.cli._output import write_json

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -585,6 +585,7 @@ def _clean_import_row(
 def import_patients(
     *, session: Session, user: str, rows: Iterable[tuple[int, dict[str, str]]],
     skip_bad: bool = False, progress: Callable[[int], None] | None = None,
+    skipped: Sequence[tuple[int, str]] = (),
 ) -> ImportResult:
     """Register patients (and their own coverage) from rows of a CSV.
 
@@ -599,9 +600,11 @@ def import_patients(
         rows: (line number, column -> text), as from ``csvfile.read_rows``.
         skip_bad: import the good rows when some are bad.
         progress: called with 1 per row checked.
+        skipped: rows the CSV reader already left out (a refused character), reported with
+            the bad ones.
 
     Returns:
-        The created patients and the bad rows.
+        The created patients and the bad rows, in line order.
     """
     from medbill_cli.db.models import Coverage, Patient
 
@@ -625,6 +628,7 @@ def import_patients(
             result.bad.append((line, str(exc).rstrip(".")))
         if progress:
             progress(1)
+    result.bad = sorted([*skipped, *result.bad], key=lambda b: b[0])
     if result.bad and not skip_bad:
         from medbill_cli.errors import RowError
 
