@@ -250,3 +250,18 @@ def test_patient_release_bad_input_refused(practice: Cli, opts: tuple[str, ...],
     r = cli.fails(3, "patient", "add", "--first-name", "New", "--last-name", "Person", "--dob",
                   "1970-01-01", "--sex", "F", *opts)
     assert message in r.stderr, r.stderr
+
+
+def test_box_10_follows_clm11(practice: Cli, tmp_path: Path) -> None:
+    """An auto accident in MA: 10b YES with the state, 10a and 10c NO, as CLM11 AA:::MA."""
+    cli = practice
+    _cpt(cli, "99213")
+    _claim(cli, "Crash", ("--accident", "auto", "--accident-date", "2026-02-27",
+                          "--accident-state", "MA"))
+    cli.ok("claim", "generate")
+    pdf = tmp_path / "a.pdf"
+    cli.ok("claim", "print", "1", "--output", str(pdf))
+    sheet = read_pdf(pdf)[0]
+    assert [(sheet.field(n, 35, 1), sheet.field(n, 41, 1)) for n in (20, 22, 24)] == [
+        ("", "X"), ("X", ""), ("", "X")]
+    assert sheet.field(22, 45, 2) == "MA"

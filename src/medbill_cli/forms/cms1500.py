@@ -213,8 +213,11 @@ def _insurance_items(g: _Grid, c: ClaimOut, other: OtherInsurance | None) -> Non
         g.put("9", 18, 1, 28, _name(other.last_name, other.first_name, other.middle_name))
         g.put("9a", 20, 1, 28, clean(other.policy))
         g.put("9d", 26, 1, 28, _plain(other.plan_name))
-    for item, line in (("10a", 20), ("10b", 22), ("10c", 24)):
-        g.mark(item, line, 41)  # NO: the claim view carries no accident (CLM11)
+    # 10a-c YES or NO, each: CLM11's related causes EM, AA (with 10b's state), OA.
+    for item, line, cause in (("10a", 20, "EM"), ("10b", 22, "AA"), ("10c", 24, "OA")):
+        g.mark(item, line, 35 if cause in c.related_causes else 41)
+    if "AA" in c.related_causes:
+        g.put("10b", 22, 45, 2, clean(c.accident_state))
     medicare = clean(c.filing_indicator) in MEDICARE
     group = clean(c.group_number) or ("NONE" if medicare and other is None else "")
     g.put("11", 18, 50, 30, group)
