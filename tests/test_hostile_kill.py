@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from conftest import Cli
 
@@ -99,3 +100,63 @@ def test_charge_import_killed_is_all_or_nothing(coded: Cli, tmp_path: Path) -> N
     csv = charges_csv(tmp_path / "charges.csv", accounts, month=2)
     run_killed(coded, "charge", ("charge", "import", str(first)),
                ("charge", "import", str(csv)), ROWS)
+
+
+# ------------------------------------------------------------------ era import, ack import
+
+def _tool() -> Any:
+    """tools/kill_imports.py: its data builders and its before/after state."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "kill_imports.py"
+    spec = importlib.util.spec_from_file_location("kill_imports", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+ANSWERED = 150  # claims an 835 or a 277CA answers per run (a multiple of 30)
+
+
+def run_killed_answers(cli: Cli, tmp_path: Path, command: str) -> None:
+    """Time a full unkilled run, then kill runs answering other claims at fractions of that
+    time: every table's count and every claim status's changes by nothing or by exactly what
+    the full run changed; ``db check`` and ``ledger check`` pass; a killed run, run again,
+    completes."""
+    tool = _tool()
+    tool.submitted_claims(cli.db.url, ANSWERED * (len(FRACTIONS) + 1))
+    before = tool.state(cli.db.url)
+    t0 = time.monotonic()
+    p = start(cli, *tool.make_file(command, tmp_path, 0, ANSWERED))
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err.decode()
+    full = time.monotonic() - t0
+    adds = tool.delta(before, tool.state(cli.db.url))
+    assert adds.get(f"claim:{'paid' if command == 'era' else 'accepted'}", 0) > 0, adds
+    for run, fraction in enumerate(FRACTIONS, start=1):
+        argv = tool.make_file(command, tmp_path, run, ANSWERED)
+        before = tool.state(cli.db.url)
+        p = start(cli, *argv)
+        if not kill_after(p, full * fraction):
+            _, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err.decode()
+        got = tool.delta(before, tool.state(cli.db.url))
+        assert got in ({}, adds), f"half an import is recorded: {got} (a full run: {adds})"
+        cli.ok("db", "check")
+        cli.ok("ledger", "check")
+        if not got:  # killed before the commit: the same file again imports it all
+            p = start(cli, *argv)
+            _, err = p.communicate(timeout=300)
+            assert p.returncode == 0, err.decode()
+            assert tool.delta(before, tool.state(cli.db.url)) == adds
+    cli.ok("db", "check")
+    cli.ok("ledger", "check")
+
+
+def test_era_import_killed_is_all_or_nothing(cli: Cli, tmp_path: Path) -> None:
+    run_killed_answers(cli, tmp_path, "era")
+
+
+def test_ack_import_killed_is_all_or_nothing(cli: Cli, tmp_path: Path) -> None:
+    run_killed_answers(cli, tmp_path, "ack")

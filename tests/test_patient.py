@@ -24,7 +24,7 @@ def test_patient_add_prints_account_and_lists_as_json(practice: Cli) -> None:
         "id": "P000001", "account": "P000001", "first_name": "Jane", "middle_name": None,
         "last_name": "Doe", "dob": "1980-04-02", "sex": "F", "address": None, "address2": None,
         "city": "Albany", "state": "NY", "zip": "12207", "phone": "5185550199",
-        "email": "jane@example.com",
+        "email": "jane@example.com", "release_of_info": "Y", "signature_date": None,
     }]
 
 

@@ -83,6 +83,31 @@ def record_id(value: str | int, *, field: str = "id") -> int:
     return n
 
 
+# A patient control number (CLM01) as medbill makes it: C and at least eight digits, with a
+# short suffix room for per-payer submissions.
+_PCN = re.compile(r"C[0-9]{8,}[A-Z0-9-]{0,6}")
+
+
+def claim_ref(value: str | int, *, field: str = "Claim id") -> int | str:
+    """A claim as typed: its id (a whole number, as ``record_id`` reads it) or its patient
+    control number (upper-cased). Every command that takes claims reads them through here.
+
+    Raises:
+        InputError: neither digits nor a patient control number (the value is not echoed).
+    """
+    if isinstance(value, int):
+        return record_id(value, field=field)
+    text = ascii_digits(value.strip())
+    body = text[1:] if text[:1] in "+-" else text
+    if body and body.isascii() and body.isdigit():
+        return record_id(text, field=field)
+    pcn = text.upper()
+    if pcn.isascii() and _PCN.fullmatch(pcn):
+        return pcn
+    raise InputError(f"{field} must be a claim id (digits) or a patient control number",
+                     "For example 12 or C00000012; see medbill claim list")
+
+
 def _code_point(ch: str) -> str:
     return f"U+{ord(ch):04X}"
 

@@ -44,7 +44,8 @@ def public(view: Any) -> dict[str, Any]:
         "provider": view.provider_npi, "pos": c.pos, "ndc": c.ndc, "ndc_quantity": c.ndc_quantity,
         "ndc_unit": c.ndc_unit, "status": c.status, "void_reason": c.void_reason,
         "voided_by": c.voided_by, "voided_at": c.voided_at, "created_by": c.created_by,
-        "created_at": c.created_at,
+        "created_at": c.created_at, "ordering_npi": c.ordering_npi,
+        "ordering_name": c.ordering_name,
     }
 
 
@@ -160,6 +161,10 @@ def add(
         str | None,
         typer.Option("--ndc-unit", help="Drug lines: F2, GR, ME, ML or UN (default UN)."),
     ] = None,
+    ordering_npi: Annotated[str | None, typer.Option(
+        "--ordering-npi", help="Ordering provider's NPI (837P 2420E).")] = None,
+    ordering_name: Annotated[str | None, typer.Option(
+        "--ordering-name", help='Ordering provider: "LAST, FIRST".')] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Enter a charge line; prints the new charge id. At a terminal, missing options are asked for.
@@ -189,7 +194,8 @@ def add(
 
     req = ChargeRequest(patient=patient, date=date, code=code, dx=dxs, modifiers=mods, units=units,
                         fee=fee, provider=provider, encounter=encounter, pos=pos, ndc=ndc,
-                        ndc_quantity=ndc_quantity, ndc_unit=ndc_unit)
+                        ndc_quantity=ndc_quantity, ndc_unit=ndc_unit, ordering_npi=ordering_npi,
+                        ordering_name=ordering_name)
     with _context.connection() as s:  # Core: a cold process never loads SQLModel
         res = add_charge(session=s, user=_context.state.actor(), request=req)
         rec = public(ChargeView(res.charge, res.account, res.provider_npi, res.diagnoses))
@@ -203,7 +209,8 @@ def import_(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV: patient,date,code,dx[,modifiers,units,fee,provider_npi,encounter,pos,ndc]."
+            help="CSV: patient,date,code,dx[,modifiers,units,fee,provider_npi,encounter,pos,ndc,"
+            "ndc_quantity,ndc_unit,ordering_npi,ordering_name]."
         ),
     ],
     fmt: FormatOpt = Format.table,
@@ -312,6 +319,10 @@ def update_(
         "--ndc-quantity", help="Drug lines: quantity of the NDC unit.")] = None,
     ndc_unit: Annotated[str | None, typer.Option(
         "--ndc-unit", help="Drug lines: F2, GR, ME, ML or UN.")] = None,
+    ordering_npi: Annotated[str | None, typer.Option(
+        "--ordering-npi", help="Ordering provider's NPI (837P 2420E).")] = None,
+    ordering_name: Annotated[str | None, typer.Option(
+        "--ordering-name", help='Ordering provider: "LAST, FIRST".')] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Correct an unbilled charge, checked as charge entry checks it; audited before/after.
@@ -330,7 +341,8 @@ def update_(
     mods = [] if no_modifiers else (list(modifier) if modifier else None)
     change = ChargeChange(code=code, modifiers=mods, units=units, dx=list(dx) if dx else None,
                           fee=fee, provider=provider, pos=pos, ndc=ndc,
-                          ndc_quantity=ndc_quantity, ndc_unit=ndc_unit)
+                          ndc_quantity=ndc_quantity, ndc_unit=ndc_unit,
+                          ordering_npi=ordering_npi, ordering_name=ordering_name)
     with _context.session() as s:
         res = update_charge(session=s, user=_context.state.actor(), charge_id=charge_id,
                             change=change, reason=reason)

@@ -22,7 +22,8 @@ def public(c: Any, payer: Any) -> dict[str, Any]:
             "subscriber_last_name": c.subscriber_last_name, "subscriber_dob": c.subscriber_dob,
             "subscriber_sex": c.subscriber_sex, "effective": c.effective,
             "termination": c.termination,
-            "copay": fmt(c.copay_cents) if c.copay_cents is not None else None}
+            "copay": fmt(c.copay_cents) if c.copay_cents is not None else None,
+            "assignment": c.benefits_assigned}
 
 
 @app.command("add")
@@ -48,6 +49,9 @@ def add(
     effective: Annotated[str | None, typer.Option("--effective")] = None,
     termination: Annotated[str | None, typer.Option("--termination")] = None,
     copay: Annotated[str | None, typer.Option("--copay")] = None,
+    assignment: Annotated[bool, typer.Option(
+        "--assignment/--no-assignment", help="The insured assigned this plan's benefits to the "
+        "provider (837P CLM08, CMS-1500 box 13; default yes).")] = True,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add insurance coverage to a patient; prints the coverage id.
@@ -64,7 +68,8 @@ def add(
                          subscriber_last_name=subscriber_last_name,
                          subscriber_middle_name=subscriber_middle_name,
                          subscriber_dob=subscriber_dob, subscriber_sex=subscriber_sex,
-                         effective=effective, termination=termination, copay=copay)
+                         effective=effective, termination=termination, copay=copay,
+                         benefits_assigned=assignment)
         rec = public(c, get_payer(session=s, payer_id=payer))
     emit_created(rec, fmt)
 
@@ -81,6 +86,9 @@ def update(
     subscriber_dob: Annotated[str | None, typer.Option("--subscriber-dob")] = None,
     subscriber_sex: Annotated[str | None, typer.Option("--subscriber-sex")] = None,
     copay: Annotated[str | None, typer.Option("--copay")] = None,
+    assignment: Annotated[bool | None, typer.Option(
+        "--assignment/--no-assignment", help="Benefits assigned to the provider (CLM08, "
+        "box 13).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Fix a coverage's data (a member id a payer rejected), checked as coverage add checks it.
@@ -96,7 +104,7 @@ def update(
                             subscriber_first_name=subscriber_first_name,
                             subscriber_last_name=subscriber_last_name,
                             subscriber_dob=subscriber_dob, subscriber_sex=subscriber_sex,
-                            copay=copay)
+                            copay=copay, benefits_assigned=assignment)
         rec = public(c, s.get(Payer, c.payer_id))
     emit_created(rec, fmt)
 

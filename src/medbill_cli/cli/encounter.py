@@ -80,6 +80,10 @@ def add(
         "--accident-date", help="Date of the accident (DTP*439).")] = None,
     accident_state: Annotated[str | None, typer.Option(
         "--accident-state", help="US state of an auto accident (CLM11-4).")] = None,
+    supervising_npi: Annotated[str | None, typer.Option(
+        "--supervising-npi", help="Supervising provider's NPI (837P 2310D).")] = None,
+    supervising_name: Annotated[str | None, typer.Option(
+        "--supervising-name", help='Supervising provider: "LAST, FIRST".')] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Enter a visit from its encounter form; prints the encounter id.
@@ -95,7 +99,8 @@ def add(
                             form_charges=form_charges, form_collected=form_collected,
                             referring_npi=referring_npi, referring_name=referring_name,
                             onset=onset, accident=accident, accident_date=accident_date,
-                            accident_state=accident_state)
+                            accident_state=accident_state, supervising_npi=supervising_npi,
+                            supervising_name=supervising_name)
         rec = public(res.encounter, patient.strip().upper(), npi=provider.strip())
     for w in res.warnings:
         warn(w)
@@ -118,6 +123,10 @@ def update(
         "--accident-date", help="Date of the accident (DTP*439).")] = None,
     accident_state: Annotated[str | None, typer.Option(
         "--accident-state", help="US state of an auto accident (CLM11-4).")] = None,
+    supervising_npi: Annotated[str | None, typer.Option(
+        "--supervising-npi", help="Supervising provider's NPI (837P 2310D).")] = None,
+    supervising_name: Annotated[str | None, typer.Option(
+        "--supervising-name", help='Supervising provider: "LAST, FIRST".')] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a visit's claim fields before its claim is sent (then: claim resubmit).
@@ -131,11 +140,14 @@ def update(
         rec = update_encounter(session=s, user=_context.state.actor(), encounter_id=encounter_id,
                                reason=reason, referring_npi=referring_npi,
                                referring_name=referring_name, onset=onset, accident=accident,
-                               accident_date=accident_date, accident_state=accident_state)
+                               accident_date=accident_date, accident_state=accident_state,
+                               supervising_npi=supervising_npi,
+                               supervising_name=supervising_name)
         out = {"id": rec.id, "date": rec.date_of_service, "referring_npi": rec.referring_npi,
                "referring_name": rec.referring_name, "onset": rec.onset_date,
                "accident": rec.accident, "accident_date": rec.accident_date,
-               "accident_state": rec.accident_state}
+               "accident_state": rec.accident_state, "supervising_npi": rec.supervising_npi,
+               "supervising_name": rec.supervising_name}
     emit_record(out, fmt)
 
 

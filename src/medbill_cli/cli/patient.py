@@ -20,7 +20,8 @@ def public(p: Any) -> dict[str, Any]:
     return {"id": p.account, "account": p.account, "first_name": p.first_name,
             "middle_name": p.middle_name, "last_name": p.last_name, "dob": p.dob, "sex": p.sex,
             "address": p.address, "address2": p.address2, "city": p.city, "state": p.state,
-            "zip": p.zip, "phone": p.phone, "email": p.email}
+            "zip": p.zip, "phone": p.phone, "email": p.email,
+            "release_of_info": p.release_of_info, "signature_date": p.signature_date}
 
 
 @app.command("add")
@@ -37,6 +38,11 @@ def add(
     zip: Annotated[str | None, typer.Option("--zip")] = None,
     phone: Annotated[str | None, typer.Option("--phone")] = None,
     email: Annotated[str | None, typer.Option("--email")] = None,
+    release_of_info: Annotated[str | None, typer.Option(
+        "--release-of-info", help="Y: signed release on file (default); I: informed consent "
+        "only (837P CLM09, CMS-1500 box 12).")] = None,
+    signature_date: Annotated[str | None, typer.Option(
+        "--signature-date", help="Date the patient signed the release (box 12).")] = None,
     allow_duplicate: Annotated[
         bool,
         typer.Option(
@@ -56,7 +62,8 @@ def add(
         p = add_patient(session=s, user=_context.state.actor(), allow_duplicate=allow_duplicate,
                         first_name=first_name, last_name=last_name, middle_name=middle_name,
                         dob=dob, sex=sex, address=address, address2=address2, city=city,
-                        state=state, zip=zip, phone=phone, email=email)
+                        state=state, zip=zip, phone=phone, email=email,
+                        release_of_info=release_of_info, signature_date=signature_date)
         rec = public(p)
     emit_created(rec, fmt)
 
@@ -131,6 +138,11 @@ def update(
     zip: Annotated[str | None, typer.Option("--zip")] = None,
     phone: Annotated[str | None, typer.Option("--phone")] = None,
     email: Annotated[str | None, typer.Option("--email")] = None,
+    release_of_info: Annotated[str | None, typer.Option(
+        "--release-of-info", help="Y: signed release on file (default); I: informed consent "
+        "only (837P CLM09, CMS-1500 box 12).")] = None,
+    signature_date: Annotated[str | None, typer.Option(
+        "--signature-date", help="Date the patient signed the release (box 12).")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a patient's demographics; the audit trail keeps the old values.
@@ -143,7 +155,8 @@ def update(
         p = update_patient(session=s, user=_context.state.actor(), account=account,
                            first_name=first_name, last_name=last_name, middle_name=middle_name,
                            dob=dob, sex=sex, address=address, address2=address2, city=city,
-                           state=state, zip=zip, phone=phone, email=email)
+                           state=state, zip=zip, phone=phone, email=email,
+                           release_of_info=release_of_info, signature_date=signature_date)
         rec = public(p)
     emit_created(rec, fmt)
 
@@ -164,10 +177,12 @@ def import_(
     from medbill_cli.services import csvfile
     from medbill_cli.services.patients import IMPORT_OPTIONAL, IMPORT_REQUIRED, import_patients
 
-    rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
+    skipped: list[tuple[int, str]] = []
+    rows = csvfile.read_rows(file, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL,
+                             skipped=skipped if skip_bad else None)
     with _context.session() as s, progress(len(rows), "Importing patients") as advance:
         result = import_patients(session=s, user=_context.state.actor(), rows=rows,
-                                 skip_bad=skip_bad, progress=advance)
+                                 skip_bad=skip_bad, progress=advance, skipped=skipped)
         created = [public(p) for p in result.created]
     if fmt is Format.json:
         from medbill_cli.cli._output import write_json

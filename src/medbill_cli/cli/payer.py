@@ -16,7 +16,14 @@ app = typer.Typer(help="Payers (insurers).", no_args_is_help=True)
 def public(p: Any) -> dict[str, Any]:
     return {"id": p.payer_id, "payer_id": p.payer_id, "name": p.name,
             "filing_indicator": p.filing_indicator, "timely_filing_days": p.timely_filing_days,
-            "address": p.address, "city": p.city, "state": p.state, "zip": p.zip}
+            "address": p.address, "city": p.city, "state": p.state, "zip": p.zip,
+            "accept_assignment": p.accept_assignment}
+
+
+AssignmentOpt = typer.Option(
+    "--accept-assignment/--no-accept-assignment",
+    help="The practice accepts assignment with this payer (participates): 837P CLM07 A, "
+    "else C; CMS-1500 box 27.")
 
 
 @app.command("add")
@@ -31,6 +38,7 @@ def add(
     city: Annotated[str | None, typer.Option("--city")] = None,
     state: Annotated[str | None, typer.Option("--state")] = None,
     zip: Annotated[str | None, typer.Option("--zip")] = None,
+    accept_assignment: Annotated[bool, AssignmentOpt] = True,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a payer; prints its payer id.
@@ -43,7 +51,26 @@ def add(
         rec = public(add_payer(session=s, user=_context.state.actor(), name=name, payer_id=payer_id,
                                filing_indicator=filing_indicator,
                                timely_filing_days=timely_filing_days, address=address, city=city,
-                               state=state, zip=zip))
+                               state=state, zip=zip, accept_assignment=accept_assignment))
+    emit_created(rec, fmt)
+
+
+@app.command("update")
+def update(
+    payer_id: Annotated[str, typer.Argument(help="The payer's EDI id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")],
+    accept_assignment: Annotated[bool | None, AssignmentOpt] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change whether the practice accepts assignment with a payer (claims not yet sent).
+
+    Example: medbill payer update ACME1 --no-accept-assignment --reason "left the network"
+    """
+    from medbill_cli.services.registration import update_payer
+
+    with _context.session() as s:
+        rec = public(update_payer(session=s, user=_context.state.actor(), payer_id=payer_id,
+                                  reason=reason, accept_assignment=accept_assignment))
     emit_created(rec, fmt)
 
 

@@ -181,6 +181,8 @@ def _charge() -> Table:
         Column('voided_at', UTCDateTime()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
         Column('created_by', String()),
+        Column('ordering_npi', String(10)),
+        Column('ordering_name', String(60)),
     )
 
 
@@ -311,6 +313,7 @@ def _coverage() -> Table:
         Column('termination', Date()),
         Column('copay_cents', Integer()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('benefits_assigned', Boolean(), nullable=False, default=True),
     )
 
 
@@ -417,6 +420,8 @@ def _encounter() -> Table:
         Column('accident', String(10)),
         Column('accident_date', Date()),
         Column('accident_state', String(2)),
+        Column('supervising_npi', String(10)),
+        Column('supervising_name', String(60)),
     )
 
 
@@ -622,6 +627,8 @@ def _patient() -> Table:
         Column('email', String()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
         Column('updated_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('release_of_info', String(1), nullable=False, default='Y'),
+        Column('signature_date', Date()),
     )
 
 
@@ -638,6 +645,7 @@ def _payer() -> Table:
         Column('state', String(2)),
         Column('zip', String(9)),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('accept_assignment', Boolean(), nullable=False, default=True),
     )
 
 

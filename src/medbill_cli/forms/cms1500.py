@@ -213,8 +213,11 @@ def _insurance_items(g: _Grid, c: ClaimOut, other: OtherInsurance | None) -> Non
         g.put("9", 18, 1, 28, _name(other.last_name, other.first_name, other.middle_name))
         g.put("9a", 20, 1, 28, clean(other.policy))
         g.put("9d", 26, 1, 28, _plain(other.plan_name))
-    for item, line in (("10a", 20), ("10b", 22), ("10c", 24)):
-        g.mark(item, line, 41)  # NO: the claim view carries no accident (CLM11)
+    # 10a-c YES or NO, each: CLM11's related causes EM, AA (with 10b's state), OA.
+    for item, line, cause in (("10a", 20, "EM"), ("10b", 22, "AA"), ("10c", 24, "OA")):
+        g.mark(item, line, 35 if cause in c.related_causes else 41)
+    if "AA" in c.related_causes:
+        g.put("10b", 22, 45, 2, clean(c.accident_state))
     medicare = clean(c.filing_indicator) in MEDICARE
     group = clean(c.group_number) or ("NONE" if medicare and other is None else "")
     g.put("11", 18, 50, 30, group)
@@ -224,10 +227,27 @@ def _insurance_items(g: _Grid, c: ClaimOut, other: OtherInsurance | None) -> Non
         _sex(g, "11a", 20, s.sex, (68, 75))
     g.put("11c", 24, 50, 30, _plain(c.payer.name))
     g.mark("11d", 26, 52 if other is not None else 57)
-    if c.release == "Y":
+    if c.release == "Y":  # CLM09 I (informed consent only) is no signature: box 12 blank
         g.put("12", 29, 7, 30, SIGNATURE_ON_FILE)
+        g.date("12", 29, (44, 47, 50), c.signature_date, year4=False)
     if c.benefits_assigned == "Y":
         g.put("13", 29, 55, 25, SIGNATURE_ON_FILE)
+
+
+def _provider_17(g: _Grid, c: ClaimOut, billing_npi: str) -> None:
+    """Items 17/17b: one provider, the NUCC order referring (DN), ordering (DK), supervising
+    (DQ); as in the 837P, an ordering or supervising provider who is the rendering one is not
+    reported."""
+    rendering = c.rendering.npi if c.rendering is not None else billing_npi
+    ordering = next((ln.ordering for ln in c.lines if ln.ordering is not None
+                     and ln.ordering.npi != rendering), None)
+    supervising = c.supervising if c.supervising and c.supervising.npi != rendering else None
+    for qualifier, p in (("DN", c.referring), ("DK", ordering), ("DQ", supervising)):
+        if p is not None:
+            g.put("17", 34, 1, 3, qualifier)
+            g.put("17", 34, 4, 25, _name(p.last_name, p.first_name, None))
+            g.put("17b", 34, 33, 10, _digits(p.npi))
+            return
 
 
 def _claim_items(g: _Grid, c: ClaimOut) -> None:
@@ -304,6 +324,7 @@ def render(claim: ClaimOut, header: FormHeader, *, other: OtherInsurance | None 
     _patient_items(common, claim)
     _insurance_items(common, claim, other)
     _claim_items(common, claim)
+    _provider_17(common, claim, header.billing.npi)
     _provider_items(common, claim, header)
     shared = tuple(common.cells)
     groups = [claim.lines[i:i + LINES_PER_FORM] for i in range(0, len(claim.lines), LINES_PER_FORM)]

@@ -34,7 +34,14 @@ from medbill_cli.services.records import (
     EncounterRecord,
     insert_records,
 )
-from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
+from medbill_cli.services.refs import (
+    Refs,
+    amount_cents,
+    as_date,
+    check_service_date,
+    diagnoses_of,
+    named_provider,
+)
 from medbill_cli.status import ChargeStatus, check_transition, parse_option
 
 if TYPE_CHECKING:
@@ -50,7 +57,8 @@ MAX_UNITS = 999
 NDC_UNITS = ("F2", "GR", "ME", "ML", "UN")
 
 IMPORT_REQUIRED = ("patient", "date", "code", "dx")
-IMPORT_OPTIONAL = ("modifiers", "units", "fee", "provider_npi", "encounter", "pos", "ndc")
+IMPORT_OPTIONAL = ("modifiers", "units", "fee", "provider_npi", "encounter", "pos", "ndc",
+                   "ndc_quantity", "ndc_unit", "ordering_npi", "ordering_name")
 
 _NDC_RE = re.compile(r"^(?:\d{11}|\d{5}-\d{4}-\d{2})$")
 _QTY_RE = re.compile(r"^\d{1,7}(?:\.\d{1,3})?$")
@@ -73,6 +81,8 @@ class ChargeRequest:
     ndc: str | None = None
     ndc_quantity: str | None = None
     ndc_unit: str | None = None
+    ordering_npi: str | None = None  # 2420E, with ordering_name "LAST, FIRST"
+    ordering_name: str | None = None
 
 
 @dataclass(eq=False)  # compared by identity: two states of one encounter never coexist
@@ -332,6 +342,8 @@ class ChargeEntry:
         prov = self.refs.provider(req.provider) if req.provider else None
         place = self.refs.pos(req.pos) if req.pos else None
         ndc, qty, unit = clean_ndc(req.ndc, req.ndc_quantity, req.ndc_unit)
+        ordering = {"ordering_npi": None, "ordering_name": None} | named_provider(
+            "ordering", req.ordering_npi, req.ordering_name)
 
         # The encounter: given, the patient's one that day, or a new one.
         if req.encounter not in (None, ""):
@@ -404,7 +416,7 @@ class ChargeEntry:
             "units": units, "fee_cents": fee, "amount_cents": fee * units,
             "dx_pointers": " ".join(str(i) for i in pointers), "provider_id": provider_id,
             "pos": place or st.pos or "11", "ndc": ndc, "ndc_quantity": qty, "ndc_unit": unit,
-            "status": ChargeStatus.UNBILLED.value, "created_by": self.user,
+            **ordering, "status": ChargeStatus.UNBILLED.value, "created_by": self.user,
         }, dx, warnings)
         self.pending.append(planned)
         return planned
@@ -515,7 +527,8 @@ def import_charges(
         fee=r.get("fee") or None, provider=r.get("provider_npi") or None,
         encounter=r.get("encounter") or None, pos=r.get("pos") or None,
         ndc=r.get("ndc") or None, ndc_quantity=r.get("ndc_quantity") or None,
-        ndc_unit=r.get("ndc_unit") or None)) for line, r in row_list]
+        ndc_unit=r.get("ndc_unit") or None, ordering_npi=r.get("ordering_npi") or None,
+        ordering_name=r.get("ordering_name") or None)) for line, r in row_list]
     entry = ChargeEntry(session, user)
     entry.preload([r for _, r in reqs])
     bad: list[tuple[int, str]] = []

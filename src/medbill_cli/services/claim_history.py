@@ -55,13 +55,12 @@ def _aware(value: dt.datetime | dt.date | None) -> dt.datetime:
 
 def find_claim(session: Session, claim_id: str | int) -> Any:
     """A claim row by id or patient control number."""
+    from medbill_cli.inputs import claim_ref
+
     c = t.claim.c
-    text = str(claim_id).strip().upper()
-    row = None
-    if text.isdigit():
-        row = session.execute(select(t.claim).where(c.id == int(text))).first()
-    if row is None:
-        row = session.execute(select(t.claim).where(c.pcn == text)).first()
+    ref = claim_ref(claim_id)
+    row = session.execute(select(t.claim).where(
+        c.id == ref if isinstance(ref, int) else c.pcn == ref)).first()
     if row is None:
         raise NotFoundError(f"No claim {claim_id}", "See medbill claim list")
     return row

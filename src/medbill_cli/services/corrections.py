@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 # The charge columns a correction may change (the rest belong to the visit, not the line).
 EDITABLE = ("code", "modifiers", "units", "fee_cents", "amount_cents", "dx_pointers",
-            "provider_id", "pos", "ndc", "ndc_quantity", "ndc_unit")
+            "provider_id", "pos", "ndc", "ndc_quantity", "ndc_unit", "ordering_npi",
+            "ordering_name")
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,13 @@ class ChargeChange:
     ndc: str | None = None
     ndc_quantity: str | None = None
     ndc_unit: str | None = None
+    ordering_npi: str | None = None  # 2420E, with ordering_name
+    ordering_name: str | None = None
 
     def empty(self) -> bool:
         return all(v is None for v in (self.code, self.modifiers, self.units, self.dx, self.fee,
                                        self.provider, self.pos, self.ndc, self.ndc_quantity,
-                                       self.ndc_unit))
+                                       self.ndc_unit, self.ordering_npi, self.ordering_name))
 
 
 def _live_claim(session: Session, charge_id: int) -> tuple[str, ClaimStatus] | None:
@@ -109,7 +112,9 @@ def _request(session: Session, c: ChargeRecord, ch: ChargeChange) -> ChargeReque
         units=ch.units if ch.units is not None else c.units, fee=fee,
         provider=ch.provider if ch.provider is not None else view.provider_npi,
         encounter=c.encounter_id, pos=ch.pos if ch.pos is not None else c.pos,
-        ndc=ndc, ndc_quantity=qty if ndc else None, ndc_unit=unit if ndc else None)
+        ndc=ndc, ndc_quantity=qty if ndc else None, ndc_unit=unit if ndc else None,
+        ordering_npi=ch.ordering_npi if ch.ordering_npi is not None else c.ordering_npi,
+        ordering_name=ch.ordering_name if ch.ordering_name is not None else c.ordering_name)
 
 
 def _has_entries(session: Session, charge_id: int) -> bool:
@@ -145,7 +150,7 @@ def update_charge(*, session: Session, user: str, charge_id: int, change: Charge
     if change.empty():
         raise InputError(f"Nothing to change on charge {charge_id}",
                          "Give at least one of --code, --modifier, --units, --dx, --fee, "
-                         "--provider, --pos, --ndc")
+                         "--provider, --pos, --ndc, --ordering-npi")
     entry = ChargeEntry(session, user)
     planned = entry.plan(_request(session, c, change))
     new = {k: planned.fields[k] for k in EDITABLE}

@@ -5,7 +5,8 @@ case-insensitively; an unknown column is refused, since it is usually a typo. Ev
 text, stripped of surrounding spaces and NFC-normalized; blank lines are skipped. Line numbers
 are the file's own, counting the header as line 1. The file must be a regular file of at most
 100 MB; a cell with a control, invisible or separator character refuses the file (each such
-cell reported by line and column, with the character's code point). The standard library's
+cell reported by line and column, with the character's code point), unless the caller skips
+bad rows: then such a row is left out and reported the same way. The standard library's
 ``csv`` reads it: importing pandas would cost an import command more than checking thousands
 of rows does.
 """
@@ -21,7 +22,8 @@ from medbill_cli.inputs import clean_text, input_file
 
 
 def read_rows(
-    path: Path, *, required: Sequence[str], optional: Sequence[str] = ()
+    path: Path, *, required: Sequence[str], optional: Sequence[str] = (),
+    skipped: list[tuple[int, str]] | None = None,
 ) -> list[tuple[int, dict[str, str]]]:
     """Read an import CSV.
 
@@ -29,6 +31,9 @@ def read_rows(
         path: the file.
         required: columns that must be present.
         optional: columns that may be present.
+        skipped: for an import that skips bad rows (``--skip-bad``): a row with a refused
+            character is left out and (line, reason naming the column) appended here, never
+            the cell's value. None: such a row refuses the whole file.
 
     Returns:
         (line number, {column: text}) for each data row; empty cells are "".
@@ -56,7 +61,7 @@ def read_rows(
         raise InputError(f"{path.name} is not UTF-8 text", "Save it as UTF-8 CSV") from None
     except csv.Error as exc:
         raise InputError(f"{path.name} is not a valid CSV: {exc}") from None
-    return _clean_cells(out)
+    return _clean_cells(out, skipped)
 
 
 def _check_header(path: Path, header: list[str], required: Sequence[str],
@@ -78,14 +83,22 @@ def _check_header(path: Path, header: list[str], required: Sequence[str],
     return columns
 
 
-def _clean_cells(rows: list[tuple[int, dict[str, str]]]) -> list[tuple[int, dict[str, str]]]:
+def _clean_cells(rows: list[tuple[int, dict[str, str]]],
+                 skipped: list[tuple[int, str]] | None) -> list[tuple[int, dict[str, str]]]:
     bad: list[tuple[int, str]] = []
+    kept: list[tuple[int, dict[str, str]]] = []
     for line, row in rows:
+        ok = True
         for col, value in row.items():
             try:
                 row[col] = clean_text(value, field=f"column {col}")
             except InputError as exc:
                 bad.append((line, exc.message))
-    if bad:
+                ok = False
+        if ok:
+            kept.append((line, row))
+    if bad and skipped is None:
         raise RowError.nothing_imported(bad[:50], "Remove the characters and import again")
-    return rows
+    if skipped is not None:
+        skipped.extend(bad)
+    return kept

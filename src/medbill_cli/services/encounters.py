@@ -27,7 +27,14 @@ from medbill_cli.db.query import chunks
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError, RowError
 from medbill_cli.services import audit
 from medbill_cli.services.records import EncounterRecord, insert_records
-from medbill_cli.services.refs import Refs, amount_cents, as_date, check_service_date, diagnoses_of
+from medbill_cli.services.refs import (
+    Refs,
+    amount_cents,
+    as_date,
+    check_service_date,
+    diagnoses_of,
+    named_provider,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -40,7 +47,8 @@ IMPORT_OPTIONAL = ("form", "form_charges", "form_collected", "facility", "pos")
 # The columns a form sets on an encounter (those it leaves empty keep their values).
 _FORM_FIELDS = ("provider_id", "facility_id", "pos", "form_number", "form_charges_cents",
                 "form_collected_cents", "referring_npi", "referring_name", "onset_date",
-                "accident", "accident_date", "accident_state")
+                "accident", "accident_date", "accident_state", "supervising_npi",
+                "supervising_name")
 ACCIDENTS = ("auto", "employment", "other")
 
 
@@ -64,22 +72,14 @@ class EncounterRequest:
     accident: str | None = None
     accident_date: dt.date | str | None = None
     accident_state: str | None = None
+    supervising_npi: str | None = None
+    supervising_name: str | None = None
 
 
-def _referring(npi: str | None, name: str | None) -> dict[str, Any]:
-    """2310A: a referring provider by NPI and "LAST, FIRST" (need not be a practice member)."""
-    if not (npi or name):
-        return {}
-    if not (npi and name):
-        raise InputError("A referring provider needs both --referring-npi and --referring-name",
-                         'Give --referring-npi NPI --referring-name "LAST, FIRST"')
-    nm = v.name(name, field="Referring provider name")
-    last, _, first = (p.strip() for p in nm.partition(","))
-    if not last or not first:
-        raise InputError("Referring provider name must be LAST, FIRST",
-                         'Give --referring-name "LAST, FIRST"')
-    return {"referring_npi": v.npi(npi, field="Referring NPI"),
-            "referring_name": f"{last}, {first}"}
+def _providers(req: EncounterRequest) -> dict[str, Any]:
+    """The visit's referring (2310A) and supervising (2310D) providers, by NPI and name."""
+    return {**named_provider("referring", req.referring_npi, req.referring_name),
+            **named_provider("supervising", req.supervising_npi, req.supervising_name)}
 
 
 def _visit_dates(req: EncounterRequest, dos: dt.date) -> dict[str, Any]:
@@ -204,7 +204,7 @@ class EncounterEntry:
             "form_number": form_no,
             "form_charges_cents": amount_cents(req.form_charges, "Form charges"),
             "form_collected_cents": amount_cents(req.form_collected, "Form collected"),
-            **_referring(req.referring_npi, req.referring_name), **_visit_dates(req, dos),
+            **_providers(req), **_visit_dates(req, dos),
         }
         r.ensure_open(dos, "encounter")
         if form_no:
@@ -292,6 +292,7 @@ def add_encounter(
     referring_npi: str | None = None, referring_name: str | None = None,
     onset: dt.date | str | None = None, accident: str | None = None,
     accident_date: dt.date | str | None = None, accident_state: str | None = None,
+    supervising_npi: str | None = None, supervising_name: str | None = None,
 ) -> EncounterResult:
     """Enter a visit from its encounter form.
 
@@ -316,6 +317,8 @@ def add_encounter(
             for auto, ``accident_state``.
         accident_date: the accident's date, not after the date of service.
         accident_state: the US state of an auto accident (CLM11-4).
+        supervising_npi: the supervising provider's NPI (2310D), with ``supervising_name``.
+        supervising_name: "LAST, FIRST".
 
     Returns:
         The encounter, whether it is new, and warnings.
@@ -323,12 +326,12 @@ def add_encounter(
     entry = EncounterEntry(session, user)
     req = EncounterRequest(patient, date, provider, facility, pos, form, form_charges,
                            form_collected, referring_npi, referring_name, onset, accident,
-                           accident_date, accident_state)
+                           accident_date, accident_state, supervising_npi, supervising_name)
     return entry.write([entry.check(req)])[0]
 
 
 _VISIT_FIELDS = ("referring_npi", "referring_name", "onset_date", "accident", "accident_date",
-                 "accident_state")
+                 "accident_state", "supervising_npi", "supervising_name")
 
 
 def update_encounter(
@@ -336,9 +339,10 @@ def update_encounter(
     referring_npi: str | None = None, referring_name: str | None = None,
     onset: dt.date | str | None = None, accident: str | None = None,
     accident_date: dt.date | str | None = None, accident_state: str | None = None,
+    supervising_npi: str | None = None, supervising_name: str | None = None,
 ) -> EncounterRecord:
-    """Change a visit's claim fields (referring provider, onset, accident) before its claim
-    is sent; options not given keep their values. Audited with the reason.
+    """Change a visit's claim fields (referring and supervising providers, onset, accident)
+    before its claim is sent; options not given keep their values. Audited with the reason.
 
     Raises:
         InputError: no reason, a bad value, or a charge of the visit is on a sent claim (a
@@ -370,9 +374,11 @@ def update_encounter(
         onset=onset if onset not in (None, "") else before.onset_date,
         accident=accident or before.accident,
         accident_date=accident_date if accident_date not in (None, "") else before.accident_date,
-        accident_state=accident_state or before.accident_state)
+        accident_state=accident_state or before.accident_state,
+        supervising_npi=supervising_npi or before.supervising_npi,
+        supervising_name=supervising_name or before.supervising_name)
     values: dict[str, Any] = dict.fromkeys(_VISIT_FIELDS)
-    values.update(_referring(req.referring_npi, req.referring_name))
+    values.update(_providers(req))
     values.update(_visit_dates(req, before.date_of_service))
     after = replace(before, **values)
     if after == before:

@@ -198,7 +198,7 @@ def build_remittance(*, session: Session, claim_id: str | int, date: dt.date, ch
     from medbill_cli.dates import today
     from medbill_cli.services.claims import store
 
-    rec = store.get_claim(session=session, claim_id=claim_id)
+    rec = store.get_claim(session=session, claim_id=claim_id, field="--claim")
     if rec.status not in SENT:
         raise InputError(f"Claim {rec.pcn} was never sent (it is {rec.status.value}); an EOB "
                          "answers a sent claim", "Export it first, or check the claim id")

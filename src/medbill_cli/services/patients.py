@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from medbill_cli import validate as v
-from medbill_cli.dates import parse_date
+from medbill_cli.dates import parse_date, today
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.errors import DuplicateError, InputError, NotFoundError
 from medbill_cli.money import amount_cents
@@ -67,9 +67,29 @@ def clean_patient_fields(raw: dict[str, Any]) -> dict[str, Any]:
             out[key] = v.phone(value)
         elif key == "email":
             out[key] = v.email(value)
+        elif key in ("release_of_info", "signature_date"):
+            out |= _signature_field(key, value)
         else:
             raise InputError(f"Unknown patient field '{key}'")
     return out
+
+
+RELEASE_CODES = ("Y", "I")  # 837P CLM09: signed release on file / informed consent only
+
+
+def _signature_field(key: str, value: Any) -> dict[str, Any]:
+    """CLM09 (box 12): ``release_of_info`` Y or I; ``signature_date``, not in the future."""
+    if key == "release_of_info":
+        code = str(value).strip().upper()
+        if code not in RELEASE_CODES:
+            raise InputError("Release of information must be Y or I",
+                             "Use Y (signed release on file) or I (informed consent only)")
+        return {key: code}
+    d = value if isinstance(value, dt.date) else parse_date(str(value), what="signature date")
+    if d > today():
+        raise InputError(f"Signature date {d.isoformat()} is in the future",
+                         "Give the date the patient signed")
+    return {key: d}
 
 
 def _find_duplicate(session: Session | Connection, first: str, last: str,
@@ -258,6 +278,7 @@ def add_coverage(
     subscriber_middle_name: str | None = None, subscriber_dob: str | dt.date | None = None,
     subscriber_sex: str | None = None, effective: str | dt.date | None = None,
     termination: str | dt.date | None = None, copay: str | None = None,
+    benefits_assigned: bool = True,
 ) -> Coverage:
     """Add insurance coverage to a patient.
 
@@ -278,6 +299,7 @@ def add_coverage(
         effective: first date covered (None: any date).
         termination: last date covered (None: open).
         copay: the copay amount.
+        benefits_assigned: the insured assigned benefits to the provider (CLM08, box 13).
 
     Returns:
         The coverage.
@@ -336,7 +358,7 @@ def add_coverage(
     cov = Coverage(
         patient_id=patient.id, payer_id=payer_row.id, priority=prio, member_id=mid,
         group_number=grp, relationship=rel, effective=eff, termination=term,
-        copay_cents=copay_cents, **sub,
+        copay_cents=copay_cents, benefits_assigned=benefits_assigned, **sub,
     )
     session.add(cov)
     session.flush()
@@ -350,7 +372,7 @@ def update_coverage(
     member_id: str | None = None, group: str | None = None, payer: str | None = None,
     subscriber_first_name: str | None = None, subscriber_last_name: str | None = None,
     subscriber_dob: str | dt.date | None = None, subscriber_sex: str | None = None,
-    copay: str | None = None,
+    copay: str | None = None, benefits_assigned: bool | None = None,
 ) -> Coverage:
     """Fix a coverage's data (a member id a payer rejected): each value checked as
     ``add_coverage`` checks it; audited before/after with the reason.
@@ -368,11 +390,11 @@ def update_coverage(
     if cov is None:
         raise NotFoundError(f"No coverage {coverage_id}", "See medbill coverage list ACCOUNT")
     given = [member_id, group, payer, subscriber_first_name, subscriber_last_name,
-             subscriber_dob, subscriber_sex, copay]
+             subscriber_dob, subscriber_sex, copay, benefits_assigned]
     if all(x is None for x in given):
         raise InputError(f"Nothing to change on coverage {coverage_id}",
                          "Give at least one of --member-id, --group, --payer, "
-                         "--subscriber-*, --copay")
+                         "--subscriber-*, --copay, --assignment/--no-assignment")
     new: dict[str, Any] = {}
     if member_id is not None:
         new["member_id"] = clean_member_id(member_id)
@@ -382,6 +404,8 @@ def update_coverage(
         new["payer_id"] = get_payer(session=session, payer_id=payer).id
     if copay is not None:
         new["copay_cents"] = clean_copay(copay)
+    if benefits_assigned is not None:
+        new["benefits_assigned"] = benefits_assigned
     sub_given = [subscriber_first_name, subscriber_last_name, subscriber_dob, subscriber_sex]
     if any(x is not None for x in sub_given):
         if cov.relationship == "self":
@@ -561,6 +585,7 @@ def _clean_import_row(
 def import_patients(
     *, session: Session, user: str, rows: Iterable[tuple[int, dict[str, str]]],
     skip_bad: bool = False, progress: Callable[[int], None] | None = None,
+    skipped: Sequence[tuple[int, str]] = (),
 ) -> ImportResult:
     """Register patients (and their own coverage) from rows of a CSV.
 
@@ -575,9 +600,11 @@ def import_patients(
         rows: (line number, column -> text), as from ``csvfile.read_rows``.
         skip_bad: import the good rows when some are bad.
         progress: called with 1 per row checked.
+        skipped: rows the CSV reader already left out (a refused character), reported with
+            the bad ones.
 
     Returns:
-        The created patients and the bad rows.
+        The created patients and the bad rows, in line order.
     """
     from medbill_cli.db.models import Coverage, Patient
 
@@ -601,6 +628,7 @@ def import_patients(
             result.bad.append((line, str(exc).rstrip(".")))
         if progress:
             progress(1)
+    result.bad = sorted([*skipped, *result.bad], key=lambda b: b[0])
     if result.bad and not skip_bad:
         from medbill_cli.errors import RowError
 

@@ -66,6 +66,8 @@ class ChargeRecord(Record):
     voided_at: dt.datetime | None
     created_at: dt.datetime
     created_by: str | None
+    ordering_npi: str | None = None
+    ordering_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class EncounterRecord(Record):
     accident: str | None = None
     accident_date: dt.date | None = None
     accident_state: str | None = None
+    supervising_npi: str | None = None
+    supervising_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,8 @@ class PatientRecord(Record):
     email: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    release_of_info: str = "Y"
+    signature_date: dt.date | None = None
 
 
 # table -> its record, for the test that keeps them column for column with the models

@@ -47,6 +47,29 @@ def check_service_date(dos: dt.date, patient: Any) -> dt.date:
     return dos
 
 
+def named_provider(role: str, npi: str | None, name: str | None) -> dict[str, Any]:
+    """A provider by NPI and "LAST, FIRST" who need not be a practice member (the referring,
+    supervising and ordering providers: 837P 2310A, 2310D, 2420E): the ``<role>_npi`` and
+    ``<role>_name`` columns, or nothing when neither is given.
+
+    Raises:
+        InputError: one of the two without the other, a name not LAST, FIRST, or an NPI that
+            is not 10 digits or fails its check digit.
+    """
+    if not (npi or name):
+        return {}
+    label, opt = role.capitalize(), f"--{role}"
+    if not (npi and name):
+        raise InputError(f"A {role} provider needs both {opt}-npi and {opt}-name",
+                         f'Give {opt}-npi NPI {opt}-name "LAST, FIRST"')
+    nm = v.name(name, field=f"{label} provider name")
+    last, _, first = (p.strip() for p in nm.partition(","))
+    if not last or not first:
+        raise InputError(f"{label} provider name must be LAST, FIRST",
+                         f'Give {opt}-name "LAST, FIRST"')
+    return {f"{role}_npi": v.npi(npi, field=f"{label} NPI"), f"{role}_name": f"{last}, {first}"}
+
+
 def amount_cents(text: str | Decimal | None, what: str) -> int | None:
     if text is None or (isinstance(text, str) and not text.strip()):
         return None

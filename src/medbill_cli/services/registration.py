@@ -220,7 +220,7 @@ def list_facilities(*, session: Session) -> list[Facility]:
 def add_payer(
     *, session: Session, user: str, name: str, payer_id: str, filing_indicator: str = "CI",
     timely_filing_days: int = 365, address: str | None = None, city: str | None = None,
-    state: str | None = None, zip: str | None = None,
+    state: str | None = None, zip: str | None = None, accept_assignment: bool = True,
 ) -> Payer:
     pid = v.text(payer_id, field="Payer id", max_len=80).upper()
     if session.exec(select(Payer).where(Payer.payer_id == pid)).first():
@@ -241,12 +241,40 @@ def add_payer(
         addr = _address(address, city, state, zip)
     payer = Payer(
         payer_id=pid, name=v.text(name, field="Payer name", max_len=60),
-        filing_indicator=fi, timely_filing_days=timely_filing_days, **addr,
+        filing_indicator=fi, timely_filing_days=timely_filing_days,
+        accept_assignment=accept_assignment, **addr,
     )
     session.add(payer)
     session.flush()
     audit.record(session=session, user=user, action="create", entity="payer",
                  entity_id=payer.payer_id, after=audit.snapshot(payer))
+    return payer
+
+
+def update_payer(*, session: Session, user: str, payer_id: str, reason: str,
+                 accept_assignment: bool | None = None) -> Payer:
+    """Change whether the practice accepts assignment with a payer (837P CLM07, box 27);
+    audited before/after with the reason.
+
+    Raises:
+        NotFoundError: no such payer.
+        InputError: no reason, nothing to change, or the value it already has.
+    """
+    why = v.reason(reason, needed_for="A payer update", max_len=200)
+    payer = get_payer(session=session, payer_id=payer_id)
+    if accept_assignment is None:
+        raise InputError(f"Nothing to change on payer {payer.payer_id}",
+                         "Give --accept-assignment or --no-accept-assignment")
+    if payer.accept_assignment == accept_assignment:
+        raise InputError(f"The change leaves payer {payer.payer_id} as it is",
+                         "Give the value that differs")
+    before = audit.snapshot(payer)
+    payer.accept_assignment = accept_assignment
+    session.add(payer)
+    session.flush()
+    audit.record(session=session, user=user, action="update", entity="payer",
+                 entity_id=payer.payer_id, before=before,
+                 after=(audit.snapshot(payer) or {}) | {"reason": why})
     return payer
 
 

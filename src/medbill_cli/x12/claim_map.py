@@ -50,6 +50,8 @@ class PatientRecord:
     city: str | None
     state: str | None
     zip: str | None
+    release_of_info: str = "Y"  # CLM09
+    signature_date: dt.date | None = None  # box 12 date
 
     @property
     def address_complete(self) -> bool:
@@ -72,6 +74,7 @@ class CoverageRecord:
     subscriber_sex: str | None
     effective: dt.date | None
     termination: dt.date | None
+    benefits_assigned: bool = True  # CLM08
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class PayerRecord:
     name: str
     filing_indicator: str
     timely_filing_days: int
+    accept_assignment: bool = True  # CLM07
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,8 @@ class VisitRecord:
     accident: str | None = None  # auto|employment|other
     accident_date: dt.date | None = None
     accident_state: str | None = None
+    supervising_npi: str | None = None  # 2310D
+    supervising_name: str | None = None  # LAST, FIRST
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +165,8 @@ class LineRecord:
     ndc_unit: str | None
     ndc_quantity: str | None
     line_id: int | None = None  # the claim line's id: REF*6R, which the 835 echoes
+    ordering_npi: str | None = None  # 2420E
+    ordering_name: str | None = None  # LAST, FIRST
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +214,8 @@ def _service_line(ln: LineRecord, prior_auth: str | None = None) -> p837.Service
         dx_pointers=tuple(int(p) for p in ln.dx_pointers.split()),
         modifiers=tuple(ln.modifiers.split()), pos=ln.pos, ndc=ln.ndc, ndc_unit=ln.ndc_unit,
         ndc_quantity=ln.ndc_quantity, prior_auth=prior_auth,
-        control_number=str(ln.line_id) if ln.line_id is not None else None)
+        control_number=str(ln.line_id) if ln.line_id is not None else None,
+        ordering=named_provider(ln.ordering_npi, ln.ordering_name))
 
 
 def _prior_auths(b: ClaimBundle) -> tuple[str | None, tuple[str | None, ...]]:
@@ -236,18 +245,33 @@ def _facility(f: FacilityRecord | None) -> p837.ServiceFacility | None:
 RELATED_CAUSES = {"auto": "AA", "employment": "EM", "other": "OA"}
 
 
+def named_provider(npi: str | None, name: str | None) -> p837.NamedProvider | None:
+    """A provider recorded by NPI and "LAST, FIRST" (referring, supervising, ordering)."""
+    if not (npi and name):
+        return None
+    last, _, first = (p.strip() for p in name.partition(","))
+    return p837.NamedProvider(npi=npi, last_name=last, first_name=first)
+
+
 def _with_visit(co: p837.ClaimOut, v: VisitRecord | None) -> p837.ClaimOut:
-    """The visit's referring provider (2310A), onset (DTP*431) and accident (CLM11, DTP*439)."""
+    """The visit's referring (2310A) and supervising (2310D) providers, onset (DTP*431) and
+    accident (CLM11, DTP*439)."""
     if v is None:
         return co
-    referring = None
-    if v.referring_npi and v.referring_name:
-        last, _, first = (p.strip() for p in v.referring_name.partition(","))
-        referring = p837.ReferringProvider(npi=v.referring_npi, last_name=last,
-                                           first_name=first)
-    return replace(co, referring=referring, onset_date=v.onset_date,
+    return replace(co, referring=named_provider(v.referring_npi, v.referring_name),
+                   supervising=named_provider(v.supervising_npi, v.supervising_name),
+                   onset_date=v.onset_date,
                    related_causes=(RELATED_CAUSES[v.accident],) if v.accident else (),
                    accident_date=v.accident_date, accident_state=v.accident_state)
+
+
+def _with_signatures(co: p837.ClaimOut, b: ClaimBundle) -> p837.ClaimOut:
+    """CLM07 from the payer (the practice accepts assignment with it), CLM08 from the
+    coverage (benefits assigned), CLM09 and the box 12 date from the patient."""
+    return replace(co, assignment="A" if b.payer.accept_assignment else "C",
+                   benefits_assigned="Y" if b.coverage.benefits_assigned else "N",
+                   release=b.patient.release_of_info or "Y",
+                   signature_date=b.patient.signature_date)
 
 
 def claim_out(b: ClaimBundle) -> p837.ClaimOut:
@@ -264,7 +288,7 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
                              cov.subscriber_middle_name, cov.subscriber_dob, cov.subscriber_sex,
                              addr)
         patient = pat_person
-    return _with_visit(p837.ClaimOut(
+    return _with_signatures(_with_visit(p837.ClaimOut(
         pcn=c.pcn, pos=c.pos, diagnoses=tuple(c.diagnoses.split()), subscriber=subscriber,
         member_id=cov.member_id, payer=p837.PayerInfo(b.payer.name, b.payer.payer_id),
         lines=tuple(_service_line(ln, a) for ln, a in zip(b.lines, line_auths, strict=True)),
@@ -272,7 +296,7 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
         patient=patient, priority=cov.priority, group_number=cov.group_number,
         filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
         payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider),
-        prior_auth=claim_auth, referral=b.referral, facility=_facility(b.facility)), b.visit)
+        prior_auth=claim_auth, referral=b.referral, facility=_facility(b.facility)), b.visit), b)
 
 
 def interchange(practice: PracticeRecord, control: int, now: dt.datetime,

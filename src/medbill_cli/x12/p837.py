@@ -14,8 +14,11 @@ ASC X12 implementation guide's loop order:
           2000C HL*..23 PAT     patient, when not the subscriber
             2010CA NM1*QC N3 N4 DMG
           2300 CLM REF*F8 HI
+            2310A NM1*DN        referring provider
             2310B NM1*82 PRV    rendering provider, when it differs from the billing provider
-            2400 LX SV1 DTP*472 (2410 LIN CTP)
+            2310C NM1*77 N3 N4  service facility, when not the billing address
+            2310D NM1*DQ        supervising provider, when not the rendering provider
+            2400 LX SV1 DTP*472 REF (2410 LIN CTP) (2420E NM1*DK ordering provider)
     SE GE IEA
 
 Data are uppercased and stripped of the delimiter characters; amounts carry no trailing zeros.
@@ -151,12 +154,14 @@ class RenderingProvider:
 
 
 @dataclass(frozen=True)
-class ReferringProvider:
-    """Loop 2310A: who referred the patient (NPI and name; need not be a practice member)."""
+class NamedProvider:
+    """A provider known by NPI and name alone (need not be a practice member): the referring
+    (2310A NM1*DN), supervising (2310D NM1*DQ) and ordering (2420E NM1*DK) providers."""
 
     npi: str
     last_name: str
     first_name: str
+
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,7 @@ class ServiceLine:
     ndc_quantity: str | None = None
     prior_auth: str | None = None  # 2400 REF*G1, when the claim's lines have different ones
     control_number: str | None = None  # REF*6R line item control number (unique per line)
+    ordering: NamedProvider | None = None  # 2420E NM1*DK, when not the rendering provider
 
 
 @dataclass(frozen=True)
@@ -204,12 +210,14 @@ class ClaimOut:
     # CLM06-09, which the CMS-1500 prints as boxes 31, 27, 13 and 12 (one source for both).
     provider_signature: str = "Y"  # CLM06: the provider's signature is on file
     assignment: str = "A"  # CLM07: A the provider accepts assignment, C not assigned
-    benefits_assigned: str = "Y"  # CLM08: the patient assigned benefits to the provider
-    release: str = "Y"  # CLM09: release of information on file
+    benefits_assigned: str = "Y"  # CLM08: Y the insured assigned benefits to the provider, N not
+    release: str = "Y"  # CLM09: Y signed release on file, I informed consent only
+    signature_date: dt.date | None = None  # when the patient signed (box 12 date; not in 837)
     prior_auth: str | None = None  # 2300 REF*G1, when every line has this one
     referral: str | None = None  # 2300 REF*9F
     facility: ServiceFacility | None = None  # 2310C, written when not the billing address
-    referring: ReferringProvider | None = None  # 2310A NM1*DN
+    referring: NamedProvider | None = None  # 2310A NM1*DN
+    supervising: NamedProvider | None = None  # 2310D NM1*DQ, when not the rendering provider
     onset_date: dt.date | None = None  # DTP*431
     related_causes: tuple[str, ...] = ()  # CLM11-1/2: AA auto, EM employment, OA other
     accident_state: str | None = None  # CLM11-4, for an auto accident
@@ -397,16 +405,34 @@ class Writer837P:
         for i, code in enumerate(c.diagnoses[:MAX_DIAGNOSES]):
             hi.append(_composite("ABK" if i == 0 else "ABF", dx_code(code)))
         self._seg(*hi)
-        if c.referring is not None:
-            r = c.referring
-            self._seg("NM1", "DN", "1", clean(r.last_name), clean(r.first_name), "", "", "",
-                      "XX", clean(r.npi))
+        self._named("DN", c.referring)
         self._rendering(c.rendering)
         self._facility(c.facility)
+        rendering_npi = c.rendering.npi if c.rendering is not None else self.billing.npi
+        self._supervising(c.supervising, rendering_npi)
         for n, ln in enumerate(c.lines, start=1):
             self._service_line(n, ln, c.pos)
+            self._ordering(ln.ordering, rendering_npi)
         self.stats.claims += 1
         self.stats.total_cents += total
+
+    def _named(self, qualifier: str, p: NamedProvider | None) -> None:
+        """NM1 of a provider known by NPI and name (2310A DN, 2310D DQ, 2420E DK)."""
+        if p is not None:
+            self._seg("NM1", qualifier, "1", clean(p.last_name), clean(p.first_name), "", "",
+                      "", "XX", clean(p.npi))
+
+    def _supervising(self, p: NamedProvider | None, rendering_npi: str) -> None:
+        """Loop 2310D; the guide: not sent when the supervising provider is the rendering one
+        (a provider does not supervise themselves)."""
+        if p is not None and p.npi != rendering_npi:
+            self._named("DQ", p)
+
+    def _ordering(self, p: NamedProvider | None, rendering_npi: str) -> None:
+        """Loop 2420E, after 2410; the guide: required when the service was ordered by a
+        provider other than the line's rendering provider, and not sent otherwise."""
+        if p is not None and p.npi != rendering_npi:
+            self._named("DK", p)
 
     def _rendering(self, r: RenderingProvider | None) -> None:
         """Loop 2310B, when the rendering provider is not the billing provider."""

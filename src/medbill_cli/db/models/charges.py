@@ -46,6 +46,9 @@ class Encounter(SQLModel, table=True):
     accident: str | None = Field(default=None, max_length=10)  # auto|employment|other
     accident_date: dt.date | None = None
     accident_state: str | None = Field(default=None, max_length=2)
+    # 837P 2310D: the physician who supervised the rendering provider (NPI and LAST, FIRST).
+    supervising_npi: str | None = Field(default=None, max_length=10)
+    supervising_name: str | None = Field(default=None, max_length=60)
 
 
 class EncounterDiagnosis(SQLModel, table=True):
@@ -87,3 +90,6 @@ class Charge(SQLModel, table=True):
     voided_at: dt.datetime | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     created_by: str | None = None
+    # 837P 2420E: who ordered the service, when not the rendering provider (NPI, LAST, FIRST).
+    ordering_npi: str | None = Field(default=None, max_length=10)
+    ordering_name: str | None = Field(default=None, max_length=60)

@@ -87,6 +87,9 @@ class Payer(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=2)
     zip: str | None = Field(default=None, max_length=9)
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # The practice accepts assignment with this payer (participates): 837P CLM07 A, else C;
+    # CMS-1500 box 27.
+    accept_assignment: bool = True
 
 
 class Patient(SQLModel, table=True):
@@ -106,6 +109,9 @@ class Patient(SQLModel, table=True):
     email: str | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
+    # 837P CLM09 / CMS-1500 box 12: Y a signed release is on file, I informed consent only.
+    release_of_info: str = Field(default="Y", max_length=1)
+    signature_date: dt.date | None = None  # when the patient signed it (box 12 date)
 
 
 class Coverage(SQLModel, table=True):
@@ -127,6 +133,8 @@ class Coverage(SQLModel, table=True):
     termination: dt.date | None = None
     copay_cents: int | None = None
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # The insured assigned this plan's benefits to the provider: 837P CLM08 Y/N, box 13.
+    benefits_assigned: bool = True
 
 
 class HistoryEntry(SQLModel, table=True):

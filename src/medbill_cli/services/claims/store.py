@@ -97,12 +97,13 @@ def claim_record(session: Session, claim_id: int) -> ClaimRecord:
     return found[0]
 
 
-def get_claim(*, session: Session, claim_id: str | int) -> ClaimRecord:
-    """A claim by id or by patient control number."""
-    text = str(claim_id).strip().upper()
+def get_claim(*, session: Session, claim_id: str | int, field: str = "Claim id") -> ClaimRecord:
+    """A claim by id or by patient control number (``inputs.claim_ref``)."""
+    from medbill_cli.inputs import claim_ref
+
+    ref = claim_ref(claim_id, field=field)
     c = t.claim.c
-    found = claims_where(session, c.id == int(text)) if text.isdigit() else []
-    found = found or claims_where(session, c.pcn == text)
+    found = claims_where(session, c.id == ref if isinstance(ref, int) else c.pcn == ref)
     if not found:
         raise NotFoundError(f"No claim {claim_id}", "See medbill claim list")
     return found[0]
@@ -113,7 +114,7 @@ def load_lines(session: Session, claim_ids: Sequence[int]) -> dict[int, list[Lin
     cl, ch = t.claim_line.c, t.charge.c
     cols = [cl.claim_id, cl.line_number, cl.charge_id, cl.dx_pointers, ch.code, ch.modifiers,
             ch.units, ch.amount_cents, ch.date_of_service, ch.patient_id, ch.pos, ch.ndc,
-            ch.ndc_unit, ch.ndc_quantity, cl.id]
+            ch.ndc_unit, ch.ndc_quantity, cl.id, ch.ordering_npi, ch.ordering_name]
     out: dict[int, list[LineRecord]] = defaultdict(list)
     for part in chunks(sorted(set(claim_ids))):
         q = (select(*cols).select_from(t.claim_line.join(t.charge, ch.id == cl.charge_id))
