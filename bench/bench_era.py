@@ -1,7 +1,9 @@
 """ERA benchmark (issue: remittances).
 
 Target, on this machine: `era import` of an 835 paying 10,000 claims (30,000 service lines,
-some denied lines and denied claims) posts in under 20 s as a cold process.
+some denied lines and denied claims) posts with its ledger entries in at most 10 s as a cold
+process (the issue's target; the CPU seconds are printed too, the code's share when the machine
+is shared).
 The claims are written by `claim generate` over a practice day written straight into the
 database (not timed); the 835 is built from those claims.
 Run: python bench/bench_era.py [--claims N] [--check]
@@ -121,14 +123,20 @@ def main() -> int:
 
         r = subprocess.run([PY, str(tool), str(path)], capture_output=True, text=True)
         print(r.stdout[-2000:], r.stderr[-500:])
+    import resource
+
     t = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = medbill(["era", "import", str(path)], env, check=False)
     wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if r.returncode != 0:
         print(r.stderr[-2000:])
         return 1
     print(r.stderr.strip().splitlines()[0])
-    ok = report(f"era import of {args.claims} claims", wall, 20.0 * args.claims / 10_000)
+    ok = report(f"era import of {args.claims} claims", wall, 10.0 * args.claims / 10_000)
+    print(f"      CPU (user + sys): {cpu:.2f} s")
     t = time.perf_counter()
     r = medbill(["ar", "aging", "--format", "json"], env)
     print(f"      ar aging afterwards: {time.perf_counter() - t:.2f} s")

@@ -1,7 +1,10 @@
 """services/ledger.py on its own: allocation, posting rules, and random sequences of charges,
-remittances (random splits, held denials) and their reversals, patient payments and their
-reversals, refunds, write-offs and voids, checked after every step against ``ledger check``
-and a small model that tracks each line's balance per party by hand."""
+remittances (random splits, held denials) and their reversals, paper EOBs posted from their
+ERA rows (as ``eob post`` writes them) and reversed by a reversal claim payment, patient
+payments and their reversals, refunds, write-offs, voids, charge corrections (``charge
+update``: the old amount reversed, the new one posted), claims to a payer (``claim generate``
+moving the line) and claim rebuilds, checked after every step against ``ledger check`` and a
+small model that tracks each line's balance per party by hand."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ DOS = dt.date.today() - dt.timedelta(days=10)
 # --------------------------------------------------------------------------- allocate
 
 
+@settings(deadline=None)  # pure arithmetic: a deadline only measures the machine's load
 @given(st.integers(-(10**9), 10**9), st.lists(st.integers(-5, 10**7), min_size=1, max_size=12))
 def test_allocate_sums_to_the_total_and_follows_the_weights(total: int, weights: list[int]) -> None:
     from medbill_cli.services.ledger import allocate
@@ -121,6 +125,61 @@ class Remit:
     pr: int
     held: bool
     reversed: bool = False
+    paper: bool = False  # an EOB's ERA rows, posted by post_era_claims (key: its era_claim)
+
+
+def _paper_eob(c: Any, pid: int, r: Remit) -> int:
+    """The rows ``eob post`` writes for one line (claim, ERA, claim payment, line, CAS, the
+    denial when held), then the ledger posting from them; returns the era_claim id."""
+    from sqlalchemy import insert
+
+    from medbill_cli.db import tables as t
+    from medbill_cli.services import ledger
+
+    def new(table: Any, **values: Any) -> int:
+        return int(c.execute(insert(table).values(**values).returning(table.c.id)).scalar_one())
+
+    claim = new(t.claim, pcn=f"PB{r.key}", patient_id=pid, coverage_id=r.cov, status="submitted")
+    era = new(t.era, payer_key="PAPER", trace_number=f"EOB{r.key}", posted_on=dt.date.today())
+    ec = new(t.era_claim, era_id=era, claim_id=claim, pcn=f"PB{r.key}", status_code="1",
+             outcome="partial" if r.held else "paid", paid_cents=r.paid)
+    line = new(t.era_line, era_claim_id=ec, seq=1, charge_id=r.cid, paid_cents=r.paid)
+    for group, carc, cents in (("CO", "45", r.adj), ("PR", "2", r.pr), ("OA", "23", 999)):
+        new(t.era_adjustment, era_claim_id=ec, era_line_id=line, group_code=group, carc=carc,
+            amount_cents=cents)
+    if r.held:
+        new(t.denial, claim_id=claim, era_claim_id=ec, era_line_id=line, charge_id=r.cid,
+            group_code="CO", carc="45", amount_cents=r.adj, opened_on=dt.date.today())
+    ledger.post_era_claims(session=c, user="t", era_claim_ids=[ec])
+    return ec
+
+
+def _paper_reversal(c: Any, r: Remit) -> None:
+    """A reversal claim payment (CLP02 22) of a paper EOB, posted as ``era import`` posts one."""
+    from sqlalchemy import insert, select
+
+    from medbill_cli.db import tables as t
+    from medbill_cli.services import ledger
+
+    target = c.execute(select(t.era_claim).where(t.era_claim.c.id == r.key)).one()
+    era = int(c.execute(insert(t.era).values(
+        payer_key="PAPER", trace_number=f"REV{r.key}", posted_on=dt.date.today())
+        .returning(t.era.c.id)).scalar_one())
+    ec = int(c.execute(insert(t.era_claim).values(
+        era_id=era, claim_id=target.claim_id, pcn=target.pcn, status_code="22",
+        outcome="reversal", paid_cents=-r.paid, reverses_id=r.key)
+        .returning(t.era_claim.c.id)).scalar_one())
+    for group, carc, cents in (("CO", "45", r.adj), ("PR", "2", r.pr)):
+        c.execute(insert(t.era_adjustment).values(era_claim_id=ec, group_code=group, carc=carc,
+                                                  amount_cents=-cents))
+    ledger.post_era_claims(session=c, user="t", era_claim_ids=[ec])
+
+
+def _unbill(m: Model, st_: dict[str, Any], cid: int) -> None:
+    """A void or correction reverses the line's moves to a claim's payer: undo them here."""
+    for frm, to, cents in reversed(st_["bills"].pop(cid, [])):
+        m.move(cid, to, -cents)
+        m.move(cid, frm, cents)
 
 
 def _step(c: Any, data: Any, m: Model, st_: dict[str, Any]) -> None:  # noqa: C901 - one switch
@@ -144,6 +203,12 @@ def _step(c: Any, data: Any, m: Model, st_: dict[str, Any]) -> None:  # noqa: C9
                 "refund",
                 "write_off",
                 "void",
+                "correct",
+                "bill",
+                "rebuild",
+                "paper",
+                "paper",
+                "unpaper",
             ]
         )
     )
@@ -153,7 +218,7 @@ def _step(c: Any, data: Any, m: Model, st_: dict[str, Any]) -> None:  # noqa: C9
         m.share.setdefault(cid, 0)
         m.move(cid, m.holder(), cents)
         return
-    if op == "remit":
+    if op in ("remit", "paper"):
         owed = sorted((k, v) for k, v in m.ins.items() if v > 0)
         if not owed:
             return
@@ -163,7 +228,13 @@ def _step(c: Any, data: Any, m: Model, st_: dict[str, Any]) -> None:  # noqa: C9
         pr = data.draw(st.integers(0, bal - paid - adj))
         held = data.draw(st.booleans())
         st_["key"] += 1
-        r = Remit(st_["key"], cid, cov, m.after(cov), paid, adj, pr, held)
+        r = Remit(st_["key"], cid, cov, m.after(cov), paid, adj, pr, held, paper=op == "paper")
+        if r.paper:
+            r.key = _paper_eob(c, pid, r)
+            m.move(cid, cov, -paid - (0 if held else adj) - pr)
+            m.move(cid, r.nxt, pr)
+            st_["remits"].append(r)
+            return
         ledger.post_remittance(
             session=c,
             user="t",
@@ -186,15 +257,22 @@ def _step(c: Any, data: Any, m: Model, st_: dict[str, Any]) -> None:  # noqa: C9
         m.move(cid, r.nxt, pr)
         st_["remits"].append(r)
         return
-    if op == "reverse":
+    if op in ("reverse", "unpaper"):
         live = [
             r
             for r in st_["remits"]
             if not r.reversed and (r.paid or r.pr or (r.adj and not r.held))
+            and r.paper == (op == "unpaper")
         ]
         if not live:
             return
         r = data.draw(st.sampled_from(live))
+        if r.paper:
+            _paper_reversal(c, r)
+            r.reversed = True
+            m.move(r.cid, r.cov, r.paid + (0 if r.held else r.adj) + r.pr)
+            m.move(r.cid, r.nxt, -r.pr)
+            return
         ledger.reverse(session=c, user="t", source_type="eob", source_id=r.key)
         r.reversed = True
         m.move(r.cid, r.cov, r.paid + (0 if r.held else r.adj) + r.pr)
@@ -209,7 +287,17 @@ def _step(c: Any, data: Any, m: Model, st_: dict[str, Any]) -> None:  # noqa: C9
         m.money += cents
         return
     if op == "unpay":
-        live = [(p, v) for p, v in st_["payments"] if m.money - v >= 0]
+        # A reversal that leaves the patient's credit negative (money refunded from the
+        # payment being reversed) leaves a debt the model does not follow.
+        credit = ledger.credit_of(c, pid)
+
+        def unapplied(pay: int) -> int:
+            return -int(c.execute(text(
+                "SELECT coalesce(sum(amount_cents), 0) FROM ledger_entry WHERE charge_id IS NULL"
+                " AND source_type = 'payment' AND source_id = :p"), {"p": pay}).scalar_one())
+
+        live = [(p, v) for p, v in st_["payments"]
+                if m.money - v >= 0 and credit - unapplied(p) >= 0]
         if not live:
             return
         pay, cents = data.draw(st.sampled_from(live))
@@ -277,7 +365,54 @@ def _step(c: Any, data: Any, m: Model, st_: dict[str, Any]) -> None:  # noqa: C9
         c.execute(update(t.charge).where(t.charge.c.id == cid).values(status="void"))
         ledger.void_charge(session=c, user="t", charge_id=cid)
         st_["void"].add(cid)
+        st_["billed"].discard(cid)
+        _unbill(m, st_, cid)
         m.move(cid, st_["first_holder"], -amount)
+        return
+    live = [cid for cid in sorted(m.share) if cid not in st_["void"]]
+    if op == "correct":
+        # charge update on an unbilled line: the old amount reversed as a void reverses it
+        # (with any move to a claim's payer), the new amount posted as a new charge.
+        unbilled = [cid for cid in live if cid not in st_["billed"]]
+        if not unbilled:
+            return
+        cid = data.draw(st.sampled_from(unbilled))
+        old = c.execute(t.charge.select().where(t.charge.c.id == cid)).one().amount_cents
+        cents = data.draw(st.integers(1, 50_000).filter(lambda v: v != old))
+        row = c.execute(update(t.charge).where(t.charge.c.id == cid)
+                        .values(amount_cents=cents, fee_cents=cents)
+                        .returning(*t.charge.c)).one()
+        ledger.void_charge(session=c, user="t", charge_id=cid)
+        ledger.post_charge(session=c, user="t", charge=row)
+        _unbill(m, st_, cid)
+        m.move(cid, st_["first_holder"], -old)
+        m.move(cid, m.holder(), cents)
+        return
+    if op == "bill":
+        # claim generate to one of the patient's coverages: what other payers hold on the line
+        # moves to it (a line with a patient share is left out: its payments go back to
+        # credit, which the model does not follow).
+        free = [cid for cid in live if cid not in st_["billed"] and not m.share.get(cid)]
+        if not free or not m.chain:
+            return
+        cid = data.draw(st.sampled_from(free))
+        to = data.draw(st.sampled_from(m.chain))
+        ledger.bill_to(session=c, user="t", charge_ids=[cid], coverage_id=to)
+        for (line, cov), bal in sorted(m.ins.items()):
+            if line == cid and cov != to and bal > 0:
+                m.move(cid, cov, -bal)
+                m.move(cid, to, bal)
+                st_["bills"].setdefault(cid, []).append((cov, to, bal))
+        st_["billed"].add(cid)
+        return
+    if op == "rebuild":
+        # claim rebuild: the claim is set aside and its charges unbilled; no money moves.
+        if not st_["billed"]:
+            return
+        cid = data.draw(st.sampled_from(sorted(st_["billed"])))
+        n = c.execute(text("SELECT count(*) FROM ledger_entry")).scalar_one()
+        st_["billed"].discard(cid)
+        assert c.execute(text("SELECT count(*) FROM ledger_entry")).scalar_one() == n
 
 
 @settings(
@@ -312,6 +447,8 @@ def test_ledger_random_sequences_keep_every_invariant_and_match_the_model(
                     "remits": [],
                     "payments": [],
                     "void": set(),
+                    "billed": set(),
+                    "bills": {},
                     "first_holder": m.holder(),
                 }
                 for _ in range(data.draw(st.integers(1, 14))):

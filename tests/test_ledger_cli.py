@@ -314,14 +314,55 @@ def test_period_close_refuses_entries_dated_in_it(charging: Cli) -> None:
     charging.ok("ledger", "check")
 
 
+def _refused_by_trigger(cli: Cli, sql: str, **params: object) -> None:
+    """The database itself refuses to change or remove a ledger entry (migration 0009)."""
+    import pytest
+    from sqlalchemy.exc import DatabaseError
+
+    before = cli.db.scalar("SELECT count(*) || ':' || sum(amount_cents) FROM ledger_entry")
+    with pytest.raises(DatabaseError, match="append-only"):
+        cli.db.execute(sql, **params)
+    assert cli.db.scalar("SELECT count(*) || ':' || sum(amount_cents) FROM ledger_entry") == before
+
+
+def _tamper(cli: Cli, sql: str, **params: object) -> None:
+    """Edit ledger_entry as someone who owns the database could: past the triggers (first
+    checking that they refuse the edit), which ``ledger check`` must still catch."""
+    _refused_by_trigger(cli, sql, **params)
+    if cli.db.kind == "postgresql":
+        cli.db.execute("ALTER TABLE ledger_entry DISABLE TRIGGER USER")
+        cli.db.execute(sql, **params)
+        cli.db.execute("ALTER TABLE ledger_entry ENABLE TRIGGER USER")
+        return
+    names = ("ledger_entry_no_update", "ledger_entry_no_delete")
+    ddl = [str(cli.db.scalar("SELECT sql FROM sqlite_master WHERE name = :n", n=n)) for n in names]
+    for n in names:
+        cli.db.execute(f"DROP TRIGGER {n}")
+    cli.db.execute(sql, **params)
+    for d in ddl:
+        cli.db.execute(d)
+
+
+def test_ledger_entries_cannot_be_changed_in_the_database(charging: Cli) -> None:
+    _charge(charging, "P000002")
+    _pay(charging, "P000002", "40")
+    _refused_by_trigger(charging, "UPDATE ledger_entry SET amount_cents = 0")
+    _refused_by_trigger(charging, "UPDATE ledger_entry SET kind = 'reversal' WHERE id = 1")
+    _refused_by_trigger(charging, "DELETE FROM ledger_entry")
+    if charging.db.kind == "postgresql":
+        _refused_by_trigger(charging, "TRUNCATE ledger_entry")
+    # Appending is what the ledger does, and goes on working.
+    _pay(charging, "P000002", "10")
+    charging.ok("ledger", "check")
+
+
 def test_ledger_check_names_an_entry_edited_in_the_database(charging: Cli) -> None:
     cid = _charge(charging, "P000002")
     _pay(charging, "P000002", "40")
     charging.ok("ledger", "check")
     eid = charging.db.scalar("SELECT id FROM ledger_entry WHERE kind = 'patient_payment'")
-    charging.db.execute(
-        "UPDATE ledger_entry SET amount_cents = amount_cents + 100 WHERE id = :i", i=eid
-    )
+    _tamper(charging, "UPDATE ledger_entry SET amount_cents = amount_cents + 100 WHERE id = :i",
+            i=eid)
     r = charging(*["ledger", "check"])
     assert r.exit_code == 1, r.output
     assert f"first: entry {eid} charge {cid}: payment 1" in r.stderr
@@ -334,10 +375,10 @@ def test_ledger_check_names_an_entry_edited_in_the_database(charging: Cli) -> No
 
 def test_ledger_check_finds_a_charge_entry_edited_or_deleted(charging: Cli) -> None:
     cid = _charge(charging, "P000002")
-    charging.db.execute("UPDATE ledger_entry SET party = 'primary' WHERE charge_id = :c", c=cid)
+    _tamper(charging, "UPDATE ledger_entry SET party = 'primary' WHERE charge_id = :c", c=cid)
     r = charging("ledger", "check")
     assert r.exit_code == 1 and "malformed entry" in r.stderr
-    charging.db.execute("DELETE FROM ledger_entry")
+    _tamper(charging, "DELETE FROM ledger_entry")
     r = charging("ledger", "check")
     assert r.exit_code == 1 and f"charge {cid}: entries sum to 0.00, expected 100.00" in r.stderr
 

@@ -11,12 +11,47 @@ from conftest import NPI_PROVIDER, Cli, Db
 from test_reconcile import D, DayRows
 
 DAY = D.isoformat()
+TODAY = dt.date.today()
 NPI_2 = "1245319599"
+
+
+class LedgerDayRows(DayRows):
+    """DayRows whose charges, payments and remittances also post to the ledger (the day
+    sheet's payments and adjustments are the ledger's), through ``services/ledger.py``."""
+
+    def post(self, fn: Any, **kw: Any) -> None:
+        eng = self.db.engine()
+        try:
+            with eng.begin() as c:
+                fn(session=c, user="test", **kw)
+        finally:
+            eng.dispose()
+
+    def charge(self, enc: Any, amount: int, *, status: str = "unbilled", units: int = 1,
+               dos: dt.date | None = None) -> Any:
+        from medbill_cli.services import ledger
+
+        ch = super().charge(enc, amount, status=status, units=units, dos=dos)
+        self.post(ledger.post_charge, charge=ch)
+        if status == "void":
+            self.post(ledger.void_charge, charge_id=ch.id, posted_on=ch.date_of_service)
+        return ch
+
+    def payment(self, enc: Any, amount: int, *, method: str = "cash", date: dt.date = D,
+                patient: Any = None, kind: str = "copay", status: str = "posted") -> Any:
+        from medbill_cli.services import ledger
+
+        pay = super().payment(enc, amount, method=method, date=date, patient=patient, kind=kind,
+                              status=status)
+        self.post(ledger.post_patient_payment, payment=pay)
+        if status == "reversed":
+            self.post(ledger.reverse_payment, payment_id=pay.id, posted_on=date)
+        return pay
 
 
 @pytest.fixture
 def rows(db: Db) -> DayRows:
-    return DayRows(db)
+    return LedgerDayRows(db)
 
 
 def providers(rows: DayRows) -> tuple[Any, Any]:
@@ -27,20 +62,31 @@ def providers(rows: DayRows) -> tuple[Any, Any]:
     return a, b
 
 
-def remittance(rows: DayRows, provider: Any, patient_id: int, *, posted: dt.date = D) -> None:
-    from medbill_cli.db.models import Claim
+def remittance(rows: DayRows, provider: Any, charge: Any, *, posted: dt.date = D) -> None:
+    """A claim for one charge line, billed to the patient's coverage, paid 80.00 with CO-45
+    25.00 and PR-3 20.00 on ``posted``."""
+    from medbill_cli.db.models import Claim, Coverage, Payer
     from medbill_cli.db.models.remit import Era, EraAdjustment, EraClaim
+    from medbill_cli.services import ledger
 
+    assert isinstance(rows, LedgerDayRows)
     rows.n += 1
-    claim = rows._add(Claim(pcn=f"C{rows.n}{patient_id}", patient_id=patient_id,
-                            provider_id=provider.id, total_cents=12500))
-    era = rows._add(Era(payer_key="ACME1", trace_number=f"T{rows.n}{patient_id}", total_cents=8000,
-                        posted_on=posted))
+    payer = rows._add(Payer(payer_id=f"PY{rows.n}", name="Acme"))
+    cov = rows._add(Coverage(patient_id=charge.patient_id, payer_id=payer.id,
+                             member_id=f"M{rows.n}"))
+    claim = rows._add(Claim(pcn=f"C{rows.n}{charge.patient_id}", patient_id=charge.patient_id,
+                            provider_id=provider.id, coverage_id=cov.id, total_cents=12500))
+    era = rows._add(Era(payer_key="ACME1", trace_number=f"T{rows.n}{charge.patient_id}",
+                        total_cents=8000, posted_on=posted))
     ec = rows._add(EraClaim(era_id=era.id, claim_id=claim.id, pcn=claim.pcn, status_code="1",
                             outcome="paid", charge_cents=12500, paid_cents=8000,
                             patient_resp_cents=2000))
     rows._add(EraAdjustment(era_claim_id=ec.id, group_code="CO", carc="45", amount_cents=2500))
     rows._add(EraAdjustment(era_claim_id=ec.id, group_code="PR", carc="3", amount_cents=2000))
+    rows.post(ledger.bill_to, charge_ids=[charge.id], coverage_id=cov.id, posted_on=posted)
+    rows.post(ledger.post_remittance, payer=cov.id, source=("era_claim", ec.id), posted_on=posted,
+              lines=[ledger.RemitLine(charge.id, 8000, (ledger.RemitAdjustment("CO", "45", 2500),
+                                                        ledger.RemitAdjustment("PR", "3", 2000)))])
 
 
 def day_of(rows: DayRows) -> None:
@@ -63,9 +109,9 @@ def day_of(rows: DayRows) -> None:
     rows.payment(e1, 999, method="check", status="reversed")
     rows.payment(None, 4000, patient=rows.patient(), method="check", kind="patient")
     e2 = rows.encounter(dos=D - dt.timedelta(days=3))
-    rows.charge(e2, 9900)  # another day
-    remittance(rows, a, e1.patient_id)
-    remittance(rows, b, e1.patient_id, posted=D - dt.timedelta(days=1))  # another day
+    c3 = rows.charge(e2, 9900)  # another day
+    remittance(rows, a, c1)
+    remittance(rows, b, c3, posted=D - dt.timedelta(days=1))  # another day
 
 
 def test_report_daysheet_by_provider_and_method(cli: Cli, rows: DayRows) -> None:
@@ -157,3 +203,66 @@ def test_report_daysheet_voids_entered_basis_by_void_time(cli: Cli, rows: DayRow
     data = cli.json("report", "daysheet", "--date", "today", "--basis", "entered")
     assert data["totals"]["voids"] == 1 and data["totals"]["void_amount"] == "50.00"
     assert json.dumps(data)  # plain JSON
+
+
+def test_report_daysheet_ties_out_to_the_ledger(practice: Cli, tmp_path: Any) -> None:
+    """A day with an 835 (one claim reversed by a second 835), a desk payment, a payment
+    reversed and a write-off: the day sheet's payments and adjustments are the ledger's sums
+    for the day, and ``ledger show`` of every account adds up to the day's net."""
+    from decimal import Decimal
+
+    from claim_support import Svc, add_patient, add_visit
+    from ledger_support import connection
+    from remit_support import exported, first_835, reversal_835
+
+    from medbill_cli.services.ledger_reports import kind_sums
+
+    p = exported(practice, tmp_path)
+    echo = add_patient(practice, "Echo", "Selfpay")
+    add_visit(practice, echo, ["J06.9"], [Svc("99213", 10000)], dos=TODAY)
+    practice.ok("payment", "add", "--patient", echo, "--amount", "40", "--method", "cash")
+    bad = practice.ok("payment", "add", "--patient", echo, "--amount", "15", "--method", "check",
+                      "--reference", "77").stdout.strip()
+    practice.ok("payment", "reverse", bad, "--reason", "bounced")
+    (tmp_path / "first.835").write_text(first_835(p))
+    practice.ok("era", "import", str(tmp_path / "first.835"))
+    (tmp_path / "rev.835").write_text(reversal_835(p))
+    practice.ok("era", "import", str(tmp_path / "rev.835"))
+    alpha = practice.db.scalar("SELECT id FROM claim WHERE pcn = :p", p=p["Alpha"])
+    practice.ok("adjust", "--claim", str(alpha), "--amount", "5", "--reason", "small-balance")
+    practice.ok("ledger", "check")
+
+    sheet = practice.json("report", "daysheet", "--date", "today")
+    tot = sheet["totals"]
+    with connection(practice.db) as c:
+        sums = kind_sums(c, start=TODAY, end=TODAY)
+
+    def cents(v: str) -> int:
+        return int(Decimal(v) * 100)
+
+    assert cents(tot["insurance_payments"]) == -sums["insurance_payment"] == 18000  # 240 - 60
+    assert cents(tot["patient_payments"]) == -sums["patient_payment"] == 4000  # 15 reversed
+    assert cents(tot["adjustments"]) == -(sums.get("contractual", 0) + sums.get("adjustment", 0)
+                                         + sums.get("write_off", 0)) == 4000  # 35 CO + 5 WO
+    assert cents(tot["patient_responsibility"]) == 3500  # PR 35 (Delta's 10 reversed)
+    assert cents(tot["payment_amount"]) == cents(tot["patient_payments"]) + cents(
+        tot["insurance_payments"])
+    by_method = {m["method"]: m for m in sheet["by_method"]}
+    assert by_method["cash"] == {"method": "cash", "payments": 1, "amount": "40.00"}
+    assert "check" not in by_method  # posted and reversed the same day
+    assert by_method["insurance"]["amount"] == "180.00"
+    reasons = {(a["group"], a["carc"]): a["amount"] for a in sheet["adjustments"]}
+    assert reasons[("WO", "small-balance")] == "5.00" and reasons[("CO", "45")] == "35.00"
+    assert sum(cents(r["insurance_payments"]) for r in sheet["by_provider"]) == 18000
+    # Every account's entries dated today, as ledger show lists them, net to the day's
+    # charges less its payments and adjustments (transfers move money between parties only).
+    from sqlalchemy import text
+
+    with connection(practice.db) as c:
+        accounts = list(c.execute(text("SELECT account FROM patient")).scalars())
+    net = 0
+    for acct in accounts:
+        net += sum(cents(e["amount"]) for e in practice.json("ledger", "show", acct)
+                   if e["date"] == TODAY.isoformat())
+    assert net == (cents(tot["charge_amount"]) - cents(tot["payment_amount"])
+                   - cents(tot["adjustments"]))

@@ -91,3 +91,29 @@ def work(
         )
         rec = public(v)
     emit_created(rec, fmt)
+
+
+@app.command("transfer")
+def transfer(
+    denial_id: Annotated[int, typer.Argument(help="The denial id.")],
+    to: Annotated[str | None, typer.Option(
+        "--to", help="patient, or next (the next coverage in force, else the patient).")] = None,
+    reverse: Annotated[bool, typer.Option(
+        "--reverse", help="Undo the denial's transfer: the balance goes back to the payer.")
+    ] = False,
+    note: Annotated[str | None, typer.Option("--note", help="Why, kept on the denial.")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Move a denied balance from the payer to the patient (or the next payer), or undo it.
+
+    A denial keeps its balance with the payer until it is worked; this transfers what the
+    payer holds on the denied line(s) and marks the denial worked (--reverse opens it again).
+    Example: medbill denial transfer 3 --to patient --note "non-covered, patient informed"
+    """
+    from medbill_cli.services.denials import transfer_denial
+
+    with _context.session() as s:
+        v = transfer_denial(session=s, user=_context.state.actor(), denial_id=denial_id, to=to,
+                            reverse=reverse, note=note)
+        rec = public(v)
+    emit_created(rec, fmt)

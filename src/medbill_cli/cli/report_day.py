@@ -34,11 +34,12 @@ def daysheet(
     Example: medbill report daysheet --date yesterday --basis entered --format csv
     """
     from medbill_cli.cli._options import parse_date
-    from medbill_cli.reports.daysheet import CSV_COLUMNS, build_daysheet
+    from medbill_cli.reports.daysheet import CSV_COLUMNS
+    from medbill_cli.services.daysheet import day_sheet
 
     day = parse_date(date)
     with _context.session(write=False) as s:
-        sheet = build_daysheet(session=s, date=day, basis=basis.value)
+        sheet = day_sheet(session=s, date=day, basis=basis.value)
     if fmt is Format.json:
         write_json(sheet.as_json())
         return

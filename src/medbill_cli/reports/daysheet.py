@@ -1,22 +1,25 @@
 """The day sheet: the day's charges, payments and adjustments by provider and by payment method.
 
 Date basis
-    ``service``: charges (and voids) by date of service; desk payments by payment date;
-    insurance payments and adjustments by the date the remittance was posted (``Era.posted_on``).
+    ``service``: charges (and voids) by date of service; payments and adjustments by the day
+    their ledger entries are dated (a desk payment its payment date, a remittance the day it
+    was posted, a write-off its date).
     ``entered``: everything by the local calendar day on which it was entered (``created_at``;
-    voids by ``voided_at``; remittances by the time they were imported).
+    voids by ``voided_at``; ledger entries by the time they were written).
 
 What is counted
     Charges: live (not voided) charges. Voids: charges voided, with their amounts (an
-    adjustment of charges). Patient payments: posted desk and later patient payments (reversed
-    ones count as never posted). Insurance payments: what each remittance claim paid (a payer
-    reversal posts negative amounts, which are summed as they are). Adjustments: the
-    remittances' CAS amounts by group and reason; group PR (patient responsibility) moves the
-    balance to the patient rather than writing it off, so it is shown by reason and in
+    adjustment of charges). Payments and adjustments are the ledger's
+    (``ledger_reports.day_money``), so the day sheet, ``ledger show`` and the balances add up
+    the same entries: patient payments net of reversals on the same day (a reversal on a
+    later day counts against that day), insurance payments per remittance claim, adjustments
+    by group and reason (contractual and other remittance adjustments, denial write-offs,
+    write-offs as ``WO`` with their reason); group PR (patient responsibility) moves the
+    balance to the next party rather than writing it off, so it is shown by reason and in
     ``patient_responsibility``, not in ``adjustments``.
 
-    A payment is credited to the provider of its visit (the encounter), an insurance payment
-    or adjustment to the claim's rendering provider; without one it goes to ``(none)``.
+    A patient payment is credited to the provider of its visit (the encounter), an insurance
+    payment or adjustment to the provider of its charge line; without one it goes to ``(none)``.
 
 pandas is imported here only; the CLI imports this module inside the command.
 """
@@ -26,21 +29,34 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from sqlalchemy import and_, select
 from sqlmodel import Session, col
 
-from medbill_cli.db.models import Charge, Claim, Encounter, Payment, Provider
-from medbill_cli.db.models.remit import Era, EraAdjustment, EraClaim
+from medbill_cli.db.models import Charge, Encounter, Provider
 from medbill_cli.money import fmt
-from medbill_cli.status import ChargeStatus, PaymentStatus
+from medbill_cli.status import ChargeStatus
 
 NONE = "(none)"
 METHOD_ORDER = ["cash", "check", "card", "eft", "insurance"]
 PROVIDER_MEASURES = ["charges", "charge_amount", "voids", "void_amount", "patient_payments",
                      "insurance_payments", "adjustments", "patient_responsibility"]
+
+
+class DayMoney(Protocol):
+    """The day's payments and adjustments as the ledger sums them (``ledger_reports.DayMoney``):
+    positive cents, provider ids (None: no provider)."""
+
+    @property
+    def patient_payments(self) -> Sequence[tuple[int | None, str, int]]: ...
+    @property
+    def insurance_payments(self) -> Sequence[tuple[int | None, tuple[str, int], int]]: ...
+    @property
+    def adjustments(self) -> Sequence[tuple[int | None, str, str, int]]: ...
+    @property
+    def patient_responsibility(self) -> Sequence[tuple[int | None, str, int]]: ...
 
 
 @dataclass
@@ -91,7 +107,7 @@ class DaySheet:
 CSV_COLUMNS = ["date", "basis", "section", "key", "description", "count", "amount"]
 
 
-def _local_day(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def local_day(date: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The local calendar day as aware datetimes [start, end)."""
     start = dt.datetime.combine(date, dt.time.min).astimezone()
     end = dt.datetime.combine(date + dt.timedelta(days=1), dt.time.min).astimezone()
@@ -102,18 +118,20 @@ def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
-def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -> DaySheet:
+def build_daysheet(*, session: Session, date: dt.date, money: DayMoney,
+                   basis: str = "service") -> DaySheet:
     """Gather and total the day.
 
     Args:
         session: the command's session.
         date: the day.
+        money: the day's payments and adjustments from the ledger, on the same basis.
         basis: ``service`` or ``entered`` (see the module docstring).
 
     Returns:
         The day sheet, amounts as strings "125.00".
     """
-    start, end = _local_day(date)
+    start, end = local_day(date)
     entered = basis == "entered"
 
     def when(col_date: Any, col_created: Any) -> Any:
@@ -132,29 +150,11 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
         .join(Encounter, col(Encounter.id) == col(Charge.encounter_id))
         .where(col(Charge.status) == ChargeStatus.VOID, void_when)
     ).all()
-    pay_rows = session.execute(
-        select(col(Encounter.provider_id), col(Payment.method), col(Payment.amount_cents))
-        .outerjoin(Encounter, col(Encounter.id) == col(Payment.encounter_id))
-        .where(col(Payment.status) == PaymentStatus.POSTED,
-               when(col(Payment.date), col(Payment.created_at)))
-    ).all()
-    era_when = when(col(Era.posted_on), col(Era.created_at))
-    ins_rows = session.execute(
-        select(col(Claim.provider_id), col(EraClaim.paid_cents))
-        .select_from(EraClaim)
-        .join(Era, col(Era.id) == col(EraClaim.era_id))
-        .outerjoin(Claim, col(Claim.id) == col(EraClaim.claim_id))
-        .where(era_when)
-    ).all()
-    adj_rows = session.execute(
-        select(col(Claim.provider_id), col(EraAdjustment.group_code), col(EraAdjustment.carc),
-               col(EraAdjustment.amount_cents))
-        .select_from(EraAdjustment)
-        .join(EraClaim, col(EraClaim.id) == col(EraAdjustment.era_claim_id))
-        .join(Era, col(Era.id) == col(EraClaim.era_id))
-        .outerjoin(Claim, col(Claim.id) == col(EraClaim.claim_id))
-        .where(era_when)
-    ).all()
+    pay_rows = list(money.patient_payments)
+    ins_rows = [(prov, cents) for prov, _, cents in money.insurance_payments]
+    ins_claims = len({claim for _, claim, _ in money.insurance_payments})
+    adj_rows = list(money.adjustments) + [(prov, "PR", carc, cents)
+                                          for prov, carc, cents in money.patient_responsibility]
     providers = {p.id: (p.npi, f"{p.last_name}, {p.first_name}")
                  for p in session.execute(select(Provider)).scalars()}
 
@@ -201,7 +201,7 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
 
     methods = pd.DataFrame({"payments": by(pays, "method", "count"), "amount": by(pays, "method")})
     if not ins.empty:
-        methods.loc["insurance"] = [len(ins), int(ins["amount"].sum())]
+        methods.loc["insurance"] = [ins_claims, int(ins["amount"].sum())]
     methods = methods.fillna(0).astype("int64")
     methods = methods.sort_index(key=lambda ix: pd.Index(
         [METHOD_ORDER.index(m) if m in METHOD_ORDER else 99 for m in ix]))
@@ -224,7 +224,7 @@ def build_daysheet(*, session: Session, date: dt.date, basis: str = "service") -
         "charge_amount": fmt(int(charges["amount"].sum()) if len(charges) else 0),
         "voids": len(voids),
         "void_amount": fmt(int(voids["amount"].sum()) if len(voids) else 0),
-        "payments": len(pays) + len(ins),
+        "payments": len(pays) + ins_claims,
         "patient_payments": fmt(total_pat),
         "insurance_payments": fmt(total_ins),
         "payment_amount": fmt(total_pat + total_ins),

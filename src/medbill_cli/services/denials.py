@@ -91,6 +91,59 @@ def work_denial(
     return DenialView(row[0], row[1], row[2], row[3] or "", row[4] or "")
 
 
+def transfer_denial(
+    *, session: Session, user: str, denial_id: int, to: str | None = None, reverse: bool = False,
+    note: str | None = None,
+) -> DenialView:
+    """Move a denied balance off the payer to the patient (or the next party), or undo that.
+
+    The payer keeps a denied balance until the denial is worked; transferring it to the
+    patient (``to="patient"``) or to the next coverage in force (``"next"``) works it: the
+    ledger posts the transfers (``ledger.transfer_denial``) and the denial moves to
+    ``worked`` with a note. ``reverse`` puts the balance back with the payer and opens the
+    denial again. Closing it afterwards writes nothing off: the payer holds nothing.
+
+    Raises:
+        InputError: nothing held, already transferred (or nothing to reverse), the denial is
+            closed, the day is in a closed period, or a bad ``to``/``note``.
+    """
+    from medbill_cli.money import fmt
+
+    d = session.get(Denial, denial_id)
+    if d is None:
+        raise NotFoundError(f"No denial {denial_id}", "See medbill denial list")
+    text = " ".join((note or "").split())
+    if len(text) > 500:
+        raise InputError("The note is longer than 500 characters", "Shorten it")
+    before = audit.snapshot(d)
+    if reverse:
+        if to is not None:
+            raise InputError("Give either --to or --reverse")
+        moved = ledger.transferred_cents(session, denial_id)
+        ledger.reverse_denial_transfer(session=session, user=user, denial_id=denial_id)
+        new, what, action = DenialStatus.OPEN, f"transfer of {fmt(moved)} reversed", "reverse"
+    else:
+        if to is None:
+            raise InputError("Say where the balance goes", "Give --to patient or --to next")
+        ledger.transfer_denial(session=session, user=user, denial_id=denial_id, to=to)
+        moved = ledger.transferred_cents(session, denial_id)
+        who = "the patient" if to.strip().lower() == "patient" else "the next party"
+        new, what, action = DenialStatus.WORKED, f"{fmt(moved)} transferred to {who}", "transfer"
+    if new != d.status:
+        check_transition(d.status, new, record=denial_id)
+    stamp = f"{today().isoformat()} {user}: {what}" + (f": {text}" if text else "")
+    d.note = f"{d.note}\n{stamp}" if d.note else stamp
+    d.status = new.value
+    d.worked_at = utcnow()
+    d.worked_by = user
+    session.add(d)
+    session.flush()
+    audit.record(session=session, user=user, action=action, entity="denial", entity_id=d.id,
+                 before=before, after={**(audit.snapshot(d) or {}), "transferred": fmt(moved)})
+    row = session.execute(_query().where(col(Denial.id) == denial_id)).one()
+    return DenialView(row[0], row[1], row[2], row[3] or "", row[4] or "")
+
+
 def denial_report(*, session: Session, start: dt.date, end: dt.date) -> list[dict[str, object]]:
     """Denials opened from ``start`` to ``end``: count and amount (cents) by CARC and payer."""
     if end < start:

@@ -37,7 +37,7 @@ from sqlalchemy import and_, func, insert, or_, select
 
 from medbill_cli.dates import in_force, today
 from medbill_cli.db import tables as t
-from medbill_cli.db.dialect import advisory_lock, copy_rows, insert_many, is_postgresql
+from medbill_cli.db.dialect import advisory_lock, insert_many
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError, NotFoundError
@@ -252,50 +252,10 @@ class _Writer:
         return len(rows)
 
 
-_COLUMNS = ("patient_id", "charge_id", "coverage_id", "party", "payer_id", "kind",
-            "amount_cents", "posted_on", "service_date", "source_type", "source_id",
-            "reverses_id", "group_code", "carc", "created_by", "created_at")
-
-
 def _insert_entries(session: Executor, rows: list[dict[str, Any]]) -> None:
-    """Append entries fast: an 835 of 10,000 claims writes some 60,000.
-
-    SQLAlchemy's executemany spends ~90 us a row on parameter processing; PostgreSQL takes
-    the rows by COPY, and SQLite as plain tuples in the text forms SQLAlchemy itself stores
-    (ISO dates, ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC timestamps), which read back the same.
-    """
-    if len(rows) < 50:
-        insert_many(session, t.ledger_entry, rows)
-        return
-    from sqlalchemy.engine import Connection
-
-    conn = session if isinstance(session, Connection) else session.connection()
-    if is_postgresql(conn):
-        copy_rows(conn, t.ledger_entry, [{k: r[k] for k in _COLUMNS} for r in rows])
-        return
-
-    stamps: dict[dt.datetime, str] = {}
-    days: dict[dt.date, str] = {}
-
-    def stamp(v: dt.datetime) -> str:
-        if v not in stamps:
-            stamps[v] = v.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return stamps[v]
-
-    def day(v: dt.date | None) -> str | None:
-        if v is None:
-            return None
-        if v not in days:
-            days[v] = v.isoformat()
-        return days[v]
-
-    sql = (f"INSERT INTO ledger_entry ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
-    conn.exec_driver_sql(sql, [
-        (r["patient_id"], r["charge_id"], r["coverage_id"], r["party"], r["payer_id"], r["kind"],
-         r["amount_cents"], day(r["posted_on"]), day(r["service_date"]), r["source_type"],
-         r["source_id"], r["reverses_id"], r["group_code"], r["carc"], r["created_by"],
-         stamp(r["created_at"])) for r in rows])
+    """Append entries: an 835 of 10,000 claims writes some 60,000, so they go in by the
+    driver's executemany on SQLite and COPY on PostgreSQL (``dialect.insert_many``)."""
+    insert_many(session, t.ledger_entry, rows)
 
 
 def _charge_rows(session: Executor, charge_ids: Sequence[int]) -> dict[int, Any]:
@@ -643,19 +603,24 @@ def post_era_claims(*, session: Executor, user: str, era_claim_ids: Sequence[int
     denied: dict[int, set[int | None]] = defaultdict(set)
     claim_lines: dict[int, list[int]] = defaultdict(list)
     for part in chunks(ids):
-        for r in session.execute(select(el).where(el.c.era_claim_id.in_(part)).order_by(el.c.id)):
+        # Only the columns posting needs, fetched at once: 10,000 claims are some 60,000 rows.
+        q = (select(el.c.id, el.c.era_claim_id, el.c.charge_id, el.c.paid_cents)
+             .where(el.c.era_claim_id.in_(part)).order_by(el.c.id))
+        for r in session.execute(q).all():
             lines[r.era_claim_id].append(r)
-        for r in session.execute(select(ea).where(ea.c.era_claim_id.in_(part)).order_by(ea.c.id)):
+        q = (select(ea.c.era_claim_id, ea.c.era_line_id, ea.c.group_code, ea.c.carc,
+                    ea.c.amount_cents).where(ea.c.era_claim_id.in_(part)).order_by(ea.c.id))
+        for r in session.execute(q).all():
             adjs[(r.era_claim_id, r.era_line_id)].append(
                 RemitAdjustment(r.group_code, r.carc, r.amount_cents))
         for r in session.execute(select(d.c.era_claim_id, d.c.era_line_id)
-                                 .where(d.c.era_claim_id.in_(part))):
+                                 .where(d.c.era_claim_id.in_(part))).all():
             denied[r.era_claim_id].add(r.era_line_id)
     for part in chunks(sorted({r.claim_id for r in claims})):
         q = (select(t.claim_line.c.claim_id, t.claim_line.c.charge_id)
              .where(t.claim_line.c.claim_id.in_(part))
              .order_by(t.claim_line.c.claim_id, t.claim_line.c.line_number))
-        for r in session.execute(q):
+        for r in session.execute(q).all():
             claim_lines[r.claim_id].append(r.charge_id)
     n = 0
     batch: list[Remittance] = []
@@ -703,7 +668,8 @@ def held_cents(session: Executor, denial: Any) -> int:
 
 def close_denial(*, session: Executor, user: str, denial_id: int,
                  posted_on: dt.date | None = None) -> int:
-    """Write off a denial's held amount from the payer (the denial was closed by working it).
+    """Write off a denial's held amount from the payer (the denial was closed by working it),
+    unless its balance was transferred off the payer (``transfer_denial``).
 
     A claim-level denial is spread over the claim's lines in proportion to what the payer
     holds on each. Returns how many entries were written (none if already written off).
@@ -715,8 +681,8 @@ def close_denial(*, session: Executor, user: str, denial_id: int,
     e = t.ledger_entry
     done = session.execute(select(func.coalesce(func.sum(e.c.amount_cents), 0)).where(
         e.c.source_type == "denial", e.c.source_id == denial_id)).scalar_one()
-    if int(done) != 0:
-        return 0
+    if int(done) != 0 or transferred_cents(session, denial_id) > 0:
+        return 0  # written off already, or worked by moving the balance on (transfer_denial)
     claim = session.execute(select(t.claim.c.coverage_id).where(t.claim.c.id == d.claim_id)).first()
     if claim is None or claim.coverage_id is None:
         raise InputError(f"Denial {denial_id}'s claim has no coverage", "Check the claim")
@@ -749,6 +715,123 @@ def reopen_denial(*, session: Executor, user: str, denial_id: int,
         return 0
     return reverse(session=session, user=user, source_type="denial", source_id=denial_id,
                    posted_on=posted_on)
+
+
+DENIAL_TRANSFER = "denial_move"  # the source of a denied balance moved off the payer (<= 12)
+TRANSFER_TO = ("patient", "next")
+
+
+def transferred_cents(session: Executor, denial_id: int) -> int:
+    """What a denial's transfer moved off the payer, net of its reversal (cents)."""
+    e = t.ledger_entry
+    moved = session.execute(select(func.coalesce(func.sum(e.c.amount_cents), 0)).where(
+        e.c.source_type == DENIAL_TRANSFER, e.c.source_id == denial_id,
+        e.c.amount_cents > 0, e.c.kind == "transfer")).scalar_one()
+    back = session.execute(select(func.coalesce(func.sum(e.c.amount_cents), 0)).where(
+        e.c.source_type == DENIAL_TRANSFER, e.c.source_id == denial_id,
+        e.c.amount_cents < 0, e.c.kind == "reversal")).scalar_one()
+    return int(moved) + int(back)
+
+
+def _denial_lines(session: Executor, d: Any) -> list[int]:
+    if d.charge_id is not None:
+        return [d.charge_id]
+    return list(session.execute(select(t.claim_line.c.charge_id).where(
+        t.claim_line.c.claim_id == d.claim_id).order_by(t.claim_line.c.line_number)).scalars())
+
+
+def transfer_denial(*, session: Executor, user: str, denial_id: int, to: str,
+                    posted_on: dt.date | None = None) -> int:
+    """Move the balance a denial holds with the payer to the patient (``to="patient"``) or to
+    the next party in force on each line's date of service (``"next"``: a later coverage,
+    else the patient): a transfer out of the payer and into that party on each line, what the
+    payer holds there and no more, spread like ``close_denial``. The patient's credit, if any,
+    is applied to the new share.
+
+    Args:
+        session: the command's transaction.
+        user: who transfers.
+        denial_id: the denial.
+        to: ``patient`` or ``next``.
+        posted_on: the accounting date (default today; a closed period refuses it).
+
+    Returns:
+        How many entries were written.
+
+    Raises:
+        InputError: the denial is closed, already transferred, holds nothing with the payer,
+            or the date is in a closed period.
+    """
+    lock(session)
+    target = (to or "").strip().lower()
+    if target not in TRANSFER_TO:
+        raise InputError(f"--to '{to}' must be patient or next")
+    d = session.execute(select(t.denial).where(t.denial.c.id == denial_id)).first()
+    if d is None:
+        raise NotFoundError(f"No denial {denial_id}", "See medbill denial list")
+    if d.status == "closed":
+        raise InputError(f"Denial {denial_id} is closed: its balance was written off or paid",
+                         "Nothing is held with the payer to transfer")
+    if transferred_cents(session, denial_id) > 0:
+        raise InputError(f"Denial {denial_id} was already transferred",
+                         f"Reverse it first: medbill denial transfer {denial_id} --reverse")
+    day = posted_on or today()
+    ensure_open(session, day, "transfer")
+    claim = session.execute(select(t.claim.c.coverage_id).where(t.claim.c.id == d.claim_id)).first()
+    if claim is None or claim.coverage_id is None:
+        raise InputError(f"Denial {denial_id}'s claim has no coverage", "Check the claim")
+    payer = party_of_coverage(session, claim.coverage_id)
+    spread = _denial_lines(session, d)
+    charges = _charge_rows(session, spread)
+    held_by = {c: max(line_balances(session, spread).get(c, {}).get(payer, 0), 0)
+               for c in spread}
+    split = allocate(held_cents(session, d), [held_by[c] for c in spread])
+    moves = [(c, min(cents, held_by[c])) for c, cents in zip(spread, split, strict=True)]
+    if sum(m for _, m in moves) <= 0:
+        raise InputError(f"Denial {denial_id} holds nothing with the payer",
+                         "The payer's balance on its lines is 0.00: nothing to transfer")
+    chains = coverage_chains(session, {(ch.patient_id, ch.date_of_service)
+                                       for ch in charges.values()})
+    w = _Writer(session, user, day)
+    for cid, cents in moves:
+        ch = charges[cid]
+        nxt = PATIENT if target == "patient" else next_party(
+            chains.get((ch.patient_id, ch.date_of_service), []), payer)
+        base: dict[str, Any] = {"patient_id": ch.patient_id, "charge_id": cid,
+                                "source": (DENIAL_TRANSFER, denial_id),
+                                "service_date": ch.date_of_service, "carc": d.carc}
+        w.add(**base, party=payer, kind="transfer", amount=-cents)
+        w.add(**base, party=nxt, kind="transfer", amount=cents)
+    n = w.write()
+    settle_patients(session=session, user=user, patient_ids={ch.patient_id
+                                                             for ch in charges.values()},
+                    posted_on=day)
+    return n
+
+
+def reverse_denial_transfer(*, session: Executor, user: str, denial_id: int,
+                            posted_on: dt.date | None = None) -> int:
+    """Undo a denial's transfer: the balance goes back to the payer (patient payments applied
+    to it go back to credit).
+
+    Raises:
+        InputError: nothing transferred to reverse, or the denial is closed.
+    """
+    lock(session)
+    d = session.execute(select(t.denial.c.id, t.denial.c.status)
+                        .where(t.denial.c.id == denial_id)).first()
+    if d is None:
+        raise NotFoundError(f"No denial {denial_id}", "See medbill denial list")
+    if transferred_cents(session, denial_id) <= 0:
+        raise InputError(f"Denial {denial_id} has no transfer to reverse",
+                         f"Transfer it with medbill denial transfer {denial_id} --to patient")
+    if d.status == "closed":
+        raise InputError(f"Denial {denial_id} is closed; its transfer stays",
+                         "Post a write-off or a patient payment instead")
+    day = posted_on or today()
+    ensure_open(session, day, "reversal")
+    return reverse(session=session, user=user, source_type=DENIAL_TRANSFER, source_id=denial_id,
+                   posted_on=day)
 
 
 # --------------------------------------------------------------------------- reversals

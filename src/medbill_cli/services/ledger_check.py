@@ -37,7 +37,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 
 from medbill_cli.db import tables as t
 from medbill_cli.money import fmt
-from medbill_cli.services.ledger import KINDS, PRIOR_PAYER_CARC
+from medbill_cli.services.ledger import DENIAL_TRANSFER, KINDS, PRIOR_PAYER_CARC
 
 if TYPE_CHECKING:
     from medbill_cli.services.ledger import Executor
@@ -207,6 +207,8 @@ def check_sources(session: Executor) -> list[Problem]:
                              else_=literal(0)), "adjustment")
     out += check_recoveries(session)
     out += _source_sums(session, "refund", ref, ref.c.amount_cents, "refund")
+    # A denial's transfer moves money between parties: its entries net to zero.
+    out += _source_sums(session, DENIAL_TRANSFER, t.denial, literal(0), "denial")
     out += check_denials(session)
     out += check_eras(session)
     le = _e()

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from medbill_cli.dates import today
 from medbill_cli.db import tables as t
@@ -97,6 +98,97 @@ def kind_sums(session: Executor, *, patient_id: int | None = None,
     for r in session.execute(q):
         out[(r.orig if r.kind == "reversal" else r.kind) or "?"] += int(r.cents)
     return dict(out)
+
+
+@dataclass(frozen=True)
+class DayMoney:
+    """A day's money from the ledger, in the day sheet's breakdown (positive cents = money in
+    or written off; a reversal on the day counts negative against its kind).
+
+    ``provider`` is the provider id a figure is credited to, None when there is none.
+    """
+
+    patient_payments: list[tuple[int | None, str, int]]  # (provider, method, cents) per payment
+    insurance_payments: list[tuple[int | None, tuple[str, int], int]]  # (provider, claim, cents)
+    adjustments: list[tuple[int | None, str, str, int]]  # (provider, group, reason, cents)
+    patient_responsibility: list[tuple[int | None, str, int]]  # (provider, CARC, cents)
+
+
+_DAY_KINDS = ("insurance_payment", "contractual", "adjustment", "write_off", "transfer",
+              "patient_payment")
+
+
+def day_money(session: Executor, *, day: dt.date | None = None,
+              start: dt.datetime | None = None, end: dt.datetime | None = None) -> DayMoney:
+    """The payments and adjustments of one day, summed from its ledger entries: those posted
+    on ``day``, or (``start``/``end``) those entered in that span of time.
+
+    * patient payments: each payment's entries of the day netted (its moves between credit
+      and lines cancel out; a reversal the same day leaves nothing), credited to the
+      provider of the payment's visit, by the payment's method;
+    * insurance payments: per remittance claim (an 835 CLP or a paper EOB, its lines
+      together) and line, credited to the line's provider (the charge's, else its visit's);
+    * adjustments: contractual and other remittance adjustments by group and CARC, denial
+      write-offs by the denial's, and write-offs (``adjust``) as group ``WO`` by reason;
+    * patient responsibility: PR amounts the payer moved on, by CARC.
+
+    Returns:
+        The day's figures, one tuple per (source, line) with a non-zero sum.
+    """
+    e, o = t.ledger_entry, t.ledger_entry.alias("o")
+    ch, enc, pay, penc = t.charge, t.encounter, t.payment, t.encounter.alias("penc")
+    adj, el = t.adjustment, t.era_line
+    kind = func.coalesce(o.c.kind, e.c.kind)
+    q = (select(kind.label("kind"), func.coalesce(o.c.amount_cents, e.c.amount_cents)
+                .label("orig"), e.c.amount_cents, e.c.group_code, e.c.carc, e.c.source_type,
+                e.c.source_id, e.c.charge_id,
+                func.coalesce(ch.c.provider_id, enc.c.provider_id).label("line_provider"),
+                penc.c.provider_id.label("pay_provider"), pay.c.method, adj.c.reason,
+                el.c.era_claim_id)
+         .select_from(e.outerjoin(o, o.c.id == e.c.reverses_id)
+                      .outerjoin(ch, ch.c.id == e.c.charge_id)
+                      .outerjoin(enc, enc.c.id == ch.c.encounter_id)
+                      .outerjoin(pay, and_(e.c.source_type == "payment",
+                                           pay.c.id == e.c.source_id))
+                      .outerjoin(penc, penc.c.id == pay.c.encounter_id)
+                      .outerjoin(adj, and_(e.c.source_type == "adjustment",
+                                           adj.c.id == e.c.source_id))
+                      .outerjoin(el, and_(e.c.source_type == "era_line",
+                                          el.c.id == e.c.source_id)))
+         .where(kind.in_(_DAY_KINDS)))
+    if day is not None:
+        q = q.where(e.c.posted_on == day)
+    if start is not None:
+        q = q.where(e.c.created_at >= start)
+    if end is not None:
+        q = q.where(e.c.created_at < end)
+    pays: dict[int, list[Any]] = defaultdict(lambda: [None, "", 0])
+    ins: dict[tuple[int | None, tuple[str, int]], int] = defaultdict(int)
+    adjs: dict[tuple[int | None, str, str, tuple[str, int]], int] = defaultdict(int)
+    pr: dict[tuple[int | None, str, tuple[str, int]], int] = defaultdict(int)
+    for r in session.execute(q):
+        cents = -int(r.amount_cents)
+        src = (r.source_type, r.source_id)
+        if r.kind == "patient_payment":
+            if r.source_type == "payment":
+                p = pays[r.source_id]
+                p[0], p[1], p[2] = r.pay_provider, r.method or "", p[2] + cents
+        elif r.kind == "insurance_payment":
+            claim = ("era_claim", r.era_claim_id) if r.era_claim_id is not None else src
+            ins[(r.line_provider, claim)] += cents
+        elif r.kind == "transfer":
+            # PR moves the payer's share on: counted once, on the side it leaves (the payer's).
+            if r.group_code == "PR" and int(r.orig) < 0:
+                pr[(r.line_provider, r.carc or "", src)] += cents
+        elif r.kind == "write_off":
+            adjs[(r.line_provider, "WO", r.reason or "", src)] += cents
+        else:
+            adjs[(r.line_provider, r.group_code or "", r.carc or "", src)] += cents
+    return DayMoney(
+        patient_payments=[(p[0], p[1], p[2]) for _, p in sorted(pays.items()) if p[2]],
+        insurance_payments=[(prov, claim, c) for (prov, claim), c in ins.items() if c],
+        adjustments=[(prov, g, why, c) for (prov, g, why, _), c in adjs.items() if c],
+        patient_responsibility=[(prov, carc, c) for (prov, carc, _), c in pr.items() if c])
 
 
 def kind_totals(session: Executor, *, patient_id: int | None = None,
