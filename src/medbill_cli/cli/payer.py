@@ -16,7 +16,12 @@ app = typer.Typer(help="Payers (insurers).", no_args_is_help=True)
 def public(p: Any) -> dict[str, Any]:
     return {"id": p.payer_id, "payer_id": p.payer_id, "name": p.name,
             "filing_indicator": p.filing_indicator, "timely_filing_days": p.timely_filing_days,
-            "address": p.address, "city": p.city, "state": p.state, "zip": p.zip}
+            "address": p.address, "city": p.city, "state": p.state, "zip": p.zip,
+            "forwards_claims": bool(p.forwards_claims)}
+
+
+FORWARDS_HELP = ("The payer crosses its adjudicated claims over to the next payer itself "
+                 "(no claim is sent to that payer; its 835 comes by itself).")
 
 
 @app.command("add")
@@ -31,6 +36,8 @@ def add(
     city: Annotated[str | None, typer.Option("--city")] = None,
     state: Annotated[str | None, typer.Option("--state")] = None,
     zip: Annotated[str | None, typer.Option("--zip")] = None,
+    forwards_claims: Annotated[bool, typer.Option("--forwards-claims", help=FORWARDS_HELP)
+                               ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a payer; prints its payer id.
@@ -43,8 +50,27 @@ def add(
         rec = public(add_payer(session=s, user=_context.state.actor(), name=name, payer_id=payer_id,
                                filing_indicator=filing_indicator,
                                timely_filing_days=timely_filing_days, address=address, city=city,
-                               state=state, zip=zip))
+                               state=state, zip=zip, forwards_claims=forwards_claims))
     emit_created(rec, fmt)
+
+
+@app.command("update")
+def update(
+    payer_id: Annotated[str, typer.Argument()],
+    forwards_claims: Annotated[bool | None, typer.Option(
+        "--forwards-claims/--no-forwards-claims", help=FORWARDS_HELP)] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a payer (audited).
+
+    Example: medbill payer update MEDICARE --forwards-claims
+    """
+    from medbill_cli.services.registration import update_payer
+
+    with _context.session() as s:
+        rec = public(update_payer(session=s, user=_context.state.actor(), payer_id=payer_id,
+                                  forwards_claims=forwards_claims))
+    emit_record(rec, fmt)
 
 
 @app.command("list")

@@ -476,6 +476,8 @@ def _era_claim() -> Table:
         Column('reverses_id', Integer()),
         Column('reversed_by_id', Integer()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('coverage_id', Integer()),
+        Column('crossover', Boolean(), nullable=False, default=False),
     )
 
 
@@ -623,6 +625,7 @@ def _payer() -> Table:
         Column('state', String(2)),
         Column('zip', String(9)),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('forwards_claims', Boolean(), nullable=False, default=False),
     )
 
 

@@ -176,7 +176,7 @@ def list_facilities(*, session: Session) -> list[Facility]:
 def add_payer(
     *, session: Session, user: str, name: str, payer_id: str, filing_indicator: str = "CI",
     timely_filing_days: int = 365, address: str | None = None, city: str | None = None,
-    state: str | None = None, zip: str | None = None,
+    state: str | None = None, zip: str | None = None, forwards_claims: bool = False,
 ) -> Payer:
     pid = v.text(payer_id, field="Payer id", max_len=80).upper()
     if session.exec(select(Payer).where(Payer.payer_id == pid)).first():
@@ -197,7 +197,8 @@ def add_payer(
         addr = _address(address, city, state, zip)
     payer = Payer(
         payer_id=pid, name=v.text(name, field="Payer name", max_len=60),
-        filing_indicator=fi, timely_filing_days=timely_filing_days, **addr,
+        filing_indicator=fi, timely_filing_days=timely_filing_days,
+        forwards_claims=forwards_claims, **addr,
     )
     session.add(payer)
     session.flush()
@@ -211,6 +212,25 @@ def get_payer(*, session: Session, payer_id: str) -> Payer:
     if payer is None:
         raise NotFoundError(f"No payer with id {payer_id}",
                             "See medbill payer list, or add it with medbill payer add")
+    return payer
+
+
+def update_payer(*, session: Session, user: str, payer_id: str,
+                 forwards_claims: bool | None = None) -> Payer:
+    """Change what medbill knows of how a payer works (audited before/after).
+
+    ``forwards_claims``: the payer crosses its adjudicated claims over to the next payer
+    itself, so no claim is sent to that payer after it (its 835 arrives by itself).
+    """
+    payer = get_payer(session=session, payer_id=payer_id)
+    if forwards_claims is None:
+        raise InputError("Nothing to change", "Give --forwards-claims or --no-forwards-claims")
+    before = audit.snapshot(payer)
+    payer.forwards_claims = forwards_claims
+    session.add(payer)
+    session.flush()
+    audit.record(session=session, user=user, action="update", entity="payer",
+                 entity_id=payer.payer_id, before=before, after=audit.snapshot(payer))
     return payer
 
 

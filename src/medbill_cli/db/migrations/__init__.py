@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.engine import Engine
 
-REVISION_ORDER = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISION_ORDER = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 HEAD_REVISION = REVISION_ORDER[-1]
 
 HERE = Path(__file__).parent

@@ -76,6 +76,9 @@ class Payer(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=2)
     zip: str | None = Field(default=None, max_length=9)
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # The payer forwards its adjudicated claims to the next payer itself (a crossover, e.g. a
+    # Medicare contractor with the secondary's COBA agreement): its 835 counts as crossed over.
+    forwards_claims: bool = False
 
 
 class Patient(SQLModel, table=True):
