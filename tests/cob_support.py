@@ -3,6 +3,8 @@ visits through the commands, and 835s answering our claims (``era_support.build_
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from claim_support import add_patient
@@ -10,7 +12,7 @@ from conftest import NPI_PROVIDER, Cli
 from era_support import ClaimSpec, Line, build_835
 from test_claim_loops import PRACTICE, _cpt
 from test_x12_837p import x12check_tool
-from x12_support import assert_valid_837, segments
+from x12_support import assert_valid_837, pyx12_errors, segments
 
 PAYERS = (("Second Health", "SECND", "CI"), ("Third Mutual", "THIRD", "CI"))
 
@@ -24,13 +26,16 @@ def cob_practice(cli: Cli) -> None:
         cli.ok("payer", "add", "--name", name, "--payer-id", pid, "--filing-indicator", fi)
 
 
-def patient_with(cli: Cli, last: str, *payers: str, dos: str) -> str:
-    """A patient with one coverage per payer, in payer order (primary first), effective from
-    a year before ``dos``, and a two-line visit on ``dos`` (99213 125.00, 87880 25.50)."""
+def patient_with(cli: Cli, last: str, *payers: str, dos: str,
+                 later: tuple[str, ...] = ()) -> str:
+    """A patient with one coverage per payer, in payer order (primary first), and a two-line
+    visit on ``dos`` (99213 125.00, 87880 25.50). ``later``: more options for the coverages
+    after the primary."""
     a = add_patient(cli, "Pat", last)
     for payer, priority in zip(payers, ("primary", "secondary", "tertiary"), strict=False):
         cli.ok("coverage", "add", a, "--payer", payer, "--member-id", f"{payer[:3]}{last.upper()}",
-               "--priority", priority, "--group", f"G{payer[:3]}")
+               "--priority", priority, "--group", f"G{payer[:3]}",
+               *(later if priority != "primary" else ()))
     cli.ok("encounter", "add", "--patient", a, "--date", dos, "--provider", NPI_PROVIDER)
     cli.ok("charge", "add", "--patient", a, "--date", dos, "--code", "99213", "--fee", "125.00",
            "--dx", "J06.9")
@@ -51,16 +56,39 @@ def claim_lines(cli: Cli, pcn: str) -> list[str]:
     return ids
 
 
+def spec(pcn: str, status: str, lines: list[Line], *, number: str,
+         moa: list[str] | None = None) -> ClaimSpec:
+    """A CLP whose charge and paid amounts are its lines' sums."""
+    charge = sum(Decimal(ln.charge) for ln in lines)
+    paid = sum(Decimal(ln.paid) for ln in lines)
+    return ClaimSpec(pcn, status, str(charge), str(paid), lines=lines,
+                     payer_claim_number=number, moa=moa or [])
+
+
 def answer(cli: Cli, tmp_path: Path, pcn: str, status: str, lines: list[Line], *,
            trace: str, number: str, moa: list[str] | None = None,
            payer_name: str = "ACME HEALTH") -> Path:
     """An 835 paying ``pcn`` with these lines (charge, paid and CAS as given), imported."""
-    charge = sum(float(ln.charge) * 100 for ln in lines)
-    paid = sum(float(ln.paid) * 100 for ln in lines)
-    spec = ClaimSpec(pcn, status, f"{charge / 100:.2f}", f"{paid / 100:.2f}", lines=lines,
-                     payer_claim_number=number, moa=moa or [])
+    return post(cli, tmp_path, [spec(pcn, status, lines, number=number, moa=moa)], trace=trace,
+                payer_name=payer_name)
+
+
+def _recount(text: str) -> str:
+    """SE01 after an edit added segments: ST..SE inclusive."""
+    segs = text.split("~\n")
+    st = next(i for i, s in enumerate(segs) if s.startswith("ST*"))
+    se = next(i for i, s in enumerate(segs) if s.startswith("SE*"))
+    segs[se] = f"SE*{se - st + 1}*{segs[se].split('*')[2]}"
+    return "~\n".join(segs)
+
+
+def post(cli: Cli, tmp_path: Path, claims: list[ClaimSpec], *, trace: str,
+         payer_name: str = "ACME HEALTH", edit: Callable[[str], str] | None = None) -> Path:
+    """An 835 of these claims (``edit`` changes its text), checked by pyx12 and imported."""
     f = tmp_path / f"{trace}.835"
-    f.write_text(build_835([spec], trace=trace, payer_name=payer_name))
+    text = build_835(claims, trace=trace, payer_name=payer_name)
+    f.write_text(_recount(edit(text)) if edit else text)
+    assert pyx12_errors(f) == []
     cli.ok("era", "import", str(f))
     return f
 

@@ -472,7 +472,7 @@ def _era_claim() -> Table:
         Column('service_date', Date()),
         Column('remarks', String(200), nullable=False, default=''),
         Column('unmatched_reason', String()),
-        Column('previous_status', String(10)),
+        Column('previous_status', String(16)),
         Column('reverses_id', Integer()),
         Column('reversed_by_id', Integer()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),

@@ -61,7 +61,7 @@ class EraClaim(SQLModel, table=True):
     service_date: dt.date | None = None
     remarks: str = Field(default="", max_length=200)  # MIA/MOA remark codes, space-separated
     unmatched_reason: str | None = None
-    previous_status: str | None = Field(default=None, max_length=10)  # Claim.status before
+    previous_status: str | None = Field(default=None, max_length=16)  # Claim.status before
     reverses_id: int | None = Field(default=None, foreign_key="era_claim.id")
     reversed_by_id: int | None = Field(default=None, foreign_key="era_claim.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
