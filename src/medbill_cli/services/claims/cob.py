@@ -66,15 +66,20 @@ class _Posting:
     crossover: bool
 
 
-def _claims_of_charges(session: Session, charge_ids: Sequence[int]) -> dict[int, set[int]]:
-    """Charge id -> the claims (not rebuilt) that carry it."""
+def _claims_of_charges(session: Session, charge_ids: Sequence[int],
+                       billed: set[tuple[int, int]] | None = None) -> dict[int, set[int]]:
+    """Charge id -> the claims (not rebuilt) that carry it; ``billed`` collects each
+    (charge, coverage) that has a claim (a sent, voided or replaced claim counts)."""
     cl, c = t.claim_line.c, t.claim.c
     out: dict[int, set[int]] = defaultdict(set)
     for part in chunks(sorted(set(charge_ids))):
-        q = (select(cl.charge_id, cl.claim_id).join(t.claim, c.id == cl.claim_id)
+        q = (select(cl.charge_id, cl.claim_id, c.coverage_id)
+             .join(t.claim, c.id == cl.claim_id)
              .where(cl.charge_id.in_(part), c.status != ClaimStatus.REBUILT.value))
-        for charge_id, claim_id in session.execute(q):
+        for charge_id, claim_id, cov_id in session.execute(q):
             out[charge_id].add(claim_id)
+            if billed is not None and cov_id is not None:
+                billed.add((charge_id, cov_id))
     return out
 
 
@@ -217,28 +222,45 @@ def _charge_rows(session: Session, ids: Sequence[int]) -> dict[int, UnbilledChar
 
 
 def _billed_to(session: Session, pairs: Sequence[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Which (charge, coverage) pairs already have a claim to that coverage (any claim but a
-    rebuilt one: a sent, voided or replaced claim counts)."""
-    cl, c = t.claim_line.c, t.claim.c
-    out: set[tuple[int, int]] = set()
-    for part in chunks(sorted({ch for ch, _ in pairs})):
-        q = (select(cl.charge_id, c.coverage_id).join(t.claim, c.id == cl.claim_id)
-             .where(cl.charge_id.in_(part), c.status != ClaimStatus.REBUILT.value))
-        out |= {(int(a), int(b)) for a, b in session.execute(q) if b is not None}
-    return out & set(pairs)
+    """Which (charge, coverage) pairs already have a claim to that coverage."""
+    billed: set[tuple[int, int]] = set()
+    _claims_of_charges(session, [ch for ch, _ in pairs], billed)
+    return billed & set(pairs)
+
+
+@dataclass(frozen=True, order=True)
+class _Held:
+    charge_id: int
+    coverage_id: int
+    patient_id: int
+    date_of_service: dt.date
 
 
 def _held_by_later_payers(session: Session, account: str | None, priorities: Sequence[str],
-                          ) -> list[tuple[int, int]]:
-    """(charge, coverage): billed lines whose balance is with a later payer's coverage."""
+                          ) -> list[_Held]:
+    """Billed lines whose balance is with a later payer's coverage."""
     e, ch = t.ledger_entry.c, t.charge.c
-    q = (select(e.charge_id, e.coverage_id).join(t.charge, ch.id == e.charge_id)
+    q = (select(e.charge_id, e.coverage_id, ch.patient_id, ch.date_of_service)
+         .join(t.charge, ch.id == e.charge_id)
          .where(ch.status == ChargeStatus.BILLED.value, e.party.in_(list(priorities)),
                 e.coverage_id.is_not(None))
-         .group_by(e.charge_id, e.coverage_id).having(func.sum(e.amount_cents) > 0))
+         .group_by(e.charge_id, e.coverage_id, ch.patient_id, ch.date_of_service)
+         .having(func.sum(e.amount_cents) > 0))
     if account is not None:
         q = q.where(ch.patient_id == store.patient_id_of(session, account))
-    return sorted((int(a), int(b)) for a, b in session.execute(q))
+    return sorted(_Held(*row) for row in session.execute(q))
+
+
+def _prior_lines(session: Session, claim_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+    """Each claim's (charge id, pointers), in line order."""
+    cl = t.claim_line.c
+    out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for part in chunks(sorted(set(claim_ids))):
+        q = (select(cl.claim_id, cl.charge_id, cl.dx_pointers).where(cl.claim_id.in_(part))
+             .order_by(cl.claim_id, cl.line_number))
+        for claim_id, charge_id, ptrs in session.execute(q):
+            out[claim_id].append((charge_id, ptrs))
+    return out
 
 
 def plan_next_payer(session: Session, *, account: str | None = None,
@@ -249,36 +271,38 @@ def plan_next_payer(session: Session, *, account: str | None = None,
     held = _held_by_later_payers(session, account, priorities)
     if not held:
         return []
-    done = _billed_to(session, held)
-    todo = [p for p in held if p not in done]
+    billed: set[tuple[int, int]] = set()
+    claims_of = _claims_of_charges(session, [h.charge_id for h in held], billed)
+    todo = [h for h in held if (h.charge_id, h.coverage_id) not in billed]
     if not todo:
         return []
-    charges = _charge_rows(session, [ch for ch, _ in todo])
-    covs = store.coverages_of(session, [c.patient_id for c in charges.values()])
-    claims_of = _claims_of_charges(session, [ch for ch, _ in todo])
-    postings = _postings(session, sorted({x for s in claims_of.values() for x in s}))
+    covs = store.coverages_of(session, [h.patient_id for h in todo])
+    postings = _postings(session, sorted({x for h in todo for x in claims_of[h.charge_id]}))
     groups: dict[tuple[int, int], CoverageRecord] = {}
-    for charge_id, cov_id in todo:
-        ch = charges[charge_id]
-        order = chain(covs.get(ch.patient_id, ()), ch.date_of_service)
-        pos = next((i for i, c in enumerate(order) if c.id == cov_id), None)
+    for h in todo:
+        order = chain(covs.get(h.patient_id, ()), h.date_of_service)
+        pos = next((i for i, c in enumerate(order) if c.id == h.coverage_id), None)
         if not pos:  # not in force on the date of service, or the first payer
             continue
-        latest = _latest_by_coverage([charge_id], claims_of, postings).get(order[pos - 1].id)
+        latest = _latest_by_coverage([h.charge_id], claims_of, postings).get(order[pos - 1].id)
         if latest is None or latest.crossover:
             continue  # the prior payer has not answered, or forwarded the claim itself
-        groups.setdefault((latest.claim_id, cov_id), order[pos])
+        groups.setdefault((latest.claim_id, h.coverage_id), order[pos])
     if not groups:
         return []
     prior_claims = {c.id: c for c in store.claims_by_ids(session, [k[0] for k in groups])}
-    lines = store.load_lines(session, list(prior_claims))
-    all_charges = _charge_rows(session, [ln.charge_id for lst in lines.values() for ln in lst])
+    lines = _prior_lines(session, list(prior_claims))
+    rows = _charge_rows(session, [ch for lst in lines.values() for ch, _ in lst])
     out: list[PlannedClaim] = []
     for (claim_id, cov_id), cov in sorted(groups.items()):
-        prior = _Prior(prior_claims[claim_id], lines.get(claim_id, []))
-        keep = [ln for ln in prior.lines if (ln.charge_id, cov_id) not in done]
+        keep = [(ch, ptrs) for ch, ptrs in lines.get(claim_id, [])
+                if (ch, cov_id) not in billed]
         if keep:
-            out.append(_planned(_Prior(prior.claim, keep), cov, all_charges))
+            c = prior_claims[claim_id]
+            out.append(PlannedClaim(
+                patient_id=c.patient_id, coverage=cov, provider_id=c.provider_id, pos=c.pos,
+                charges=tuple(rows[ch] for ch, _ in keep), diagnoses=tuple(c.diagnoses.split()),
+                pointers=tuple(ptrs for _, ptrs in keep), facility_id=c.facility_id))
     return out
 
 
@@ -341,18 +365,28 @@ def plan_after_claim(session: Session, *, claim: ClaimRecord, priority: str | No
 
 def ledger_lines(session: Session, planned: Sequence[PlannedClaim]
                  ) -> list[tuple[int, list[int]]]:
-    """The lines whose balance the next payer's claims move to their coverage: those no
-    other payer holds a positive balance on (a denial held with the prior payer stays there
-    until it is worked; a patient's balance moves, for a coverage added later)."""
+    """The lines whose balance the next payer's claims move to their coverage (``bill_to``):
+    those the patient holds something on (a coverage added after the share moved to the
+    patient) and no other payer holds a positive balance on (a denial held with the prior
+    payer stays there until it is worked). Usually none: the ledger's PR transfer already put
+    the share with the next coverage."""
     from medbill_cli.services import ledger
 
-    held = ledger.line_balances(session, [c.id for p in planned for c in p.charges])
+    e = t.ledger_entry.c
+    with_patient: set[int] = set()
+    for part in chunks(sorted({c.id for p in planned for c in p.charges})):
+        q = select(e.charge_id).where(e.charge_id.in_(part), e.coverage_id.is_(None)).distinct()
+        with_patient |= {int(i) for i in session.execute(q).scalars()}
+    if not with_patient:
+        return []
+    held = ledger.line_balances(session, with_patient)
     out: list[tuple[int, list[int]]] = []
     for p in planned:
-        ids = [c.id for c in p.charges
-               if not any(pty.coverage_id not in (None, p.coverage.id) and bal > 0
-                          for pty, bal in held.get(c.id, {}).items())]
-        out.append((p.coverage.id, ids))
+        ids = [c.id for c in p.charges if c.id in with_patient
+               and not any(pty.coverage_id not in (None, p.coverage.id) and bal > 0
+                           for pty, bal in held.get(c.id, {}).items())]
+        if ids:
+            out.append((p.coverage.id, ids))
     return out
 
 
