@@ -238,3 +238,66 @@ def test_next_payer_claim_refused_until_the_prior_payer_answers(practice: Cli,
     assert "already on a claim" in r.stderr
     assert cli.json("claim", "generate") == []
     ledger_clean(cli)
+
+
+def test_secondary_after_paper_eobs(practice: Cli, tmp_path: Path) -> None:
+    """The primary answers on paper: with lines (2430 from the EOB's lines) and claim level
+    only (no 2430; the claim-level CAS in 2320 and the EOB's date in 2330B DTP*573)."""
+    cli = practice
+    cob_practice(cli)
+    a = patient_with(cli, "Lines", "ACME1", "SECND", dos=DOS)
+    b = patient_with(cli, "Whole", "ACME1", "SECND", dos=DOS)
+    rows = cli.json("claim", "generate")
+    assert isinstance(rows, list) and len(rows) == 2
+    export(cli, tmp_path, "primary.x12")
+    eob = ("eob", "post", "--date", DOS, "--check", "10423")
+    cli.ok(*eob, "--claim", rows[0]["pcn"], "--paid", "80", "--line", "1=70", "--line", "2=10",
+           "--line-adjust", "1:CO-45=30", "--line-adjust", "1:PR-2=25",
+           "--line-adjust", "2:CO-45=5.50", "--line-adjust", "2:PR-1=10")
+    cli.ok(*eob, "--claim", rows[1]["pcn"], "--paid", "80", "--adjust", "CO-45=35.50",
+           "--adjust", "PR-1=35")
+    assert owed(cli, a) == owed(cli, b) == {"SECND:secondary": "35.00"}
+    built = cli.json("claim", "generate")
+    assert isinstance(built, list) and [r["patient"] for r in built] == [a, b]
+    segs = export(cli, tmp_path, "secondary.x12")
+    clms = [i for i, s in enumerate(segs) if s[0] == "CLM"] + [len(segs)]
+    first, second = segs[clms[0]:clms[1]], segs[clms[1]:clms[2]]
+    assert [s[1:3] for s in first if s[0] == "SVD"] == [["ACME1", "70"], ["ACME1", "10"]]
+    assert not [s for s in first if s[:2] == ["DTP", "573"] and first.index(s) < next(
+        i for i, x in enumerate(first) if x[0] == "LX")]
+    assert not [s for s in second if s[0] == "SVD"]
+    assert ["CAS", "CO", "45", "35.5"] in second and ["CAS", "PR", "1", "35"] in second
+    assert ["DTP", "573", "D8", DOS8] in second and ["AMT", "D", "80"] in second
+    ledger_clean(cli)
+
+
+def test_unbalanced_secondary_held_and_not_exported(practice: Cli, tmp_path: Path) -> None:
+    """The primary adjudicated line 1 at 120.00 (our charge is 125.00): the secondary's claim
+    does not balance, so the scrub holds it with both findings and export sends nothing."""
+    cli = practice
+    cob_practice(cli)
+    patient_with(cli, "Unbalanced", "ACME1", "SECND", dos=DOS)
+    (row,) = cli.json("claim", "generate")  # type: ignore[misc]
+    export(cli, tmp_path, "primary.x12")
+    ids = claim_lines(cli, row["pcn"])
+    answer(cli, tmp_path, row["pcn"], "1", [
+        Line("99213", "120", "70", [("CO", "45", "25"), ("PR", "2", "25")], date=DOS8,
+             control=ids[0]),
+        Line("87880", "25.50", "10", [("CO", "45", "5.50"), ("PR", "1", "10")], date=DOS8,
+             control=ids[1]),
+    ], trace="PRIM1", number="ICN-1")
+    (sec,) = cli.json("claim", "generate")  # type: ignore[misc]
+    r = cli("claim", "scrub", "--format", "json")
+    assert r.exit_code == 1
+    import json
+
+    (rec,) = [x for x in json.loads(r.stdout) if x["pcn"] == sec["pcn"]]
+    assert rec["status"] == "held"
+    assert sorted((f["edit"], f["line"]) for f in rec["findings"]
+                  if f["severity"] == "error") == [("cob-claim-balance", None),
+                                                   ("cob-line-balance", 1)]
+    out = tmp_path / "none.x12"
+    r = cli.ok("claim", "export", "--format", "x12", "--output", str(out))
+    assert not out.exists()
+    assert cli.db.scalar("SELECT status FROM claim WHERE pcn = :p", p=sec["pcn"]) == "held"
+    ledger_clean(cli)
