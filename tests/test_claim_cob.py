@@ -301,3 +301,20 @@ def test_unbalanced_secondary_held_and_not_exported(practice: Cli, tmp_path: Pat
     assert not out.exists()
     assert cli.db.scalar("SELECT status FROM claim WHERE pcn = :p", p=sec["pcn"]) == "held"
     ledger_clean(cli)
+
+
+def test_payer_forwards_flag_and_sequence_filters_refuse_bad_input(practice: Cli) -> None:
+    cli = practice
+    assert cli.json("payer", "show", "ACME1")["forwards_claims"] is False  # type: ignore[index]
+    r = cli.fails(3, "payer", "update", "ACME1")
+    assert "Nothing to change" in r.stderr
+    cli.fails(3, "payer", "update", "NOSUCH", "--forwards-claims")
+    cli.ok("payer", "add", "--name", "Gap Plan", "--payer-id", "GAP1", "--forwards-claims")
+    assert cli.json("payer", "show", "GAP1")["forwards_claims"] is True  # type: ignore[index]
+    cli.ok("payer", "update", "GAP1", "--no-forwards-claims")
+    assert cli.json("payer", "show", "GAP1")["forwards_claims"] is False  # type: ignore[index]
+    assert cli.db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'payer' "
+                         "AND action = 'update'") == 1
+    r = cli.fails(3, "claim", "list", "--payer-sequence", "fourth")
+    assert "Unknown payer sequence" in r.stderr
+    assert cli.json("claim", "list", "--payer-sequence", "tertiary") == []
