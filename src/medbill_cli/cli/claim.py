@@ -42,12 +42,22 @@ def generate(
         "--through", help="Charges on or before this date.")] = None,
     patient: Annotated[str | None, typer.Option(
         "--patient", help="Only this patient's charges (account).")] = None,
+    sequence: Annotated[str | None, typer.Option(
+        "--sequence", help="Only claims to this payer sequence: primary|secondary|tertiary.")
+    ] = None,
+    after: Annotated[str | None, typer.Option(
+        "--claim", help="The next payer's claim for this prior claim's charges (checked: "
+        "refused unless the payer before has adjudicated).",
+        autocompletion=_complete.claim_ids)] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Turn unbilled charges into claims (per patient, payer, provider and place of service;
-    50 lines at most).
+    50 lines at most), and build the secondary and tertiary claims that are due: once a payer
+    has adjudicated and the balance moved to the next coverage (not when the payer crossed the
+    claim over to it).
 
     Example: medbill claim generate --through today
+    Example: medbill claim generate --claim C00000001 --sequence secondary
     """
     from medbill_cli.dates import parse_date
     from medbill_cli.services.claims.generate import generate_claims
@@ -56,7 +66,7 @@ def generate(
     thru = parse_date(through, what="--through") if through else None
     with _context.session() as s:
         result = generate_claims(session=s, user=_context.state.actor(), through=thru,
-                                 account=patient)
+                                 account=patient, sequence=sequence, after_claim=after)
         rows = claim_rows(session=s, claims=result.claims)
     shown = rows[:TABLE_LIMIT] if fmt is Format.table else rows
     emit_rows(shown, fmt, columns=LIST_COLUMNS if fmt is Format.table else None,
@@ -130,6 +140,8 @@ def scrub(
 def list_(
     status: Annotated[str | None, typer.Option("--status", help=STATUS_HELP)] = None,
     limit: Annotated[int | None, typer.Option("--limit")] = None,
+    payer_sequence: Annotated[str | None, typer.Option(
+        "--payer-sequence", help="primary|secondary|tertiary: the claim's coverage.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """List claims.
@@ -139,7 +151,8 @@ def list_(
     from medbill_cli.services.claims.query import claim_rows, list_claims
 
     with _context.session(write=False) as s:
-        rows = claim_rows(session=s, claims=list_claims(session=s, status=status, limit=limit))
+        rows = claim_rows(session=s, claims=list_claims(session=s, status=status, limit=limit,
+                                                        payer_sequence=payer_sequence))
     columns = LIST_COLUMNS + ["reason"] if any(r["reason"] for r in rows) else LIST_COLUMNS
     emit_rows(rows, fmt, columns=columns if fmt is Format.table else None,
               empty="No claims. Create them with medbill claim generate.")

@@ -17,13 +17,15 @@ def public(p: Any) -> dict[str, Any]:
     return {"id": p.payer_id, "payer_id": p.payer_id, "name": p.name,
             "filing_indicator": p.filing_indicator, "timely_filing_days": p.timely_filing_days,
             "address": p.address, "city": p.city, "state": p.state, "zip": p.zip,
-            "accept_assignment": p.accept_assignment}
+            "accept_assignment": p.accept_assignment, "forwards_claims": bool(p.forwards_claims)}
 
 
 AssignmentOpt = typer.Option(
     "--accept-assignment/--no-accept-assignment",
     help="The practice accepts assignment with this payer (participates): 837P CLM07 A, "
     "else C; CMS-1500 box 27.")
+FORWARDS_HELP = ("The payer crosses its adjudicated claims over to the next payer itself "
+                 "(no claim is sent to that payer; its 835 comes by itself).")
 
 
 @app.command("add")
@@ -39,6 +41,8 @@ def add(
     state: Annotated[str | None, typer.Option("--state")] = None,
     zip: Annotated[str | None, typer.Option("--zip")] = None,
     accept_assignment: Annotated[bool, AssignmentOpt] = True,
+    forwards_claims: Annotated[bool, typer.Option("--forwards-claims", help=FORWARDS_HELP)
+                               ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a payer; prints its payer id.
@@ -51,7 +55,8 @@ def add(
         rec = public(add_payer(session=s, user=_context.state.actor(), name=name, payer_id=payer_id,
                                filing_indicator=filing_indicator,
                                timely_filing_days=timely_filing_days, address=address, city=city,
-                               state=state, zip=zip, accept_assignment=accept_assignment))
+                               state=state, zip=zip, accept_assignment=accept_assignment,
+                               forwards_claims=forwards_claims))
     emit_created(rec, fmt)
 
 
@@ -60,9 +65,12 @@ def update(
     payer_id: Annotated[str, typer.Argument(help="The payer's EDI id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit trail).")],
     accept_assignment: Annotated[bool | None, AssignmentOpt] = None,
+    forwards_claims: Annotated[bool | None, typer.Option(
+        "--forwards-claims/--no-forwards-claims", help=FORWARDS_HELP)] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Change whether the practice accepts assignment with a payer (claims not yet sent).
+    """Change how a payer works: whether the practice accepts assignment with it (claims not
+    yet sent), and whether it forwards claims to the next payer (audited, with the reason).
 
     Example: medbill payer update ACME1 --no-accept-assignment --reason "left the network"
     """
@@ -70,8 +78,9 @@ def update(
 
     with _context.session() as s:
         rec = public(update_payer(session=s, user=_context.state.actor(), payer_id=payer_id,
-                                  reason=reason, accept_assignment=accept_assignment))
-    emit_created(rec, fmt)
+                                  reason=reason, accept_assignment=accept_assignment,
+                                  forwards_claims=forwards_claims))
+    emit_record(rec, fmt)
 
 
 @app.command("list")

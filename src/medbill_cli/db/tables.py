@@ -492,10 +492,12 @@ def _era_claim() -> Table:
         Column('service_date', Date()),
         Column('remarks', String(200), nullable=False, default=''),
         Column('unmatched_reason', String()),
-        Column('previous_status', String(10)),
+        Column('previous_status', String(16)),
         Column('reverses_id', Integer()),
         Column('reversed_by_id', Integer()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
+        Column('coverage_id', Integer()),
+        Column('crossover', Boolean(), nullable=False, default=False),
     )
 
 
@@ -646,6 +648,7 @@ def _payer() -> Table:
         Column('zip', String(9)),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
         Column('accept_assignment', Boolean(), nullable=False, default=True),
+        Column('forwards_claims', Boolean(), nullable=False, default=False),
     )
 
 

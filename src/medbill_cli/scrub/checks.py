@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from medbill_cli.scrub.authorization import check_prior_auth
+from medbill_cli.scrub.cob import check_cob
 from medbill_cli.scrub.rules import (
     AGE_SOURCE,
     PTP_BYPASS_MODIFIERS,
@@ -354,6 +355,7 @@ EDITS: tuple[Edit, ...] = (
     check_resubmission,
     check_prior_auth,
     check_eligibility,
+    check_cob,
 )
 
 

@@ -89,6 +89,32 @@ class LineView:
     duplicate_of: str | None = None  # another claim's PCN with the same service
 
 
+Cas = tuple[str, str, int]  # group, CARC, cents
+
+
+@dataclass(frozen=True)
+class CobLine:
+    """One claim line as another payer answered it (its 2430)."""
+
+    number: int
+    charge_cents: int  # SV102
+    paid_cents: int | None  # SVD02; None: the payer's answer has no line for it
+    adjustments: tuple[Cas, ...] = ()
+
+
+@dataclass(frozen=True)
+class CobPayer:
+    """Another payer of the claim (its 2320), with its adjudication when it has one."""
+
+    payer_code: str
+    priority: str  # primary|secondary|tertiary
+    adjudicated: bool = False
+    paid_cents: int = 0  # AMT*D
+    claim_adjustments: tuple[Cas, ...] = ()
+    by_lines: bool = False  # the answer is on the lines (2430 for each)
+    lines: tuple[CobLine, ...] = ()
+
+
 @dataclass(frozen=True)
 class ClaimView:
     claim_id: int
@@ -122,6 +148,8 @@ class ClaimView:
     payer_claim_number: str | None = None
     auth_lines: tuple[AuthLine, ...] = ()  # each line's prior-authorization lookup
     eligibility: tuple[EligibilityNote, ...] = ()  # answers for the dates of service
+    claim_priority: str = "primary"  # the billed coverage's payer sequence
+    cob: tuple[CobPayer, ...] = ()  # the other payers (2320), in payer order
 
     @property
     def first_dos(self) -> dt.date:

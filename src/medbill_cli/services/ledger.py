@@ -591,8 +591,10 @@ def post_era_claims(*, session: Executor, user: str, era_claim_ids: Sequence[int
     ec, el, ea, d = t.era_claim, t.era_line, t.era_adjustment, t.denial
     claims: list[Any] = []
     for part in chunks(sorted(set(era_claim_ids))):
+        # A later payer's answer to a crossed-over claim names its own coverage.
         q = (select(ec.c.id, ec.c.claim_id, ec.c.outcome, ec.c.paid_cents, ec.c.reverses_id,
-                    t.era.c.posted_on, t.claim.c.coverage_id)
+                    t.era.c.posted_on,
+                    func.coalesce(ec.c.coverage_id, t.claim.c.coverage_id).label("coverage_id"))
              .join(t.era, t.era.c.id == ec.c.era_id).join(t.claim, t.claim.c.id == ec.c.claim_id)
              .where(ec.c.id.in_(part)))
         claims += list(session.execute(q))

@@ -221,6 +221,7 @@ def add_payer(
     *, session: Session, user: str, name: str, payer_id: str, filing_indicator: str = "CI",
     timely_filing_days: int = 365, address: str | None = None, city: str | None = None,
     state: str | None = None, zip: str | None = None, accept_assignment: bool = True,
+    forwards_claims: bool = False,
 ) -> Payer:
     pid = v.text(payer_id, field="Payer id", max_len=80).upper()
     if session.exec(select(Payer).where(Payer.payer_id == pid)).first():
@@ -242,7 +243,7 @@ def add_payer(
     payer = Payer(
         payer_id=pid, name=v.text(name, field="Payer name", max_len=60),
         filing_indicator=fi, timely_filing_days=timely_filing_days,
-        accept_assignment=accept_assignment, **addr,
+        accept_assignment=accept_assignment, forwards_claims=forwards_claims, **addr,
     )
     session.add(payer)
     session.flush()
@@ -251,38 +252,46 @@ def add_payer(
     return payer
 
 
-def update_payer(*, session: Session, user: str, payer_id: str, reason: str,
-                 accept_assignment: bool | None = None) -> Payer:
-    """Change whether the practice accepts assignment with a payer (837P CLM07, box 27);
-    audited before/after with the reason.
-
-    Raises:
-        NotFoundError: no such payer.
-        InputError: no reason, nothing to change, or the value it already has.
-    """
-    why = v.reason(reason, needed_for="A payer update", max_len=200)
-    payer = get_payer(session=session, payer_id=payer_id)
-    if accept_assignment is None:
-        raise InputError(f"Nothing to change on payer {payer.payer_id}",
-                         "Give --accept-assignment or --no-accept-assignment")
-    if payer.accept_assignment == accept_assignment:
-        raise InputError(f"The change leaves payer {payer.payer_id} as it is",
-                         "Give the value that differs")
-    before = audit.snapshot(payer)
-    payer.accept_assignment = accept_assignment
-    session.add(payer)
-    session.flush()
-    audit.record(session=session, user=user, action="update", entity="payer",
-                 entity_id=payer.payer_id, before=before,
-                 after=(audit.snapshot(payer) or {}) | {"reason": why})
-    return payer
-
-
 def get_payer(*, session: Session, payer_id: str) -> Payer:
     payer = session.exec(select(Payer).where(Payer.payer_id == payer_id.strip().upper())).first()
     if payer is None:
         raise NotFoundError(f"No payer with id {payer_id}",
                             "See medbill payer list, or add it with medbill payer add")
+    return payer
+
+
+def update_payer(*, session: Session, user: str, payer_id: str, reason: str,
+                 accept_assignment: bool | None = None,
+                 forwards_claims: bool | None = None) -> Payer:
+    """Change what medbill knows of how a payer works; audited before/after with the reason.
+
+    ``accept_assignment``: the practice accepts assignment with the payer (837P CLM07, box 27).
+    ``forwards_claims``: the payer crosses its adjudicated claims over to the next payer
+    itself, so no claim is sent to that payer after it (its 835 arrives by itself).
+
+    Raises:
+        NotFoundError: no such payer.
+        InputError: no reason, nothing to change, or only the values it already has.
+    """
+    why = v.reason(reason, needed_for="A payer update", max_len=200)
+    payer = get_payer(session=session, payer_id=payer_id)
+    changes = {k: val for k, val in (("accept_assignment", accept_assignment),
+                                     ("forwards_claims", forwards_claims)) if val is not None}
+    if not changes:
+        raise InputError(f"Nothing to change on payer {payer.payer_id}",
+                         "Give --accept-assignment/--no-accept-assignment or "
+                         "--forwards-claims/--no-forwards-claims")
+    if all(bool(getattr(payer, k)) == val for k, val in changes.items()):
+        raise InputError(f"The change leaves payer {payer.payer_id} as it is",
+                         "Give the value that differs")
+    before = audit.snapshot(payer)
+    for k, val in changes.items():
+        setattr(payer, k, val)
+    session.add(payer)
+    session.flush()
+    audit.record(session=session, user=user, action="update", entity="payer",
+                 entity_id=payer.payer_id, before=before,
+                 after=(audit.snapshot(payer) or {}) | {"reason": why})
     return payer
 
 

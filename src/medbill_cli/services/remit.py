@@ -108,6 +108,8 @@ class PlannedClaim:
     new_status: ClaimStatus | None = None
     denials: list[PlannedDenial] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    crossover: bool = False  # the payer forwarded the claim to the next payer (see _cob)
+    coverage_id: int | None = None  # a later payer's answer to a crossed-over claim
 
     def equation(self) -> str:
         """The claim's balancing equation: charge = paid + each group's adjustments."""
@@ -444,8 +446,78 @@ def _plan(session: Session, ic: x835.Interchange, file_name: str | None,
             pc = _plan_claim(c, k)
             pe.claims.append(pc)
             result.warnings.extend(pc.warnings)
+        _cob(session, pe, k)
         result.eras.append(pe)
     return result
+
+
+# --------------------------------------------------------------------------- crossover
+
+CROSSOVER_STATUSES = frozenset({"19", "20", "21"})  # processed, forwarded to the next payer
+
+
+def crossover_signalled(cp: x835.ClaimPayment, forwards_claims: bool) -> bool:
+    """Whether a payer's answer forwarded the claim to the next payer itself (a crossover).
+
+    The 835 says so with CLP02 19/20/21, a crossover carrier (NM1*TT) or remark MA18; a payer
+    flagged as forwarding claims (``payer update --forwards-claims``) counts as saying so even
+    with CLP02 1 (same-payer dual plans do that). Remark MA19 (the crossover failed) wins over
+    all of them: the next payer is then billed directly.
+    """
+    remarks = set(cp.remarks) | {r for ln in cp.lines for r in ln.remarks}
+    if "MA19" in remarks:
+        return False
+    return (cp.status in CROSSOVER_STATUSES or cp.name("TT") is not None or "MA18" in remarks
+            or forwards_claims)
+
+
+def _cob(session: Session, pe: PlannedEra, k: _Known) -> None:
+    """Crossover on a file's postings: a processed answer that forwarded the claim marks it
+    ``crossed_over`` (when the patient has a later coverage on its date of service); a later
+    payer's answer to a crossed-over claim posts against that payer's coverage."""
+    from medbill_cli.services.claims import cob, store
+
+    todo = [pc for pc in pe.claims if pc.claim is not None and pc.claim.id is not None
+            and pc.outcome in ADJUDICATED]
+    if not todo:
+        return
+    forwards = bool(pe.payer is not None and pe.payer.forwards_claims)
+    crossed = _crossed_over(session, [pc.claim.id for pc in todo if pc.claim and pc.claim.id])
+    covs = store.coverages_of(session, [pc.claim.patient_id for pc in todo if pc.claim])
+    for pc in todo:
+        claim = pc.claim
+        assert claim is not None and claim.id is not None
+        dos = claim.first_dos or min((ln.date_of_service for _, ln in k.lines.get(claim.id, [])),
+                                     default=None)
+        if dos is None:
+            continue
+        order = cob.chain(covs.get(claim.patient_id, ()), dos)
+        at = next((i for i, c in enumerate(order) if c.id == claim.coverage_id), None)
+        later = order[at + 1:] if at is not None else []
+        was_crossed = pc.previous_status == ClaimStatus.CROSSED_OVER or claim.id in crossed
+        if was_crossed and later and (pc.cp.payer_sequence > 1 or (
+                pe.payer is not None and pe.payer.id != claim.payer_id)):
+            by_payer = [c for c in later if pe.payer is not None and c.payer_id == pe.payer.id]
+            by_rank = [c for c in later if cob.RANK.get(c.priority) == pc.cp.payer_sequence - 1]
+            pc.coverage_id = (by_payer or by_rank or later)[0].id
+        elif (later and pc.outcome in (Outcome.PAID, Outcome.PARTIAL)
+              and crossover_signalled(pc.cp, forwards)):
+            pc.crossover = True
+            pc.new_status = ClaimStatus.CROSSED_OVER
+            if pc.previous_status is not None:
+                check_transition(pc.previous_status, pc.new_status, record=claim.pcn)
+            k.status_now[claim.id] = pc.new_status
+
+
+def _crossed_over(session: Session, claim_ids: list[int]) -> set[int]:
+    """The claims with a live posting that crossed them over."""
+    ec = t.era_claim.c
+    out: set[int] = set()
+    for part in chunks(sorted(set(claim_ids))):
+        q = (select(ec.claim_id).where(ec.claim_id.in_(part), ec.crossover.is_(True),
+                                       ec.reversed_by_id.is_(None)))
+        out |= {int(i) for i in session.exec(q) if i is not None}
+    return out
 
 
 # --------------------------------------------------------------------------- posting
@@ -497,7 +569,8 @@ def _era_claim_row(p: _Posting, pc: PlannedClaim) -> dict[str, Any]:
         service_date=service_date, remarks=" ".join(c.remarks)[:200],
         unmatched_reason=pc.unmatched_reason,
         previous_status=pc.previous_status.value if pc.previous_status else None,
-        reverses_id=None, reversed_by_id=None, created_at=p.now)
+        reverses_id=None, reversed_by_id=None, created_at=p.now,
+        crossover=pc.crossover, coverage_id=pc.coverage_id)
 
 
 def _era_line_row(ec_id: int, pl: PlannedLine) -> dict[str, Any]:

@@ -170,6 +170,54 @@ class LineRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AdjustmentRecord:
+    """One posted CAS reason (835 or paper EOB)."""
+
+    group: str
+    carc: str
+    amount_cents: int
+    quantity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineAdjudicationRecord:
+    """One posted service line (835 SVC) matched to our charge line."""
+
+    charge_id: int
+    code: str  # as adjudicated
+    modifiers: str  # space-separated
+    charge_cents: int
+    paid_cents: int
+    units: str | None
+    adjustments: tuple[AdjustmentRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AdjudicationRecord:
+    """A payer's posted answer to a claim (its latest 835 CLP or paper EOB, not reversed)."""
+
+    era_claim_id: int
+    claim_id: int  # the claim it answered
+    status_code: str  # CLP02
+    charge_cents: int
+    paid_cents: int  # CLP04
+    payer_claim_number: str  # CLP07
+    date: dt.date  # BPR16, else DTM*405, else the day it was posted
+    crossover: bool = False
+    adjustments: tuple[AdjustmentRecord, ...] = ()  # claim level
+    lines: tuple[LineAdjudicationRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OtherPayerRecord:
+    """Another coverage in force for the claim, with its adjudication when it has one."""
+
+    coverage: CoverageRecord
+    payer: PayerRecord
+    adjudication: AdjudicationRecord | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimBundle:
     """A claim with everything the 837P prints about it."""
 
@@ -183,6 +231,7 @@ class ClaimBundle:
     referral: str | None = None  # the referral number (REF*9F)
     facility: FacilityRecord | None = None
     visit: VisitRecord | None = None
+    other_payers: tuple[OtherPayerRecord, ...] = ()  # 2320/2330, in payer order
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +337,7 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
                              cov.subscriber_middle_name, cov.subscriber_dob, cov.subscriber_sex,
                              addr)
         patient = pat_person
-    return _with_signatures(_with_visit(p837.ClaimOut(
+    return _with_cob(b, _with_signatures(_with_visit(p837.ClaimOut(
         pcn=c.pcn, pos=c.pos, diagnoses=tuple(c.diagnoses.split()), subscriber=subscriber,
         member_id=cov.member_id, payer=p837.PayerInfo(b.payer.name, b.payer.payer_id),
         lines=tuple(_service_line(ln, a) for ln, a in zip(b.lines, line_auths, strict=True)),
@@ -296,7 +345,62 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
         patient=patient, priority=cov.priority, group_number=cov.group_number,
         filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
         payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider),
-        prior_auth=claim_auth, referral=b.referral, facility=_facility(b.facility)), b.visit), b)
+        prior_auth=claim_auth, referral=b.referral, facility=_facility(b.facility)), b.visit), b))
+
+
+# --------------------------------------------------------------------------- other payers
+
+
+def _cas(adjs: tuple[AdjustmentRecord, ...]) -> tuple[p837.Cas, ...]:
+    return tuple(p837.Cas(a.group, a.carc, a.amount_cents, a.quantity) for a in adjs)
+
+
+def _other_subscriber(b: ClaimBundle, cov: CoverageRecord) -> p837.Person:
+    pat = b.patient
+    addr = _patient_address(pat)
+    if cov.relationship == "self":
+        return _person(pat.first_name, pat.last_name, pat.middle_name, pat.dob, pat.sex, addr)
+    return _person(cov.subscriber_first_name, cov.subscriber_last_name,
+                   cov.subscriber_middle_name, cov.subscriber_dob, cov.subscriber_sex, addr)
+
+
+def _other_payer(b: ClaimBundle, o: OtherPayerRecord) -> p837.OtherPayer:
+    a = o.adjudication
+    base = p837.OtherPayer(
+        priority=o.coverage.priority, relationship=o.coverage.relationship,
+        subscriber=_other_subscriber(b, o.coverage), member_id=o.coverage.member_id,
+        payer=p837.PayerInfo(o.payer.name, o.payer.payer_id),
+        filing_indicator=o.payer.filing_indicator, group_number=o.coverage.group_number)
+    if a is None:
+        return base
+    return replace(base, paid_cents=a.paid_cents, adjustments=_cas(a.adjustments),
+                   claim_number=a.payer_claim_number or None, adjudication_date=a.date,
+                   lines_adjudicated=bool(a.lines))
+
+
+def line_adjudications(b: ClaimBundle, ln: LineRecord) -> tuple[p837.LineAdjudication, ...]:
+    """Each other payer's 2430 for one of the claim's lines (none where it has no line)."""
+    out: list[p837.LineAdjudication] = []
+    for o in b.other_payers:
+        a = o.adjudication
+        got = next((x for x in a.lines if x.charge_id == ln.charge_id), None) if a else None
+        if a is None or got is None:
+            continue
+        out.append(p837.LineAdjudication(
+            payer_id=o.payer.payer_id, paid_cents=got.paid_cents, code=got.code or ln.code,
+            date=a.date, modifiers=tuple(got.modifiers.split()),
+            units=got.units or str(ln.units), adjustments=_cas(got.adjustments)))
+    return tuple(out)
+
+
+def _with_cob(b: ClaimBundle, co: p837.ClaimOut) -> p837.ClaimOut:
+    """The other payers (2320/2330) and each line's adjudications by them (2430)."""
+    if not b.other_payers:
+        return co
+    lines = tuple(replace(sl, adjudications=line_adjudications(b, ln))
+                  for sl, ln in zip(co.lines, b.lines, strict=True))
+    return replace(co, lines=lines,
+                   other_payers=tuple(_other_payer(b, o) for o in b.other_payers))
 
 
 def interchange(practice: PracticeRecord, control: int, now: dt.datetime,

@@ -18,7 +18,10 @@ ASC X12 implementation guide's loop order:
             2310B NM1*82 PRV    rendering provider, when it differs from the billing provider
             2310C NM1*77 N3 N4  service facility, when not the billing address
             2310D NM1*DQ        supervising provider, when not the rendering provider
+            2320 SBR CAS AMT*D OI   each other payer (adjudication only once it has paid)
+              2330A NM1*IL N3 N4    2330B NM1*PR DTP*573 REF*F8
             2400 LX SV1 DTP*472 REF (2410 LIN CTP) (2420E NM1*DK ordering provider)
+              2430 SVD CAS DTP*573  each other payer's adjudication of the line
     SE GE IEA
 
 Data are uppercased and stripped of the delimiter characters; amounts carry no trailing zeros.
@@ -174,6 +177,51 @@ class ServiceFacility:
 
 
 @dataclass(frozen=True)
+class Cas:
+    """One claim adjustment: group (CO, PR, OA, PI), reason (CARC), amount, quantity."""
+
+    group: str
+    reason: str
+    amount_cents: int
+    quantity: str | None = None
+
+
+@dataclass(frozen=True)
+class LineAdjudication:
+    """Loop 2430: how another payer adjudicated a service line (from its 835 SVC)."""
+
+    payer_id: str  # SVD01, equal to its 2330B NM109
+    paid_cents: int  # SVD02
+    code: str  # SVD03, the procedure as adjudicated
+    date: dt.date  # DTP*573
+    modifiers: tuple[str, ...] = ()
+    units: str = "1"  # SVD05, paid units
+    adjustments: tuple[Cas, ...] = ()
+
+
+@dataclass(frozen=True)
+class OtherPayer:
+    """Loops 2320 (other subscriber information), 2330A (its subscriber), 2330B (its payer).
+
+    ``paid_cents`` None: the payer has not adjudicated the claim (a known later payer), so no
+    CAS, AMT*D, REF*F8 or DTP*573 are written.
+    """
+
+    priority: str  # that payer's primary|secondary|tertiary (SBR01)
+    relationship: str  # the patient to that subscriber (SBR02)
+    subscriber: Person
+    member_id: str
+    payer: PayerInfo
+    filing_indicator: str = "CI"
+    group_number: str | None = None
+    paid_cents: int | None = None  # AMT*D (835 CLP04)
+    adjustments: tuple[Cas, ...] = ()  # claim-level CAS
+    claim_number: str | None = None  # 2330B REF*F8 (835 CLP07)
+    adjudication_date: dt.date | None = None  # 2330B DTP*573, when no line has a 2430
+    lines_adjudicated: bool = False  # the payer's adjudication is on the lines (2430)
+
+
+@dataclass(frozen=True)
 class ServiceLine:
     code: str
     amount_cents: int
@@ -188,6 +236,7 @@ class ServiceLine:
     prior_auth: str | None = None  # 2400 REF*G1, when the claim's lines have different ones
     control_number: str | None = None  # REF*6R line item control number (unique per line)
     ordering: NamedProvider | None = None  # 2420E NM1*DK, when not the rendering provider
+    adjudications: tuple[LineAdjudication, ...] = ()  # 2430, one per adjudicating payer
 
 
 @dataclass(frozen=True)
@@ -222,6 +271,7 @@ class ClaimOut:
     related_causes: tuple[str, ...] = ()  # CLM11-1/2: AA auto, EM employment, OA other
     accident_state: str | None = None  # CLM11-4, for an auto accident
     accident_date: dt.date | None = None  # DTP*439
+    other_payers: tuple[OtherPayer, ...] = ()  # 2320/2330, in payer order
 
     @property
     def total_cents(self) -> int:
@@ -410,9 +460,9 @@ class Writer837P:
         self._facility(c.facility)
         rendering_npi = c.rendering.npi if c.rendering is not None else self.billing.npi
         self._supervising(c.supervising, rendering_npi)
+        self._other_payers(c)
         for n, ln in enumerate(c.lines, start=1):
-            self._service_line(n, ln, c.pos)
-            self._ordering(ln.ordering, rendering_npi)
+            self._service_line(n, ln, c.pos, rendering_npi)
         self.stats.claims += 1
         self.stats.total_cents += total
 
@@ -453,8 +503,9 @@ class Writer837P:
             self._seg("NM1", "77", "2", clean(f.name))
         self._address(f.address)
 
-    def _service_line(self, n: int, ln: ServiceLine, claim_pos: str) -> None:
-        """Loop 2400 (and 2410 for a drug)."""
+    def _service_line(self, n: int, ln: ServiceLine, claim_pos: str, rendering_npi: str
+                      ) -> None:
+        """Loop 2400 (2410 for a drug, 2420E ordering provider, 2430 other payers' answers)."""
         self._seg("LX", n)
         proc = _composite("HC", clean(ln.code), *(clean(m) for m in ln.modifiers[:4]))
         pos = clean(ln.pos) if ln.pos and ln.pos != claim_pos else ""
@@ -469,7 +520,56 @@ class Writer837P:
             self._seg("LIN", "", "N4", re.sub(r"\D", "", ln.ndc))
             self._seg("CTP", "", "", "", clean(ln.ndc_quantity) or str(ln.units),
                       clean(ln.ndc_unit) or "UN")
+        self._ordering(ln.ordering, rendering_npi)
+        self._line_adjudications(ln)
         self.stats.lines += 1
+
+    # ----------------------------------------------------------------- coordination of benefits
+
+    def _cas(self, adjustments: Iterable[Cas]) -> None:
+        """CAS: one segment per group code, at most six reason/amount/quantity triplets each
+        (a seventh reason of the same group starts another segment of that group)."""
+        by_group: dict[str, list[Cas]] = {}
+        for a in adjustments:
+            by_group.setdefault(clean(a.group), []).append(a)
+        for group, items in by_group.items():
+            for i in range(0, len(items), 6):
+                parts: list[object] = ["CAS", group]
+                for a in items[i:i + 6]:
+                    parts += [clean(a.reason), amount(a.amount_cents), clean(a.quantity)]
+                self._seg(*parts)
+
+    def _other_payers(self, c: ClaimOut) -> None:
+        """Loops 2320/2330A/2330B, one set per other payer."""
+        for o in c.other_payers:
+            self._seg("SBR", PRIORITY_CODES.get(o.priority, "P"),
+                      RELATIONSHIP_CODES.get(o.relationship, "G8"), clean(o.group_number),
+                      "", "", "", "", "", clean(o.filing_indicator) or "CI")
+            adjudicated = o.paid_cents is not None
+            if adjudicated:
+                self._cas(o.adjustments)
+                self._seg("AMT", "D", amount(o.paid_cents or 0))
+            self._seg("OI", "", "", c.benefits_assigned, "", "", c.release)
+            s = o.subscriber
+            self._seg("NM1", "IL", "1", clean(s.last_name), clean(s.first_name),
+                      clean(s.middle_name), "", "", "MI", clean(o.member_id))
+            if s.address is not None:
+                self._address(s.address)
+            self._seg("NM1", "PR", "2", clean(o.payer.name), "", "", "", "", "PI",
+                      clean(o.payer.payer_id))
+            if adjudicated and not o.lines_adjudicated and o.adjudication_date is not None:
+                self._seg("DTP", "573", "D8", o.adjudication_date.strftime("%Y%m%d"))
+            if adjudicated and o.claim_number:
+                self._seg("REF", "F8", clean(o.claim_number))
+
+    def _line_adjudications(self, ln: ServiceLine) -> None:
+        """Loop 2430 for each payer that adjudicated the line."""
+        for a in ln.adjudications:
+            proc = _composite("HC", clean(a.code), *(clean(m) for m in a.modifiers[:4]))
+            self._seg("SVD", clean(a.payer_id), amount(a.paid_cents), proc, "",
+                      clean(a.units) or "1")
+            self._cas(a.adjustments)
+            self._seg("DTP", "573", "D8", a.date.strftime("%Y%m%d"))
 
     def end(self) -> Stats:
         self._seg("SE", self.stats.segments + 1, self.st_control)

@@ -90,6 +90,9 @@ class Payer(SQLModel, table=True):
     # The practice accepts assignment with this payer (participates): 837P CLM07 A, else C;
     # CMS-1500 box 27.
     accept_assignment: bool = True
+    # The payer forwards its adjudicated claims to the next payer itself (a crossover, e.g. a
+    # Medicare contractor with the secondary's COBA agreement): its 835 counts as crossed over.
+    forwards_claims: bool = False
 
 
 class Patient(SQLModel, table=True):

@@ -61,10 +61,17 @@ class EraClaim(SQLModel, table=True):
     service_date: dt.date | None = None
     remarks: str = Field(default="", max_length=200)  # MIA/MOA remark codes, space-separated
     unmatched_reason: str | None = None
-    previous_status: str | None = Field(default=None, max_length=10)  # Claim.status before
+    previous_status: str | None = Field(default=None, max_length=16)  # Claim.status before
     reverses_id: int | None = Field(default=None, foreign_key="era_claim.id")
     reversed_by_id: int | None = Field(default=None, foreign_key="era_claim.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # The coverage this payment is from, when not the claim's own: a later payer's 835 for a
+    # claim the earlier payer crossed over to it (None: the claim's coverage). A plain id: SQLite
+    # cannot add a foreign key to an existing table in place.
+    coverage_id: int | None = None
+    # The payer forwarded the claim to the next payer (CLP02 19-21, NM1*TT, MA18, or a payer
+    # that forwards claims; not MA19): no claim is sent to that payer.
+    crossover: bool = False
 
 
 class EraLine(SQLModel, table=True):

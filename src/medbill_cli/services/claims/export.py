@@ -43,7 +43,7 @@ from medbill_cli.errors import InputError
 from medbill_cli.money import fmt
 from medbill_cli.privfile import open_private
 from medbill_cli.services import audit, counters
-from medbill_cli.services.claims import auths, store
+from medbill_cli.services.claims import auths, cob, store
 from medbill_cli.status import ClaimStatus, check_transitions
 from medbill_cli.x12 import p837
 from medbill_cli.x12.claim_map import ClaimBundle, PracticeRecord, claim_out, interchange
@@ -128,6 +128,7 @@ def bundles(session: Session, ids: Sequence[int]) -> Iterator[ClaimBundle]:
         refs = auths.reference_numbers(session, claims, lines)
         facs = store.facilities(session, (c.facility_id for c in claims))
         visits = store.visits(session, part)
+        others = cob.other_payers(session, claims, lines)
         for c in claims:
             assert c.coverage_id is not None and c.payer_id is not None  # scrubbed ready
             g1, ref_9f = refs.get(c.id, ((), None))
@@ -135,7 +136,7 @@ def bundles(session: Session, ids: Sequence[int]) -> Iterator[ClaimBundle]:
                               provs.get(c.provider_id) if c.provider_id else None,
                               tuple(lines.get(c.id, [])), g1, ref_9f,
                               facs.get(c.facility_id) if c.facility_id else None,
-                              visits.get(c.id))
+                              visits.get(c.id), others.get(c.id, ()))
 
 
 def _write_x12(sink: _Sink, items: Iterator[ClaimBundle], practice: PracticeRecord, control: int,

@@ -15,8 +15,9 @@ from medbill_cli.db import tables as t
 from medbill_cli.db.dialect import for_update, insert_many
 from medbill_cli.db.models._base import utcnow
 from medbill_cli.db.query import chunks
+from medbill_cli.errors import InputError
 from medbill_cli.services import audit, counters, ledger
-from medbill_cli.services.claims import store
+from medbill_cli.services.claims import cob, store
 from medbill_cli.services.claims.plan import Plan, PlannedClaim, UnbilledCharge, plan_claims
 from medbill_cli.status import ChargeStatus, ClaimStatus, check_transitions
 from medbill_cli.x12.claim_map import ClaimRecord
@@ -76,8 +77,12 @@ def _claim_row(p: PlannedClaim, seq: int, user: str, created_at: dt.datetime) ->
     )
 
 
-def _write(session: Session, user: str, planned: Sequence[PlannedClaim]) -> list[int]:
-    """Insert the claims and their lines, bill the charges, audit; returns the claim ids."""
+def _write(session: Session, user: str, planned: Sequence[PlannedClaim],
+           next_payer: bool = False) -> list[int]:
+    """Insert the claims and their lines, bill the charges, audit; returns the claim ids.
+
+    ``next_payer``: the claims bill already-billed charges to a later payer (their charges
+    stay billed; the ledger moves only what no other payer holds, ``cob.ledger_lines``)."""
     first = counters.next_numbers(session, counters.PCN_KEY, len(planned))
     created_at = utcnow()
     # Plain rows, inserted in bulk: 10,000 ORM objects would cost seconds.
@@ -94,6 +99,10 @@ def _write(session: Session, user: str, planned: Sequence[PlannedClaim]) -> list
         snap["charges_billed"] = [c.id for c in p.charges]
         entries.append(("create", "claim", row["pcn"], None, snap))
     insert_many(session, t.claim_line, line_rows)
+    if next_payer:
+        audit.record_many(session=session, user=user, entries=entries)
+        _bill_ledger(session, user, cob.ledger_lines(session, planned))
+        return ids
     billed = [c.id for p in planned for c in p.charges]
     check_transitions(((i, ChargeStatus.UNBILLED) for i in billed), ChargeStatus.BILLED)
     for part in chunks(billed):
@@ -110,33 +119,63 @@ def _bill_ledger(session: Session, user: str, claims: Sequence[tuple[int, list[i
     first: usually the lines are already with that coverage and nothing is written."""
     held = ledger.line_balances(session, [cid for _, ids in claims for cid in ids])
     for coverage_id, ids in claims:
-        if any(p.coverage_id != coverage_id for cid in ids for p in held.get(cid, {})):
+        if ids and any(p.coverage_id != coverage_id for cid in ids for p in held.get(cid, {})):
             ledger.bill_to(session=session, user=user, charge_ids=ids, coverage_id=coverage_id)
+
+
+SEQUENCES = ("primary", "secondary", "tertiary")
 
 
 def generate_claims(
     *, session: Session, user: str, through: dt.date | None = None, account: str | None = None,
+    sequence: str | None = None, after_claim: str | None = None,
 ) -> GenerateResult:
-    """Turn unbilled charges into draft claims; their charges become ``billed``.
+    """Turn unbilled charges into draft claims (their charges become ``billed``), and build
+    the later payers' claims that are due (``cob``).
 
     One claim per patient, payer (the primary coverage on the date of service), rendering
     provider and place of service; at most 50 lines and 12 diagnoses per claim (split beyond).
+    A later payer's claim is due once the payer before it has adjudicated a claim and the
+    ledger moved a balance to it, unless that payer crossed the claim over.
 
     Args:
         session: the command's session.
         user: who acts.
         through: only charges with a date of service on or before this date.
         account: only this patient's charges.
+        sequence: only claims to this payer sequence (primary, secondary, tertiary).
+        after_claim: the next payer's claim (``sequence``, default the next one) for this
+            prior claim's charges, checked: refused when that coverage is not in force on the
+            date of service, the payer before it has not adjudicated, it crossed the claim
+            over, or a claim to that payer exists.
 
     Returns:
         The new claims, and how many charges were left unbilled for lack of any coverage.
     """
     store.practice(session)
-    charges = _unbilled(session, through, account)
-    if not charges:
-        return GenerateResult(())
-    plan = _plan(session, charges)
-    if not plan.claims:
-        return GenerateResult((), plan.skipped_no_coverage)
-    ids = _write(session, user, plan.claims)
-    return GenerateResult(tuple(store.claims_by_ids(session, ids)), plan.skipped_no_coverage)
+    seq = sequence.strip().lower() if sequence else None
+    if seq is not None and seq not in SEQUENCES:
+        raise InputError(f"Unknown payer sequence '{sequence}'",
+                         "Use --sequence primary, secondary or tertiary")
+    if after_claim is not None:
+        if seq == "primary":
+            raise InputError("--claim builds a later payer's claim, not a primary one",
+                             "Use --sequence secondary or tertiary, or leave it out")
+        prior = store.get_claim(session=session, claim_id=after_claim)
+        planned = cob.plan_after_claim(session, claim=prior, priority=seq)
+        ids = _write(session, user, [planned], next_payer=True)
+        return GenerateResult(tuple(store.claims_by_ids(session, ids)))
+    ids, skipped = [], 0
+    if seq in (None, "primary"):
+        charges = _unbilled(session, through, account)
+        plan = _plan(session, charges) if charges else None
+        if plan is not None:
+            skipped = plan.skipped_no_coverage
+            if plan.claims:
+                ids += _write(session, user, plan.claims)
+    if seq != "primary":
+        later = cob.plan_next_payer(session, account=account,
+                                    priorities=(seq,) if seq else SEQUENCES[1:])
+        if later:
+            ids += _write(session, user, later, next_payer=True)
+    return GenerateResult(tuple(store.claims_by_ids(session, ids)), skipped)

@@ -19,13 +19,23 @@ from medbill_cli.services.claims import store
 from medbill_cli.status import ClaimStatus, parse_status
 from medbill_cli.x12.claim_map import ClaimRecord
 
+PAYER_SEQUENCES = ("primary", "secondary", "tertiary")
+
 
 def list_claims(*, session: Session, status: str | None = None,
-                limit: int | None = None) -> list[ClaimRecord]:
-    """Claims in id order, of one status (a ``ClaimStatus`` name) or all."""
+                limit: int | None = None, payer_sequence: str | None = None) -> list[ClaimRecord]:
+    """Claims in id order, of one status (a ``ClaimStatus`` name) or all, and to one payer
+    sequence (the priority of the claim's coverage) or any."""
     where: Any = t.claim.c.id.is_not(None)
     if status:
         where = t.claim.c.status == parse_status(ClaimStatus, status).value
+    if payer_sequence:
+        seq = payer_sequence.strip().lower()
+        if seq not in PAYER_SEQUENCES:
+            raise InputError(f"Unknown payer sequence '{payer_sequence}'",
+                             "Use --payer-sequence primary, secondary or tertiary")
+        where = where & t.claim.c.coverage_id.in_(
+            select(t.coverage.c.id).where(t.coverage.c.priority == seq))
     return store.claims_where(session, where, limit=limit)
 
 
@@ -52,7 +62,17 @@ def claim_detail(*, session: Session, claim: ClaimRecord) -> dict[str, Any]:
                    "amount": fmt(ln.amount_cents), "dx_pointers": ln.dx_pointers}
                   for ln in lines],
         "findings": [dict(r._mapping) for r in findings],
+        "other_payers": _other_payers(session, claim),
     }
+
+
+def _other_payers(session: Session, claim: ClaimRecord) -> list[dict[str, Any]]:
+    """The other payers the claim carries (2320), with the adjudication of those that have
+    answered its charges."""
+    from medbill_cli.services.claims import cob
+
+    lines = store.load_lines(session, [claim.id])
+    return [cob.describe(o) for o in cob.other_payers(session, [claim], lines).get(claim.id, ())]
 
 
 def claim_rows(*, session: Session, claims: Sequence[ClaimRecord]) -> list[dict[str, Any]]:

@@ -26,6 +26,8 @@ from medbill_cli.scrub import checks
 from medbill_cli.scrub.view import (
     AuthLine,
     ClaimView,
+    CobLine,
+    CobPayer,
     DxInfo,
     EligibilityNote,
     Finding,
@@ -34,7 +36,7 @@ from medbill_cli.scrub.view import (
     PtpInfo,
 )
 from medbill_cli.services import audit
-from medbill_cli.services.claims import auths, store
+from medbill_cli.services.claims import auths, cob, store
 from medbill_cli.services.claims.plan import find_duplicates, icd_ancestors, is_manifestation
 from medbill_cli.services.lookup import PROCEDURE_SYSTEMS, Reference, load_reference
 from medbill_cli.status import SCRUBBABLE, ClaimStatus, check_transition
@@ -42,6 +44,7 @@ from medbill_cli.x12.claim_map import (
     ClaimRecord,
     CoverageRecord,
     LineRecord,
+    OtherPayerRecord,
     PatientRecord,
     PayerRecord,
     PracticeRecord,
@@ -72,6 +75,30 @@ class _Batch:
     duplicates: Mapping[int, str]  # charge id -> PCN of the claim that already bills it
     auth_lines: Mapping[int, tuple[AuthLine, ...]] = field(default_factory=dict)  # by claim
     eligibility: Mapping[int, tuple[EligibilityNote, ...]] = field(default_factory=dict)
+    other_payers: Mapping[int, tuple[OtherPayerRecord, ...]] = field(default_factory=dict)
+
+
+def cob_view(others: Sequence[OtherPayerRecord], lines: Sequence[LineRecord],
+             ) -> tuple[CobPayer, ...]:
+    """What the balancing edits see of the claim's other payers."""
+    out: list[CobPayer] = []
+    for o in others:
+        a = o.adjudication
+        if a is None:
+            out.append(CobPayer(o.payer.payer_id, o.coverage.priority))
+            continue
+        by_charge = {x.charge_id: x for x in a.lines}
+        cob_lines = tuple(
+            CobLine(ln.line_number, ln.amount_cents,
+                    by_charge[ln.charge_id].paid_cents if ln.charge_id in by_charge else None,
+                    tuple((x.group, x.carc, x.amount_cents)
+                          for x in by_charge[ln.charge_id].adjustments)
+                    if ln.charge_id in by_charge else ())
+            for ln in lines)
+        out.append(CobPayer(o.payer.payer_id, o.coverage.priority, True, a.paid_cents,
+                            tuple((x.group, x.carc, x.amount_cents) for x in a.adjustments),
+                            bool(a.lines), cob_lines))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- reference data
@@ -158,6 +185,8 @@ def claim_view(claim: ClaimRecord, b: _Batch, today: dt.date) -> ClaimView:
             {ln.code for ln in lines}, {ln.date_of_service for ln in lines})),
         frequency=claim.frequency, payer_claim_number=claim.payer_claim_number,
         auth_lines=b.auth_lines.get(claim.id, ()), eligibility=b.eligibility.get(claim.id, ()),
+        claim_priority=cov.priority if cov else "primary",
+        cob=cob_view(b.other_payers.get(claim.id, ()), lines),
     )
 
 
@@ -178,7 +207,8 @@ def _load_batch(session: Session, claims: Sequence[ClaimRecord]) -> _Batch:
         providers=store.providers(session, (c.provider_id for c in claims)),
         ref=ref, duplicates=find_duplicates(claims, lines, billed),
         auth_lines=auths.auth_lines(session, claims, lines),
-        eligibility=auths.eligibility_notes(session, claims, lines))
+        eligibility=auths.eligibility_notes(session, claims, lines),
+        other_payers=cob.other_payers(session, claims, lines))
 
 
 # --------------------------------------------------------------------------- scrub
