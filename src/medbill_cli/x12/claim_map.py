@@ -256,7 +256,8 @@ def _patient_address(p: PatientRecord) -> p837.Address | None:
     return p837.Address(line1=p.address, line2=p.address2, city=p.city, state=p.state, zip=p.zip)
 
 
-def _service_line(ln: LineRecord, prior_auth: str | None = None) -> p837.ServiceLine:
+def _service_line(ln: LineRecord, prior_auth: str | None = None,
+                  adjudications: tuple[p837.LineAdjudication, ...] = ()) -> p837.ServiceLine:
     return p837.ServiceLine(
         code=ln.code, amount_cents=ln.amount_cents, units=ln.units,
         date_of_service=ln.date_of_service,
@@ -264,7 +265,8 @@ def _service_line(ln: LineRecord, prior_auth: str | None = None) -> p837.Service
         modifiers=tuple(ln.modifiers.split()), pos=ln.pos, ndc=ln.ndc, ndc_unit=ln.ndc_unit,
         ndc_quantity=ln.ndc_quantity, prior_auth=prior_auth,
         control_number=str(ln.line_id) if ln.line_id is not None else None,
-        ordering=named_provider(ln.ordering_npi, ln.ordering_name))
+        ordering=named_provider(ln.ordering_npi, ln.ordering_name),
+        adjudications=adjudications)
 
 
 def _prior_auths(b: ClaimBundle) -> tuple[str | None, tuple[str | None, ...]]:
@@ -340,7 +342,8 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
     return _with_cob(b, _with_signatures(_with_visit(p837.ClaimOut(
         pcn=c.pcn, pos=c.pos, diagnoses=tuple(c.diagnoses.split()), subscriber=subscriber,
         member_id=cov.member_id, payer=p837.PayerInfo(b.payer.name, b.payer.payer_id),
-        lines=tuple(_service_line(ln, a) for ln, a in zip(b.lines, line_auths, strict=True)),
+        lines=tuple(_service_line(ln, a, line_adjudications(b, ln))
+                    for ln, a in zip(b.lines, line_auths, strict=True)),
         relationship=cov.relationship,
         patient=patient, priority=cov.priority, group_number=cov.group_number,
         filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
@@ -380,6 +383,8 @@ def _other_payer(b: ClaimBundle, o: OtherPayerRecord) -> p837.OtherPayer:
 
 def line_adjudications(b: ClaimBundle, ln: LineRecord) -> tuple[p837.LineAdjudication, ...]:
     """Each other payer's 2430 for one of the claim's lines (none where it has no line)."""
+    if not b.other_payers:
+        return ()
     out: list[p837.LineAdjudication] = []
     for o in b.other_payers:
         a = o.adjudication
@@ -394,13 +399,11 @@ def line_adjudications(b: ClaimBundle, ln: LineRecord) -> tuple[p837.LineAdjudic
 
 
 def _with_cob(b: ClaimBundle, co: p837.ClaimOut) -> p837.ClaimOut:
-    """The other payers (2320/2330) and each line's adjudications by them (2430)."""
+    """The other payers (2320/2330); each line's adjudications by them (2430) are set where
+    the lines are built (``line_adjudications``)."""
     if not b.other_payers:
         return co
-    lines = tuple(replace(sl, adjudications=line_adjudications(b, ln))
-                  for sl, ln in zip(co.lines, b.lines, strict=True))
-    return replace(co, lines=lines,
-                   other_payers=tuple(_other_payer(b, o) for o in b.other_payers))
+    return replace(co, other_payers=tuple(_other_payer(b, o) for o in b.other_payers))
 
 
 def interchange(practice: PracticeRecord, control: int, now: dt.datetime,

@@ -31,6 +31,7 @@ The writer keeps only counters, so memory does not grow with the number of claim
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -307,6 +308,12 @@ def _composite(*parts: str) -> str:
     return COMPONENT.join(items)
 
 
+@functools.lru_cache(maxsize=512)
+def _d8(day: dt.date) -> str:
+    """CCYYMMDD (a batch repeats a few adjudication dates thousands of times)."""
+    return day.strftime("%Y%m%d")
+
+
 def _zip(z: str) -> str:
     return re.sub(r"\D", "", z or "")
 
@@ -569,7 +576,7 @@ class Writer837P:
             self._seg("SVD", clean(a.payer_id), amount(a.paid_cents), proc, "",
                       clean(a.units) or "1")
             self._cas(a.adjustments)
-            self._seg("DTP", "573", "D8", a.date.strftime("%Y%m%d"))
+            self._seg("DTP", "573", "D8", _d8(a.date))
 
     def end(self) -> Stats:
         self._seg("SE", self.stats.segments + 1, self.st_control)
