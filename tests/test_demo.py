@@ -109,7 +109,9 @@ def test_demo_month_posts_remittances_and_balances(tmp_path: Path,
                                                    request: pytest.FixtureRequest,
                                                    pg_templates: _PgTemplates | None) -> None:
     """Three weeks: long enough for the payers' 835s (payments, CO-45, PR-1/2/3, denials, a
-    reversal), patients' payments, rejected claims fixed and sent again."""
+    reversal), Medicare's crossovers to the Medigap plan and its own 835s, a failed crossover
+    billed as a secondary claim, weekly statement runs, a payment plan, patients' payments,
+    rejected claims fixed and sent again."""
     cli = coded_db(request, "sqlite", tmp_path, pg_templates)
     run_demo(cli, tmp_path / "files", "--days", "26")
     db = cli.db
@@ -128,7 +130,26 @@ def test_demo_month_posts_remittances_and_balances(tmp_path: Path,
     assert isinstance(denials, list) and denials
     adj = {r for (r,) in _rows(db, "SELECT DISTINCT group_code || '-' || carc "
                                    "FROM era_adjustment")}
-    assert {"CO-45", "PR-2"} <= adj, adj
+    assert {"CO-45", "PR-2", "OA-23"} <= adj, adj
+    # Coordination of benefits: crossed over by Medicare, the Medigap plan's own 835 posted
+    # against its coverage; a failed crossover (MA19) billed to the Medigap plan by medbill.
+    assert db.scalar("SELECT count(*) FROM claim WHERE status = 'crossed_over'")
+    assert db.scalar("SELECT count(*) FROM era_claim WHERE status_code = '2' "
+                     "AND coverage_id IS NOT NULL")
+    secondary = cli.json("claim", "list", "--payer-sequence", "secondary")
+    assert isinstance(secondary, list) and secondary
+    assert {c["payer"] for c in secondary} == {"LMGAP"}
+    batches = sorted((tmp_path / "files").glob("claims-*.x12"))
+    billed = [b for b in batches if f"*{secondary[0]['pcn']}*" in b.read_text()]
+    assert billed
+    assert_valid_837(billed[0], x12check_tool())
+    # Statements every Friday, recorded; a payment plan.
+    runs = cli.json("statement", "list")
+    assert isinstance(runs, list) and len(runs) >= 2
+    assert all(oct(f.stat().st_mode & 0o777) == "0o600"
+               for f in (tmp_path / "files").glob("statements-*.pdf"))
+    plans = cli.json("plan", "list")
+    assert isinstance(plans, list) and len(plans) == 1
 
 
 def _rows(db: Db, sql: str) -> list[tuple[object, ...]]:

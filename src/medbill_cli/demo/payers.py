@@ -38,6 +38,8 @@ class SentLine:
     units: str
     dos: dt.date
     control: str | None  # REF*6R, the line's id in medbill
+    # The last earlier payer's line adjustments (2430 CAS), on a secondary or tertiary claim.
+    prior: tuple[tuple[str, str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class SentClaim:
     last_name: str
     first_name: str
     lines: tuple[SentLine, ...]
+    sequence: str = "P"  # 2000B SBR01: P primary, S secondary, T tertiary
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ def read_837(data: bytes | str) -> SentBatch:
     claims: list[SentClaim] = []
     member = ("", "", "")
     payer = ""
+    sequence = "P"
     pending: dict[str, object] | None = None
     lines: list[SentLine] = []
     line: dict[str, object] | None = None
@@ -115,20 +119,31 @@ def read_837(data: bytes | str) -> SentBatch:
             member = (s[9] if len(s) > 9 else "", s[3], s[4] if len(s) > 4 else "")
         elif tag == "NM1" and s[1] == "PR":
             payer = s[9] if len(s) > 9 else ""
+        elif tag == "SBR" and pending is None:
+            sequence = s[1]  # 2000B; the 2320 SBRs come after CLM
         elif tag == "CLM":
             flush_claim()
             pending = {"pcn": s[1], "charge": Decimal(s[2]), "payer_id": payer,
-                       "member_id": member[0], "last_name": member[1], "first_name": member[2]}
+                       "member_id": member[0], "last_name": member[1], "first_name": member[2],
+                       "sequence": sequence}
         elif tag == "SV1":
             flush_line()
             proc = s[1].split(d.component)
             line = {"code": proc[1], "modifiers": tuple(m for m in proc[2:] if m),
                     "charge": Decimal(s[2]), "units": s[4] if len(s) > 4 else "1",
-                    "dos": dt.date(1900, 1, 1), "control": None}
+                    "dos": dt.date(1900, 1, 1), "control": None, "prior": ()}
         elif tag == "DTP" and s[1] == "472" and line is not None:
             line["dos"] = _d8(s[3][:8])
         elif tag == "REF" and s[1] == "6R" and line is not None:
             line["control"] = s[2]
+        elif tag == "SVD" and line is not None:
+            line["prior"] = ()  # each payer's 2430 in turn; the last one is the one before us
+        elif tag == "CAS" and line is not None:  # 2430 (2320 CAS come before any line)
+            got = list(line["prior"])  # type: ignore[call-overload]
+            for i in range(2, len(s) - 1, 3):
+                if s[i]:
+                    got.append((s[1], s[i], Decimal(s[i + 1])))
+            line["prior"] = tuple(got)
     flush_claim()
     return SentBatch(isa=isa[13], gs=gs[6], st=st[2], sender=isa[6].strip(),
                      receiver=isa[8].strip(), billing_name=billing[3],

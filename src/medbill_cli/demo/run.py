@@ -115,6 +115,7 @@ class Demo:
     reversed: bool = False
     missing: list[tuple[Visit, int]] = field(default_factory=list)  # today's uncaptured lines
     dependents: set[str] = field(default_factory=set)  # accounts covered as a dependent
+    crossovers: dict[str, str] = field(default_factory=dict)  # pcn -> the Medigap's number
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -636,7 +637,9 @@ def _answer_277ca(demo: Demo, day: dt.date, batch: x.SentBatch) -> None:
         answers.append(x.Answer(c, "A2:20:PR", number))
         if rng.random() < 0.03:
             continue  # the payer sits on it: no 835 yet (the no-response worklist)
-        due = day + dt.timedelta(days=rng.randint(12, 28))
+        # Medicare pays clean electronic claims after its 14-day payment floor; others vary.
+        due = day + dt.timedelta(days=rng.randint(14, 16) if c.payer_id == "MCRB1"
+                                 else rng.randint(12, 28))
         while due.weekday() >= 5:
             due += dt.timedelta(days=1)
         by_due[(due, c.payer_id)].append(c)
@@ -650,9 +653,52 @@ def _answer_277ca(demo: Demo, day: dt.date, batch: x.SentBatch) -> None:
     demo.payer_numbers.update(numbers)
 
 
+def _adjudicate_secondary(c: x.SentClaim, number: str) -> x.PaidClaim:
+    """A Medigap plan's answer, as the payer after Medicare: it pays what Medicare left to
+    the patient (coinsurance, copays) except the Part B deductible (a Plan G leaves that to
+    the patient), and reports the rest of the charge as the prior payer's impact (OA-23)."""
+    lines: list[x.PaidLine] = []
+    for ln in c.lines:
+        pr = [(g, carc, a) for g, carc, a in ln.prior if g == "PR"]
+        owed = sum((a for _, _, a in pr), ZERO)
+        deductible = sum((a for _, carc, a in pr if carc == "1"), ZERO)
+        adjs: list[x.Adjustment] = [("OA", "23", ln.charge - owed), ("PR", "1", deductible)]
+        lines.append(x.PaidLine(ln, owed - deductible, tuple(a for a in adjs if a[2])))
+    return x.PaidClaim(c, "2", number, tuple(lines))
+
+
+def _crossover(demo: Demo, day: dt.date, p: Pending, paid: x.PaidClaim) -> x.PaidClaim:
+    """Medicare's answer for a patient with a Medigap plan: most claims cross over (CLP02 19,
+    remark MA18) and the Medigap's own 835 follows a few days later; now and then the
+    crossover fails (MA19) and medbill bills the Medigap plan itself."""
+    from dataclasses import replace
+
+    acct = demo.claim_accounts.get(paid.claim.pcn)
+    pt = next((q for q in demo.patients if q.account == acct), None)
+    gap = next((pl for pl in pt.plans if pl.payer == "LMGAP"), None) if pt else None
+    if gap is None or paid.status != "1" or paid.patient_resp <= 0:
+        return paid
+    first, *rest = paid.lines
+    if demo.rng.random() < 0.2:
+        demo.counts["crossovers failed (MA19)"] += 1
+        return replace(paid, lines=(replace(first, remarks=(*first.remarks, "MA19")), *rest))
+    demo.counts["crossovers to the Medigap plan"] += 1
+    forwarded = replace(paid.claim, payer_id="LMGAP", member_id=gap.member_id, sequence="S",
+                        lines=tuple(replace(pl.line, prior=pl.adjustments)
+                                    for pl in paid.lines))
+    demo.crossovers[paid.claim.pcn] = f"LG{day:%y%j}{demo.rng.randint(10000, 99999)}"
+    demo.pending.append(Pending(demo.next_business_day(day, demo.rng.randint(2, 5)), "835",
+                                p.batch, [forwarded], "LMGAP"))
+    return replace(paid, status="19",
+                   lines=(replace(first, remarks=(*first.remarks, "MA18")), *rest))
+
+
 def _adjudicate(demo: Demo, c: x.SentClaim, number: str, late: bool) -> x.PaidClaim:
     """What the payer decides on one claim: contract reductions, the patient's share, and now
-    and then a denial."""
+    and then a denial. A claim billed to it after another payer is answered from that payer's
+    answer (2430)."""
+    if c.sequence != "P":
+        return _adjudicate_secondary(c, number)
     rng = demo.rng
     plan = demo.plans[c.member_id]
     terms = cat.PAYERS[plan.payer]
@@ -716,7 +762,13 @@ def _answer_835(demo: Demo, day: dt.date, p: Pending) -> None:
     for c in p.claims:
         first_dos = min(ln.dos for ln in c.lines)
         late = (day - first_dos).days > terms.timely_filing_days
-        paid = _adjudicate(demo, c, numbers.get(c.pcn, c.pcn), late)
+        crossed = p.payer == "LMGAP" and c.pcn in demo.crossovers
+        number = demo.crossovers[c.pcn] if crossed else numbers.get(c.pcn, c.pcn)
+        paid = _adjudicate(demo, c, number, late)
+        if p.payer == "MCRB1":
+            paid = _crossover(demo, day, p, paid)
+        if c.sequence != "P":
+            demo.counts["secondary claims paid"] += 1
         remit.claims.append(paid)
         if paid.status == "4":
             demo.counts["denied claims"] += 1
@@ -788,6 +840,23 @@ def step_patient_payments(demo: Demo, day: dt.date) -> None:
             demo.counts["patient payments"] += 1
 
 
+def step_statement_run(demo: Demo, day: dt.date) -> None:
+    """Every Friday (and on the period's last day) the office sends statements to every
+    patient who owes at least $5, one PDF in the demo's folder; the dunning level advances
+    run by run."""
+    from medbill_cli.services.statements import run_statements
+
+    if day.weekday() != 4 and day != demo.business_days[-1]:
+        return
+    with demo.session() as s:
+        r = run_statements(session=s, user=demo.opts.user, as_of=day, min_balance="5",
+                           output=demo.opts.out / f"statements-{day:%Y%m%d}.pdf")
+    if r.path is not None:
+        r.path.chmod(0o600)
+    demo.counts["statement runs"] += 1 if r.run_id is not None else 0
+    demo.counts["statements"] += r.statements
+
+
 # --------------------------------------------------------------------------- period
 
 
@@ -800,10 +869,11 @@ SETUP: list[tuple[str, Step]] = [
     ("authorizations", step_authorizations),
 ]
 DAILY: list[tuple[str, Step]] = [
+    # The payers' 835s move what they leave to the next coverage or the patient; "claims"
+    # below then bills the next payer (a secondary claim) unless the payer crossed it over.
     ("payer answers", step_payer_answers),
-    # Secondary claims belong here (after the primary payers' 835s moved balances on), and a
-    # statement run after "patient payments" (weekly); today a patient pays as if billed.
     ("patient payments", step_patient_payments),
+    ("statement run", step_statement_run),
     ("fix rejections", step_fix_rejections),
     ("visits", step_visits),
     ("close of day", step_close_day),
@@ -874,9 +944,33 @@ def step_eligibility(demo: Demo, day: dt.date) -> None:
         demo.counts["271 files"] += 1
 
 
+def step_payment_plan(demo: Demo, day: dt.date) -> None:
+    """The patient who owes the most (one who pays late, if any owes $20) agrees to a monthly
+    payment plan."""
+    from medbill_cli.services.collections import add_plan
+    from medbill_cli.services.ledger_reports import patient_balance
+
+    with demo.session() as s:
+        owed = []
+        for pt in demo.patients:
+            if not pt.seen:
+                continue
+            cents = int(patient_balance(session=s, account=pt.account)["patient_due"])
+            if cents >= 2000:
+                owed.append((pt.pays == "late", cents, pt.account))
+        if not owed:
+            return
+        _, cents, account = max(owed)
+        monthly = max(Decimal(cents) / 300, Decimal(10)).quantize(Decimal(1))
+        add_plan(session=s, user=demo.opts.user, account=account, monthly=monthly,
+                 start=day.replace(day=1))
+        demo.counts["payment plans"] += 1
+
+
 FINISH: list[tuple[str, Step]] = [
     ("denial follow-up", step_denial_follow_up),
     ("eligibility", step_eligibility),
+    ("payment plan", step_payment_plan),
 ]
 
 
