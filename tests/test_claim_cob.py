@@ -318,3 +318,49 @@ def test_payer_forwards_flag_and_sequence_filters_refuse_bad_input(practice: Cli
     r = cli.fails(3, "claim", "list", "--payer-sequence", "fourth")
     assert "Unknown payer sequence" in r.stderr
     assert cli.json("claim", "list", "--payer-sequence", "tertiary") == []
+
+
+def test_primary_reversal_on_a_crossed_over_claim_undoes_the_primary_posting(
+        practice: Cli, tmp_path: Path) -> None:
+    """Medicare crossed the claim over and the Medigap plan paid on the same claim; Medicare
+    then takes its payment back (CLP02 22). The reversal undoes Medicare's posting, not the
+    Medigap plan's, which is the claim's latest."""
+    cli = practice
+    cob_practice(cli)
+    acct = patient_with(cli, "Reversed", "BCN02", "SECND", dos=DOS)
+    rows = cli.json("claim", "generate")
+    assert isinstance(rows, list) and len(rows) == 1
+    export(cli, tmp_path, "medicare.x12")
+    pcn = rows[0]["pcn"]
+    ids = claim_lines(cli, pcn)
+    post(cli, tmp_path, [spec(pcn, "19", _crossover_lines(ids), number="MCR-9")],
+         trace="MCR9", payer_name="BEACON MEDICARE")
+    answer(cli, tmp_path, pcn, "2", [
+        Line("99213", "125", "20", [("OA", "23", "100"), ("PR", "3", "5")], date=DOS8,
+             control=ids[0]),
+        Line("87880", "25.50", "10", [("OA", "23", "15.50")], date=DOS8, control=ids[1]),
+    ], trace="GAP9", number="GAP-9", payer_name="SECOND HEALTH")
+    assert owed(cli, acct) == {"patient": "5.00"}
+    gap_posting = cli.db.scalar("SELECT id FROM era_claim WHERE coverage_id IS NOT NULL")
+    back = [Line("99213", "-125", "-70", [("CO", "45", "-30"), ("PR", "2", "-25")], date=DOS8,
+                 control=ids[0]),
+            Line("87880", "-25.50", "-10", [("CO", "45", "-5.50"), ("PR", "1", "-10")],
+                 date=DOS8, control=ids[1])]
+    post(cli, tmp_path, [spec(pcn, "22", back, number="MCR-9")], trace="MCR9R",
+         payer_name="BEACON MEDICARE")
+    medicare_posting = cli.db.scalar("SELECT id FROM era_claim WHERE payer_claim_number = "
+                                     "'MCR-9' AND status_code = '19'")
+    reversed_ = cli.db.scalar("SELECT reverses_id FROM era_claim WHERE status_code = '22'")
+    assert reversed_ == medicare_posting != gap_posting
+    assert cli.db.scalar("SELECT reversed_by_id FROM era_claim WHERE id = :i",
+                         i=gap_posting) is None
+    # Exactly Medicare's posting is undone: the whole charge is Medicare's again (its payment,
+    # contractual and transfer taken back), while the Medigap's payment stands, 35.00 ahead of
+    # what it now holds, until Medicare answers again.
+    assert owed(cli, acct) == {"BCN02:primary": "150.50", "SECND:secondary": "-35.00",
+                               "patient": "5.00"}
+    post(cli, tmp_path, [spec(pcn, "19", _crossover_lines(ids), number="MCR-9B")],
+         trace="MCR9B", payer_name="BEACON MEDICARE")
+    assert owed(cli, acct) == {"patient": "5.00"}
+    assert cli.json("claim", "generate") == []  # still crossed over: nothing to bill
+    ledger_clean(cli)

@@ -338,7 +338,8 @@ class _Known:
 
     claims: dict[str, Claim]
     lines: dict[int, list[Pair]]
-    last_posting: dict[int, EraClaim]
+    # Each claim's live postings, oldest first, with the paying payer's id (its ERA's).
+    postings: dict[int, list[tuple[int | None, EraClaim]]]
     status_now: dict[int, ClaimStatus]  # as the file's postings so far leave each claim
     in_file: dict[int, PlannedClaim] = field(default_factory=dict)  # latest posting per claim
 
@@ -351,7 +352,7 @@ def _known(session: Session, pcns: list[str]) -> _Known:
     ids = [cl.id for cl in claims.values() if cl.id is not None]
     lines: dict[int, list[Pair]] = defaultdict(list)
     cln, chg = t.claim_line, t.charge
-    last_posting: dict[int, EraClaim] = {}
+    postings: dict[int, list[tuple[int | None, EraClaim]]] = defaultdict(list)
     for id_part in chunks(ids):
         q = (sa_select(cln.c.id.label("line_id"), cln.c.claim_id, chg.c.id.label("charge_id"),
                        chg.c.code, chg.c.modifiers, chg.c.amount_cents)
@@ -359,27 +360,54 @@ def _known(session: Session, pcns: list[str]) -> _Known:
              .order_by(cln.c.claim_id, cln.c.line_number))
         for row in session.execute(q):
             lines[row.claim_id].append(row)
-        q2 = (select(EraClaim).where(col(EraClaim.claim_id).in_(id_part),
-                                     col(EraClaim.outcome).in_(ADJUDICATED),
-                                     col(EraClaim.reversed_by_id).is_(None))
+        q2 = (select(EraClaim, Era.payer_id).join(Era, col(Era.id) == EraClaim.era_id)
+              .where(col(EraClaim.claim_id).in_(id_part),
+                     col(EraClaim.outcome).in_(ADJUDICATED),
+                     col(EraClaim.reversed_by_id).is_(None))
               .order_by(col(EraClaim.id)))
-        for ec in session.exec(q2):
+        for ec, payer_id in session.exec(q2):
             assert ec.claim_id is not None
-            last_posting[ec.claim_id] = ec
+            postings[ec.claim_id].append((payer_id, ec))
     status_now = {cl.id: ClaimStatus(cl.status) for cl in claims.values() if cl.id is not None}
-    return _Known(claims, lines, last_posting, status_now)
+    return _Known(claims, lines, postings, status_now)
 
 
-def _plan_reversal(pc: PlannedClaim, claim_id: int, k: _Known) -> bool:
+def _reversed_posting(k: _Known, claim_id: int, cp: x835.ClaimPayment,
+                     payer_id: int | None) -> EraClaim | None:
+    """The live posting a reversal undoes. On a crossed-over claim the next payer's posting is
+    on the same claim, and a reversal from one payer must never undo the other's: the posting
+    is the latest with the reversal's payer claim number (CLP07) and the amount it takes back,
+    else the latest with that claim number, else the latest from the reversal's payer, else
+    the claim's latest."""
+    live = k.postings.get(claim_id)
+    if not live:
+        return None
+    back = -cents(cp.paid, "CLP04")
+    number = cp.payer_claim_number
+
+    def latest(test: Callable[[int | None, EraClaim], bool]) -> int | None:
+        return next((i for i in range(len(live) - 1, -1, -1) if test(*live[i])), None)
+
+    for test in (lambda _p, ec: bool(number) and ec.payer_claim_number == number
+                 and ec.paid_cents == back,
+                 lambda _p, ec: bool(number) and ec.payer_claim_number == number,
+                 lambda p, _ec: payer_id is not None and p == payer_id):
+        at = latest(test)
+        if at is not None:
+            return live.pop(at)[1]
+    return live.pop()[1]
+
+
+def _plan_reversal(pc: PlannedClaim, claim_id: int, k: _Known, payer_id: int | None) -> bool:
     """Point a reversal at the posting it undoes; False when nothing posted can be reversed."""
     earlier = k.in_file.get(claim_id)
+    prev = None
     if earlier is not None and earlier.outcome in ADJUDICATED:
         pc.reverses_key = id(earlier)
         pc.payer_sequence = earlier.payer_sequence
         pc.new_status = earlier.previous_status
         del k.in_file[claim_id]
-    elif claim_id in k.last_posting:
-        prev = k.last_posting.pop(claim_id)
+    elif (prev := _reversed_posting(k, claim_id, pc.cp, payer_id)) is not None:
         pc.reverses = prev
         pc.payer_sequence = prev.payer_sequence
         pc.new_status = ClaimStatus(prev.previous_status or ClaimStatus.SUBMITTED)
@@ -406,7 +434,7 @@ def _plan_posting(pc: PlannedClaim, claim_id: int, k: _Known) -> None:
         k.in_file[claim_id] = pc
 
 
-def _plan_claim(c: x835.ClaimPayment, k: _Known) -> PlannedClaim:
+def _plan_claim(c: x835.ClaimPayment, k: _Known, payer_id: int | None) -> PlannedClaim:
     claim = k.claims.get(c.pcn)
     pc = PlannedClaim(c, claim, Outcome.INFO, c.payer_sequence,
                       lines=[PlannedLine(seq, svc) for seq, svc in enumerate(c.lines, start=1)])
@@ -422,7 +450,7 @@ def _plan_claim(c: x835.ClaimPayment, k: _Known) -> PlannedClaim:
         pc.unmatched_reason = (f"claim {claim.pcn} was never sent (it is {pc.previous_status})")
         return pc
     if c.is_reversal:
-        if not _plan_reversal(pc, claim.id, k):
+        if not _plan_reversal(pc, claim.id, k, payer_id):
             pc.outcome = Outcome.UNMATCHED
             pc.unmatched_reason = "reversal (CLP02 22) of a payment that was never posted here"
             return pc
@@ -443,7 +471,7 @@ def _plan(session: Session, ic: x835.Interchange, file_name: str | None,
     for r in ic.transactions:
         pe = PlannedEra(r, _payer_for(session, r), [])
         for c in r.claims:
-            pc = _plan_claim(c, k)
+            pc = _plan_claim(c, k, pe.payer.id if pe.payer is not None else None)
             pe.claims.append(pc)
             result.warnings.extend(pc.warnings)
         _cob(session, pe, k)
