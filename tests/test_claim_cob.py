@@ -364,3 +364,37 @@ def test_primary_reversal_on_a_crossed_over_claim_undoes_the_primary_posting(
     assert owed(cli, acct) == {"patient": "5.00"}
     assert cli.json("claim", "generate") == []  # still crossed over: nothing to bill
     ledger_clean(cli)
+
+
+def test_denial_by_the_crossover_payer_is_held_and_written_off_with_it(
+        practice: Cli, tmp_path: Path) -> None:
+    """The Medigap plan's own 835 for a crossed-over claim denies a line (CO-50). That denial
+    holds the line's balance with the Medigap coverage, and closing it writes off from that
+    coverage; Medicare's side of the claim is not touched."""
+    cli = practice
+    cob_practice(cli)
+    acct = patient_with(cli, "Gapdenied", "BCN02", "SECND", dos=DOS)
+    rows = cli.json("claim", "generate")
+    assert isinstance(rows, list) and len(rows) == 1
+    export(cli, tmp_path, "medicare.x12")
+    pcn = rows[0]["pcn"]
+    ids = claim_lines(cli, pcn)
+    post(cli, tmp_path, [spec(pcn, "19", _crossover_lines(ids), number="MCR-7")],
+         trace="MCR7", payer_name="BEACON MEDICARE")
+    answer(cli, tmp_path, pcn, "2", [
+        Line("99213", "125", "25", [("OA", "23", "100")], date=DOS8, control=ids[0]),
+        Line("87880", "25.50", "0", [("OA", "23", "15.50"), ("CO", "50", "10")], date=DOS8,
+             control=ids[1]),
+    ], trace="GAP7", number="GAP-7", payer_name="SECOND HEALTH")
+    assert owed(cli, acct) == {"SECND:secondary": "10.00"}  # held with the Medigap plan
+    denials = cli.json("denial", "list")
+    assert isinstance(denials, list) and len(denials) == 1
+    d = str(denials[0]["id"])
+    cli.ok("denial", "work", d, "--note", "not medically necessary; no appeal", "--status",
+           "closed")
+    assert owed(cli, acct) == {}
+    shown = cli.json("ledger", "show", acct)
+    assert isinstance(shown, list)
+    offs = [(e["party"], e["amount"]) for e in shown if e["kind"] == "adjustment"]
+    assert offs == [("SECND:secondary", "-10.00")], offs
+    ledger_clean(cli)

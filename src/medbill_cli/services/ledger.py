@@ -668,6 +668,19 @@ def held_cents(session: Executor, denial: Any) -> int:
     return int(session.execute(q).scalar_one())
 
 
+def denial_party(session: Executor, denial: Any) -> Party:
+    """The coverage that holds a denial's amount: the one its posting was made against (the
+    next payer's, when it answered a claim crossed over to it), else the claim's own."""
+    ec, cl = t.era_claim.c, t.claim.c
+    row = session.execute(
+        select(func.coalesce(ec.coverage_id, cl.coverage_id).label("coverage_id"))
+        .select_from(t.claim.outerjoin(t.era_claim, ec.id == denial.era_claim_id))
+        .where(cl.id == denial.claim_id)).first()
+    if row is None or row.coverage_id is None:
+        raise InputError(f"Denial {denial.id}'s claim has no coverage", "Check the claim")
+    return party_of_coverage(session, int(row.coverage_id))
+
+
 def close_denial(*, session: Executor, user: str, denial_id: int,
                  posted_on: dt.date | None = None) -> int:
     """Write off a denial's held amount from the payer (the denial was closed by working it),
@@ -685,10 +698,7 @@ def close_denial(*, session: Executor, user: str, denial_id: int,
         e.c.source_type == "denial", e.c.source_id == denial_id)).scalar_one()
     if int(done) != 0 or transferred_cents(session, denial_id) > 0:
         return 0  # written off already, or worked by moving the balance on (transfer_denial)
-    claim = session.execute(select(t.claim.c.coverage_id).where(t.claim.c.id == d.claim_id)).first()
-    if claim is None or claim.coverage_id is None:
-        raise InputError(f"Denial {denial_id}'s claim has no coverage", "Check the claim")
-    party = party_of_coverage(session, claim.coverage_id)
+    party = denial_party(session, d)
     if d.charge_id is not None:
         spread = [d.charge_id]
     else:
@@ -779,10 +789,7 @@ def transfer_denial(*, session: Executor, user: str, denial_id: int, to: str,
                          f"Reverse it first: medbill denial transfer {denial_id} --reverse")
     day = posted_on or today()
     ensure_open(session, day, "transfer")
-    claim = session.execute(select(t.claim.c.coverage_id).where(t.claim.c.id == d.claim_id)).first()
-    if claim is None or claim.coverage_id is None:
-        raise InputError(f"Denial {denial_id}'s claim has no coverage", "Check the claim")
-    payer = party_of_coverage(session, claim.coverage_id)
+    payer = denial_party(session, d)
     spread = _denial_lines(session, d)
     charges = _charge_rows(session, spread)
     held_by = {c: max(line_balances(session, spread).get(c, {}).get(payer, 0), 0)
