@@ -1,4 +1,6 @@
-"""The CMS-1500 renderer on its own: the claim view in, grid cells out (no database)."""
+"""The CMS-1500 renderer: the claim view in, grid cells out (no database); then the other-payer
+boxes (9, 9a, 9d, 11d, 29) of claims built and printed through the commands, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +9,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from cms1500_support import read_pdf
+from cms1500_support import Sheet, read_pdf
+from cob_support import cob_practice, ledger_clean, patient_with
+from conftest import Cli
+from test_claim_cob import DOS, _primary_paid
 
 from medbill_cli.forms import cms1500
 from medbill_cli.forms.pdf import FormMode, write_pdf
@@ -93,9 +98,17 @@ def test_medicare_primary_leaves_4_and_7_blank_and_11_none() -> None:
     assert cells(pages, "11") == [(18, 50, "NONE")]
 
 
+def other_payer(priority: str = "primary", paid_cents: int | None = None,
+                **changes: object) -> p837.OtherPayer:
+    sub = p837.Person("Smith", "John", dt.date(1978, 1, 9), "M", "Q.", HOME)
+    base = p837.OtherPayer(priority, "spouse", sub, "W123", p837.PayerInfo("Beta Care", "BETA"),
+                           group_number="G9", paid_cents=paid_cents)
+    return dataclasses.replace(base, **changes)
+
+
 def test_thirteen_lines_three_pages_each_its_own_total() -> None:
-    c = claim(13)
-    pages = cms1500.render(c, HEADER, prior_paid_cents=5000)
+    c = claim(13, priority="secondary", other_payers=(other_payer(paid_cents=5000),))
+    pages = cms1500.render(c, HEADER)
     assert [(p.page, p.pages) for p in pages] == [(1, 3), (2, 3), (3, 3)]
     assert [p.total_cents for p in pages] == [60015, 60051, 10012]
     assert sum(p.total_cents for p in pages) == c.total_cents
@@ -109,12 +122,42 @@ def test_claim_without_lines_is_refused() -> None:
         cms1500.render(claim(lines=()), HEADER)
 
 
+def test_other_payers_fill_9_9a_9d_11d_and_29() -> None:
+    """The first other payer in payer order names boxes 9, 9a, 9d; 29 sums those that paid."""
+    known = claim(other_payers=(other_payer("secondary"),))  # a primary, secondary known
+    pages = cms1500.render(known, HEADER)
+    assert cells(pages, "9") == [(18, 1, "SMITH, JOHN Q")]
+    assert cells(pages, "9a") == [(20, 1, "W123")]
+    assert cells(pages, "9d") == [(26, 1, "BETA CARE")]
+    assert cells(pages, "11d") == [(26, 52, "X")]
+    assert cells(pages, "29") == []  # no payer has answered a primary claim
+    assert cells(pages, "11") == [] and cells(pages, "11c") == [(24, 50, "ACME HEALTH")]
+    third = p837.OtherPayer("secondary", "self", known.subscriber, "S77",
+                            p837.PayerInfo("Gamma", "GAM"), paid_cents=1234)
+    tertiary = claim(priority="tertiary", group_number="GRP 1",
+                     other_payers=(other_payer(paid_cents=0), third))
+    pages = cms1500.render(tertiary, HEADER)
+    assert cells(pages, "9d") == [(26, 1, "BETA CARE")]  # the primary, not the secondary
+    assert cells(pages, "29") == [(56, 65, "12 34")]  # both earlier payers, a denial's 0 too
+    assert cells(pages, "11") == [(18, 50, "GRP 1")]
+    denied = claim(priority="secondary", other_payers=(other_payer(paid_cents=0),))
+    assert cells(cms1500.render(denied, HEADER), "29") == [(56, 66, "0 00")]
+    alone = cms1500.render(claim(), HEADER)
+    assert cells(alone, "9") == cells(alone, "9a") == cells(alone, "9d") == []
+    assert cells(alone, "11d") == [(26, 57, "X")] and cells(alone, "29") == []
+    # Medicare secondary: 11 is not NONE when another plan is primary to Medicare.
+    mb = claim(filing_indicator="MB", priority="secondary",
+               other_payers=(other_payer(paid_cents=100),))
+    assert cells(cms1500.render(mb, HEADER), "11") == []
+
+
 def test_every_field_fits_the_grid_and_overlaps_none(tmp_path: Path) -> None:
-    other = cms1500.OtherInsurance("A" * 40, "B" * 40, "P" * 40, "Q" * 40)
+    other = other_payer(paid_cents=1, member_id="P" * 40, payer=p837.PayerInfo("Q" * 40, "Q"),
+                        subscriber=p837.Person("A" * 40, "B" * 40, None, "U"))
     c = claim(6, rendering=p837.RenderingProvider("1987654328", "Ruiz", "Ana"),
               diagnoses=tuple(f"A{i:02d}.{i}" for i in range(12)),
-              payer=p837.PayerInfo("X" * 60, "P"))
-    (page,) = cms1500.render(c, HEADER, other=other, prior_paid_cents=1)
+              payer=p837.PayerInfo("X" * 60, "P"), priority="secondary", other_payers=(other,))
+    (page,) = cms1500.render(c, HEADER)
     taken: dict[tuple[int, int], str] = {}
     for cell in page.cells:
         assert 1 <= cell.line <= cms1500.GRID_LINES
@@ -127,3 +170,50 @@ def test_every_field_fits_the_grid_and_overlaps_none(tmp_path: Path) -> None:
     path.write_bytes(write_pdf([page], form=FormMode.full))
     (sheet,) = read_pdf(path)
     assert sheet.field(40, 42, 8) == "A1111"  # diagnosis L, the last of twelve
+
+
+# --------------------------------------------------------------------------- through the commands
+
+
+def _print(cli: Cli, tmp_path: Path, pcn: str) -> Sheet:
+    out = tmp_path / f"{pcn}.pdf"
+    cli.ok("claim", "print", pcn, "--output", str(out))
+    (sheet,) = read_pdf(out)
+    return sheet
+
+
+def test_claim_print_primary_names_its_known_secondary(practice: Cli, tmp_path: Path) -> None:
+    cli = practice
+    cob_practice(cli)
+    patient_with(cli, "Known", "ACME1", "SECND", dos=DOS)
+    (row,) = cli.json("claim", "generate")
+    sheet = _print(cli, tmp_path, row["pcn"])
+    assert sheet.field(18, 1, 28) == "KNOWN, PAT"  # 9: the secondary's insured (self)
+    assert sheet.field(20, 1, 28) == "SECKNOWN"  # 9a: its member id
+    assert sheet.field(26, 1, 28) == "SECOND HEALTH"  # 9d
+    assert sheet.field(26, 52, 1) == "X" and sheet.field(26, 57, 1) == ""  # 11d YES
+    assert sheet.field(56, 62, 8) == ""  # 29: nobody has paid before the primary
+    assert sheet.field(18, 50, 30) == "GACM"  # 11: the billed plan's own group
+    assert sheet.field(24, 50, 30) == "ACME HEALTH"  # 11c
+    ledger_clean(cli)
+
+
+def test_claim_print_secondary_after_the_primary_835(practice: Cli, tmp_path: Path) -> None:
+    cli = practice
+    cob_practice(cli)
+    a = patient_with(cli, "Cobprint", "ACME1", "SECND", dos=DOS)
+    primary, _ = _primary_paid(cli, tmp_path, a)
+    (sec,) = cli.json("claim", "generate")
+    assert sec["payer"] == "SECND"
+    sheet = _print(cli, tmp_path, sec["pcn"])
+    assert sheet.field(2, 41, 31) == "SECOND HEALTH"  # the payer billed
+    assert sheet.field(18, 1, 28) == "COBPRINT, PAT"  # 9: the primary's insured
+    assert sheet.field(20, 1, 28) == "ACMCOBPRINT"  # 9a
+    assert sheet.field(26, 1, 28) == "ACME HEALTH"  # 9d
+    assert sheet.field(26, 52, 1) == "X" and sheet.field(26, 57, 1) == ""  # 11d YES
+    assert sheet.field(56, 62, 8) == "80 00"  # 29: the primary's CLP04 (70.00 + 10.00)
+    assert sheet.field(56, 52, 8) == "150 50"  # 28
+    assert sheet.field(18, 50, 30) == "GSEC" and sheet.field(24, 50, 30) == "SECOND HEALTH"
+    # The primary's own form is unchanged by its 835: still no amount paid.
+    assert _print(cli, tmp_path, primary).field(56, 62, 8) == ""
+    ledger_clean(cli)

@@ -39,13 +39,14 @@ def sample_pdf(path: Path, form: FormMode) -> None:
         subscriber=patient, member_id="1EG4TE5MK73", payer=p837.PayerInfo("Beacon Medicare",
                                                                           "BCN02"),
         lines=lines, priority="secondary", filing_indicator="MB",
-        rendering=p837.RenderingProvider("1987654328", "Ruiz", "Ana"))
+        rendering=p837.RenderingProvider("1987654328", "Ruiz", "Ana"),
+        other_payers=(p837.OtherPayer("primary", "self", patient, "XJ123456789",
+                                      p837.PayerInfo("Acme Health", "ACME1"), paid_cents=29700),))
     billing = p837.BillingProvider(
         "Main Street Family Medicine", "1234567893", "12-3456789",
         p837.Address("100 Main St", "Albany", "NY", "122071234"), "207Q00000X")
     header = cms1500.FormHeader(billing, dt.date.today(), "5185550100")
-    other = cms1500.OtherInsurance("Doe", "John", "XJ123456789", "Acme Health", "Q")
-    pages = cms1500.render(claim, header, other=other, prior_paid_cents=29700)
+    pages = cms1500.render(claim, header)
     path.write_bytes(write_pdf(pages, form=form))
 
 

@@ -23,7 +23,7 @@ def public(c: Any, payer: Any) -> dict[str, Any]:
             "subscriber_sex": c.subscriber_sex, "effective": c.effective,
             "termination": c.termination,
             "copay": fmt(c.copay_cents) if c.copay_cents is not None else None,
-            "assignment": c.benefits_assigned}
+            "assignment": c.benefits_assigned, "insurance_type": c.insurance_type}
 
 
 @app.command("add")
@@ -52,6 +52,10 @@ def add(
     assignment: Annotated[bool, typer.Option(
         "--assignment/--no-assignment", help="The insured assigned this plan's benefits to the "
         "provider (837P CLM08, CMS-1500 box 13; default yes).")] = True,
+    insurance_type: Annotated[str | None, typer.Option(
+        "--insurance-type", help="Why Medicare pays second (837P SBR05, sent when Medicare is "
+        "billed as secondary): 12 working aged, 13 ESRD, 14 no-fault, 15 workers' comp, "
+        "16 PHS, 41 black lung, 42 VA, 43 disability, 47 other liability.")] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add insurance coverage to a patient; prints the coverage id.
@@ -69,7 +73,7 @@ def add(
                          subscriber_middle_name=subscriber_middle_name,
                          subscriber_dob=subscriber_dob, subscriber_sex=subscriber_sex,
                          effective=effective, termination=termination, copay=copay,
-                         benefits_assigned=assignment)
+                         benefits_assigned=assignment, insurance_type=insurance_type)
         rec = public(c, get_payer(session=s, payer_id=payer))
     emit_created(rec, fmt)
 

@@ -314,6 +314,7 @@ def _coverage() -> Table:
         Column('copay_cents', Integer()),
         Column('created_at', UTCDateTime(), nullable=False, default=utcnow),
         Column('benefits_assigned', Boolean(), nullable=False, default=True),
+        Column('insurance_type', String(2)),
     )
 
 

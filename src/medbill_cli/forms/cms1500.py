@@ -16,7 +16,15 @@ Rules the NUCC 1500 Reference Instruction Manual (02/12) sets, and pitfalls othe
 * box 25 is the billing provider's EIN (2010AA REF*EI), never the payer's;
 * boxes 12, 13, 27 and 31 follow CLM09, CLM08, CLM07 and CLM06 of the same ``ClaimOut``;
 * six service lines a form: a longer claim continues on further pages, each totalling its own
-  lines in box 28; box 29 (paid by a prior payer) prints on the first page only.
+  lines in box 28; box 29 prints on the first page only;
+* boxes 9, 9a, 9d and 11d come from the claim's other payers (the 837P's 2320/2330A/2330B):
+  the first of them in payer order, so a primary claim names its known secondary and a
+  secondary or tertiary claim the primary; 11d is YES exactly when there is one;
+* box 29: the NUCC manual asks for what "the patient and/or other payers paid on the covered
+  services"; the claim view carries the other payers' paid amounts (2320 AMT*D, each the
+  payer's 835 CLP04), not the patient's payments (2300 AMT*F5 is not written either), so box
+  29 is the sum of the earlier payers' paid amounts, printed once any of them has answered
+  (0 00 after a denial) and left blank on a claim no payer has answered yet.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from medbill_cli.x12.p837 import (
     Address,
     BillingProvider,
     ClaimOut,
+    OtherPayer,
     Person,
     ServiceLine,
     clean,
@@ -75,10 +84,7 @@ class FormPage:
 
 @dataclass(frozen=True, slots=True)
 class OtherInsurance:
-    """Boxes 9, 9a and 9d (and 11d YES): the patient's other coverage (837P loop 2320/2330A/B).
-
-    The claim view has no other-payer loop yet, so the caller passes it beside the claim.
-    """
+    """Boxes 9, 9a and 9d (and 11d YES): the patient's other coverage (837P loop 2320/2330A/B)."""
 
     last_name: str
     first_name: str
@@ -139,6 +145,24 @@ def program_column(filing_indicator: str) -> int:
     if code in PROGRAM_COLUMNS:
         return PROGRAM_COLUMNS[code]
     return GROUP_HEALTH_PLAN if code in _GROUP_INDICATORS else OTHER_PROGRAM
+
+
+def other_insurance(c: ClaimOut) -> OtherInsurance | None:
+    """Boxes 9, 9a, 9d: the claim's first other payer in payer order (2330A NM1*IL name and
+    NM109 member id, 2330B NM103 payer name), None when the claim has no other payer."""
+    if not c.other_payers:
+        return None
+    o: OtherPayer = c.other_payers[0]
+    s = o.subscriber
+    return OtherInsurance(last_name=s.last_name, first_name=s.first_name,
+                          middle_name=s.middle_name, policy=o.member_id, plan_name=o.payer.name)
+
+
+def prior_paid_cents(c: ClaimOut) -> int | None:
+    """Box 29: what the other payers that answered the claim paid (their 2320 AMT*D), None
+    when none has answered (a primary claim, or a later payer's before the 835)."""
+    paid = [o.paid_cents for o in c.other_payers if o.paid_cents is not None]
+    return sum(paid) if paid else None
 
 
 class _Grid:
@@ -305,15 +329,13 @@ def _service_line(g: _Grid, c: ClaimOut, n: int, ln: ServiceLine) -> None:
         g.put(f"24J.{n}", line, 68, 10, _digits(c.rendering.npi))
 
 
-def render(claim: ClaimOut, header: FormHeader, *, other: OtherInsurance | None = None,
-           prior_paid_cents: int | None = None) -> list[FormPage]:
+def render(claim: ClaimOut, header: FormHeader) -> list[FormPage]:
     """The CMS-1500 pages of one claim.
 
     Args:
-        claim: the claim as the 837P writer takes it.
+        claim: the claim as the 837P writer takes it, its other payers (2320/2330) included:
+            boxes 9, 9a, 9d, 11d and 29 come from them.
         header: the billing provider (as in the 837P's 2010AA), its phone, the signing date.
-        other: the patient's other coverage, for boxes 9, 9a, 9d and 11d.
-        prior_paid_cents: box 29, what earlier payers paid (a secondary or tertiary claim).
 
     Returns:
         One page per six service lines, each with its own box 28 total.
@@ -322,11 +344,12 @@ def render(claim: ClaimOut, header: FormHeader, *, other: OtherInsurance | None 
         raise ValueError(f"claim {claim.pcn} has no service lines")
     common = _Grid()
     _patient_items(common, claim)
-    _insurance_items(common, claim, other)
+    _insurance_items(common, claim, other_insurance(claim))
     _claim_items(common, claim)
     _provider_17(common, claim, header.billing.npi)
     _provider_items(common, claim, header)
     shared = tuple(common.cells)
+    prior = prior_paid_cents(claim)
     groups = [claim.lines[i:i + LINES_PER_FORM] for i in range(0, len(claim.lines), LINES_PER_FORM)]
     pages: list[FormPage] = []
     for number, lines in enumerate(groups, start=1):
@@ -335,7 +358,7 @@ def render(claim: ClaimOut, header: FormHeader, *, other: OtherInsurance | None 
             _service_line(g, claim, n, ln)
         total = sum(ln.amount_cents for ln in lines)
         g.put("28", 56, 52, 8, money(total), right=True)
-        if prior_paid_cents is not None and number == 1:
-            g.put("29", 56, 62, 8, money(prior_paid_cents), right=True)
+        if prior is not None and number == 1:
+            g.put("29", 56, 62, 8, money(prior), right=True)
         pages.append(FormPage(claim.pcn, number, len(groups), shared + tuple(g.cells), total))
     return pages

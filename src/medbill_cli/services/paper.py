@@ -1,9 +1,8 @@
 """Paper claims: CMS-1500 (02/12) PDFs of claims or of an exported batch.
 
 The forms render the very ``ClaimOut`` records the 837P export writes (loaded by the claims
-service) and its billing provider (2010AA); this module adds only what the claim view does not
-carry yet: the patient's other coverage (boxes 9, 9a, 9d, 11d) and, on a secondary or tertiary
-claim, what earlier payers paid for its services (box 29).
+service) and its billing provider (2010AA), other payers (2320/2330: boxes 9, 9a, 9d, 11d, 29)
+included, so the paper and the electronic claim cannot disagree.
 
 The file is written beside its target, owner-only, synced, and renamed into place after the
 prints are recorded in the audit trail; the command commits right after.
@@ -17,13 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 
-from medbill_cli.dates import in_force
 from medbill_cli.db import tables as t
 from medbill_cli.db.query import chunks
 from medbill_cli.errors import InputError
-from medbill_cli.forms.cms1500 import FormHeader, FormPage, OtherInsurance, render
+from medbill_cli.forms.cms1500 import FormHeader, FormPage, render
 from medbill_cli.forms.pdf import FormMode, write_pdf
 from medbill_cli.inputs import output_file
 from medbill_cli.privfile import write_recorded
@@ -38,7 +36,6 @@ if TYPE_CHECKING:
 
     from medbill_cli.x12.p837 import BillingProvider, ClaimOut
 
-PRIORITY_ORDER = {"primary": 0, "secondary": 1, "tertiary": 2}
 MAX_OFFSET = 72.0  # points: printer drift beyond an inch is a wrong form, not drift
 
 
@@ -76,65 +73,17 @@ def _claim_ids(session: Session, claim_ids: Sequence[str], batch_id: int | None)
     return ids
 
 
-def _coverages(session: Session, patient_ids: set[int]) -> dict[int, list[Any]]:
-    out: dict[int, list[Any]] = {}
-    cv, py = t.coverage, t.payer
-    q = (select(cv, py.c.name.label("payer_name")).join(py, py.c.id == cv.c.payer_id)
-         .where(cv.c.patient_id.in_(sorted(patient_ids))))
-    for row in session.execute(q):
-        out.setdefault(row.patient_id, []).append(row)
-    return out
-
-
-def _other_insurance(row: Any, co: ClaimOut, covs: list[Any]) -> OtherInsurance | None:
-    """The patient's next other coverage in force on the claim's first date of service."""
-    dos = row.first_dos or co.lines[0].date_of_service
-    others = [c for c in covs
-              if c.id != row.coverage_id and in_force(c.effective, c.termination, dos)]
-    if not others:
-        return None
-    cov = min(others, key=lambda c: (PRIORITY_ORDER.get(c.priority, 9), c.id))
-    if cov.relationship == "self":
-        dependent = co.patient is not None and co.relationship != "self"
-        person = co.patient if dependent and co.patient is not None else co.subscriber
-        last, first, middle = person.last_name, person.first_name, person.middle_name
-    else:
-        last = cov.subscriber_last_name or ""
-        first, middle = cov.subscriber_first_name or "", cov.subscriber_middle_name
-    return OtherInsurance(last_name=last, first_name=first, middle_name=middle,
-                          policy=cov.member_id, plan_name=cov.payer_name)
-
-
-def _prior_paid(session: Session, claim_ids: list[int]) -> dict[int, int]:
-    """What 835s for other claims (the earlier payers') paid on each claim's charges."""
-    if not claim_ids:
-        return {}
-    cl, el, ec = t.claim_line, t.era_line, t.era_claim
-    q = (select(cl.c.claim_id, func.sum(el.c.paid_cents))
-         .join(el, el.c.charge_id == cl.c.charge_id)
-         .join(ec, ec.c.id == el.c.era_claim_id)
-         .where(and_(cl.c.claim_id.in_(claim_ids),
-                     or_(ec.c.claim_id.is_(None), ec.c.claim_id != cl.c.claim_id)))
-         .group_by(cl.c.claim_id))
-    return {claim_id: int(paid or 0) for claim_id, paid in session.execute(q)}
-
-
 def _pages(session: Session, ids: list[int], header: FormHeader) -> list[FormPage]:
     pages: list[FormPage] = []
     for chunk in chunks(ids):
         pairs: Iterator[tuple[Any, ClaimOut]] = _load_claim_outs(session, list(chunk))
-        loaded = {row.id: (row, co) for row, co in pairs}
-        covs = _coverages(session, {row.patient_id for row, _ in loaded.values()})
-        later = [i for i, (_, co) in loaded.items() if co.priority != "primary"]
-        paid = _prior_paid(session, later)
+        loaded = {row.id: co for row, co in pairs}
         for claim_id in chunk:
-            row, co = loaded[claim_id]
+            co = loaded[claim_id]
             if not co.lines:
                 raise InputError(f"Claim {claim_id} has no lines",
                                  "There is nothing to print on it")
-            prior = paid.get(claim_id, 0) if claim_id in later else None
-            other = _other_insurance(row, co, covs.get(row.patient_id, []))
-            pages += render(co, header, other=other, prior_paid_cents=prior)
+            pages += render(co, header)
     return pages
 
 

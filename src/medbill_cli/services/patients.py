@@ -278,7 +278,7 @@ def add_coverage(
     subscriber_middle_name: str | None = None, subscriber_dob: str | dt.date | None = None,
     subscriber_sex: str | None = None, effective: str | dt.date | None = None,
     termination: str | dt.date | None = None, copay: str | None = None,
-    benefits_assigned: bool = True,
+    benefits_assigned: bool = True, insurance_type: str | None = None,
 ) -> Coverage:
     """Add insurance coverage to a patient.
 
@@ -300,6 +300,8 @@ def add_coverage(
         termination: last date covered (None: open).
         copay: the copay amount.
         benefits_assigned: the insured assigned benefits to the provider (CLM08, box 13).
+        insurance_type: why Medicare pays second (837P SBR05: 12, 13, 14, 15, 16, 41, 42, 43,
+            47), sent on claims to a Medicare payer as secondary or tertiary.
 
     Returns:
         The coverage.
@@ -308,6 +310,7 @@ def add_coverage(
 
     from medbill_cli.db.models import Coverage
     from medbill_cli.services.registration import get_payer
+    from medbill_cli.x12.p837 import MEDICARE_SECONDARY_TYPES
 
     patient = get_patient(session=session, account=account)
     payer_row: Payer = get_payer(session=session, payer_id=payer)
@@ -317,6 +320,11 @@ def add_coverage(
     rel = relationship.strip().lower()
     if rel not in RELATIONSHIPS:
         raise InputError(f"Relationship '{relationship}' must be self, spouse, child or other")
+    ins_type = insurance_type.strip() if insurance_type is not None else None
+    if ins_type is not None and ins_type not in MEDICARE_SECONDARY_TYPES:
+        raise InputError(f"Insurance type '{insurance_type}' must be one of "
+                         f"{', '.join(MEDICARE_SECONDARY_TYPES)}",
+                         "12 working aged, 13 ESRD, 14 no-fault, 15 workers' compensation, ...")
     mid = clean_member_id(member_id)
     grp = clean_group(group) if group else None
     eff = (effective if isinstance(effective, dt.date) or effective is None
@@ -358,7 +366,8 @@ def add_coverage(
     cov = Coverage(
         patient_id=patient.id, payer_id=payer_row.id, priority=prio, member_id=mid,
         group_number=grp, relationship=rel, effective=eff, termination=term,
-        copay_cents=copay_cents, benefits_assigned=benefits_assigned, **sub,
+        copay_cents=copay_cents, benefits_assigned=benefits_assigned,
+        insurance_type=ins_type, **sub,
     )
     session.add(cov)
     session.flush()

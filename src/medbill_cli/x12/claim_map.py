@@ -75,6 +75,7 @@ class CoverageRecord:
     effective: dt.date | None
     termination: dt.date | None
     benefits_assigned: bool = True  # CLM08
+    insurance_type: str | None = None  # SBR05 when Medicare pays after another plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,12 +347,21 @@ def claim_out(b: ClaimBundle) -> p837.ClaimOut:
                     for ln, a in zip(b.lines, line_auths, strict=True)),
         relationship=cov.relationship,
         patient=patient, priority=cov.priority, group_number=cov.group_number,
-        filing_indicator=b.payer.filing_indicator, frequency=c.frequency,
+        filing_indicator=b.payer.filing_indicator, insurance_type=_insurance_type(b),
+        frequency=c.frequency,
         payer_claim_number=c.payer_claim_number, rendering=_rendering(b.provider),
         prior_auth=claim_auth, referral=b.referral, facility=_facility(b.facility)), b.visit), b))
 
 
 # --------------------------------------------------------------------------- other payers
+
+
+def _insurance_type(b: ClaimBundle) -> str | None:
+    """SBR05: only on a claim to Medicare (filing indicator MB) as a secondary or tertiary payer;
+    the 837P leaves it empty otherwise."""
+    if b.payer.filing_indicator != "MB" or b.coverage.priority == "primary":
+        return None
+    return b.coverage.insurance_type or None
 
 
 def _cas(adjs: tuple[AdjustmentRecord, ...]) -> tuple[p837.Cas, ...]:

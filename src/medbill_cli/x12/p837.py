@@ -50,6 +50,15 @@ _SPACES = re.compile(r" {2,}")
 # SBR02 / PAT01 individual relationship codes.
 RELATIONSHIP_CODES = {"self": "18", "spouse": "01", "child": "19", "other": "G8"}
 PRIORITY_CODES = {"primary": "P", "secondary": "S", "tertiary": "T"}
+# SBR05 insurance type codes, required when Medicare is a secondary payer (005010X222A1 2000B):
+# why another plan pays first.
+MEDICARE_SECONDARY_TYPES = {
+    "12": "working aged (employer group health plan)", "13": "end-stage renal disease",
+    "14": "no-fault insurance, including auto", "15": "workers' compensation",
+    "16": "public health service or other federal agency", "41": "black lung",
+    "42": "veterans affairs", "43": "disability (large employer group health plan)",
+    "47": "other liability insurance",
+}
 
 
 _TRANS = str.maketrans({c: " " for c in "*:^~\r\n\t"})
@@ -254,6 +263,7 @@ class ClaimOut:
     priority: str = "primary"
     group_number: str | None = None
     filing_indicator: str = "CI"
+    insurance_type: str | None = None  # SBR05: Medicare as a secondary payer only
     frequency: str = "1"  # CLM05-3: 1 original, 7 replacement, 8 void
     payer_claim_number: str | None = None  # REF*F8, for 7 and 8
     rendering: RenderingProvider | None = None
@@ -420,7 +430,8 @@ class Writer837P:
         sub_hl = self.stats.hl
         self._seg("HL", sub_hl, self._billing_hl, "22", "1" if dependent else "0")
         self._seg("SBR", PRIORITY_CODES.get(c.priority, "P"), "" if dependent else "18",
-                  clean(c.group_number), "", "", "", "", "", clean(c.filing_indicator) or "CI")
+                  clean(c.group_number), "", clean(c.insurance_type), "", "", "",
+                  clean(c.filing_indicator) or "CI")
         s = c.subscriber
         self._seg("NM1", "IL", "1", clean(s.last_name), clean(s.first_name), clean(s.middle_name),
                   "", "", "MI", clean(c.member_id))

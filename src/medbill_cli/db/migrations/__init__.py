@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 REVISION_ORDER = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010",
-                  "0011", "0012")
+                  "0011", "0012", "0013")
 HEAD_REVISION = REVISION_ORDER[-1]
 
 HERE = Path(__file__).parent

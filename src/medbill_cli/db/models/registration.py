@@ -138,6 +138,8 @@ class Coverage(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     # The insured assigned this plan's benefits to the provider: 837P CLM08 Y/N, box 13.
     benefits_assigned: bool = True
+    # 837P 2000B SBR05 when Medicare is a secondary payer: why Medicare is not primary (12, 13..).
+    insurance_type: str | None = Field(default=None, max_length=2)
 
 
 class HistoryEntry(SQLModel, table=True):

@@ -1,0 +1,60 @@
+"""coverage add --insurance-type: the 2000B SBR05 code sent when Medicare is billed as a
+secondary payer (12 working aged, 13 ESRD, ...), through the commands on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cob_support import cob_practice, export, ledger_clean, patient_with
+from conftest import Cli
+from test_claim_cob import DOS, _primary_paid
+from x12_support import segments
+
+
+def test_medicare_secondary_claim_carries_sbr05(practice: Cli, tmp_path: Path) -> None:
+    cli = practice
+    cob_practice(cli)
+    a = patient_with(cli, "Aged", "ACME1", "BCN02", dos=DOS, later=("--insurance-type", "12"))
+    covs = cli.json("coverage", "list", a)
+    assert isinstance(covs, list)
+    assert [c["insurance_type"] for c in covs] == [None, "12"]
+    _primary_paid(cli, tmp_path, a)
+    # The primary claim (to ACME1): no SBR05 in its SBR nor in Medicare's 2320.
+    first = [s for s in segments((tmp_path / "primary.x12").read_text()) if s[0] == "SBR"]
+    assert [s[:2] for s in first] == [["SBR", "P"], ["SBR", "S"]]
+    assert first[1][9] == "MB" and all(s[5] == "" for s in first)
+    (sec,) = cli.json("claim", "generate")
+    assert sec["payer"] == "BCN02"
+    sbr = [s for s in export(cli, tmp_path, "medicare.x12") if s[0] == "SBR"]
+    assert sbr[0] == ["SBR", "S", "18", "GBCN", "", "12", "", "", "", "MB"]
+    assert sbr[1][0:2] == ["SBR", "P"] and sbr[1][5] == ""  # 2320: the primary, no SBR05
+    ledger_clean(cli)
+
+
+def test_primary_medicare_and_other_payers_send_no_sbr05(practice: Cli, tmp_path: Path) -> None:
+    cli = practice
+    cob_practice(cli)
+    a = patient_with(cli, "Prim", "BCN02", "SECND", dos=DOS)
+    cli.ok("coverage", "add", a, "--payer", "THIRD", "--member-id", "T1", "--priority",
+           "tertiary", "--insurance-type", "43")  # kept, but THIRD is not Medicare
+    cli.json("claim", "generate")
+    sbr = [s for s in export(cli, tmp_path, "primary.x12") if s[0] == "SBR"]
+    assert sbr[0][:2] == ["SBR", "P"] and sbr[0][5] == "" and sbr[0][9] == "MB"
+    assert all(s[5] == "" for s in sbr)
+    ledger_clean(cli)
+
+
+def test_insurance_type_refused_outside_the_list(practice: Cli) -> None:
+    cli = practice
+    cob_practice(cli)
+    a = patient_with(cli, "Bad", "ACME1", dos=DOS)
+    before = cli.db.scalar("SELECT count(*) FROM coverage")
+    audit = cli.db.scalar("SELECT count(*) FROM audit_log")
+    for code in ("99", "MB", "1"):
+        r = cli("coverage", "add", a, "--payer", "BCN02", "--member-id", "1EG4TE5MK73",
+                "--priority", "secondary", "--insurance-type", code)
+        assert r.exit_code == 3, r.output
+        assert len(r.stderr.strip().splitlines()) == 1 and code in r.stderr
+        assert "Traceback" not in r.output
+    assert cli.db.scalar("SELECT count(*) FROM coverage") == before
+    assert cli.db.scalar("SELECT count(*) FROM audit_log") == audit
