@@ -58,3 +58,25 @@ def test_insurance_type_refused_outside_the_list(practice: Cli) -> None:
         assert "Traceback" not in r.output
     assert cli.db.scalar("SELECT count(*) FROM coverage") == before
     assert cli.db.scalar("SELECT count(*) FROM audit_log") == audit
+
+
+def test_insurance_type_set_later_with_coverage_update(practice: Cli) -> None:
+    """The MSP type is often learned after the coverage was entered (the Medicare secondary
+    payer questionnaire): coverage update sets it, checked and audited like the rest."""
+    cli = practice
+    cob_practice(cli)
+    a = patient_with(cli, "Later", "ACME1", dos=DOS)
+    cli.ok("coverage", "add", a, "--payer", "BCN02", "--member-id", "1EG4TE5MK73",
+           "--priority", "secondary")
+    cov = cli.db.scalar("SELECT id FROM coverage WHERE member_id = '1EG4TE5MK73'")
+    audit = cli.db.scalar("SELECT count(*) FROM audit_log")
+    r = cli("coverage", "update", str(cov), "--insurance-type", "99", "--reason", "MSPQ")
+    assert r.exit_code == 3 and len(r.stderr.strip().splitlines()) == 1, r.output
+    assert cli.db.scalar("SELECT insurance_type FROM coverage WHERE id = :i", i=cov) is None
+    assert cli.db.scalar("SELECT count(*) FROM audit_log") == audit
+    out = cli.json("coverage", "update", str(cov), "--insurance-type", "12", "--reason", "MSPQ")
+    assert isinstance(out, dict) and out["insurance_type"] == "12"
+    assert cli.db.scalar("SELECT count(*) FROM audit_log WHERE entity = 'coverage' "
+                         "AND action = 'update'") == 1
+    r = cli("coverage", "update", str(cov), "--insurance-type", "12", "--reason", "again")
+    assert r.exit_code == 3 and "as it is" in r.stderr

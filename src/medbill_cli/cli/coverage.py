@@ -26,6 +26,12 @@ def public(c: Any, payer: Any) -> dict[str, Any]:
             "assignment": c.benefits_assigned, "insurance_type": c.insurance_type}
 
 
+InsuranceTypeOpt = typer.Option(
+    "--insurance-type", help="Why Medicare pays second (837P SBR05, sent when Medicare is "
+    "billed as secondary): 12 working aged, 13 ESRD, 14 no-fault, 15 workers' comp, "
+    "16 PHS, 41 black lung, 42 VA, 43 disability, 47 other liability.")
+
+
 @app.command("add")
 def add(
     account: Annotated[
@@ -52,10 +58,7 @@ def add(
     assignment: Annotated[bool, typer.Option(
         "--assignment/--no-assignment", help="The insured assigned this plan's benefits to the "
         "provider (837P CLM08, CMS-1500 box 13; default yes).")] = True,
-    insurance_type: Annotated[str | None, typer.Option(
-        "--insurance-type", help="Why Medicare pays second (837P SBR05, sent when Medicare is "
-        "billed as secondary): 12 working aged, 13 ESRD, 14 no-fault, 15 workers' comp, "
-        "16 PHS, 41 black lung, 42 VA, 43 disability, 47 other liability.")] = None,
+    insurance_type: Annotated[str | None, InsuranceTypeOpt] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add insurance coverage to a patient; prints the coverage id.
@@ -93,6 +96,7 @@ def update(
     assignment: Annotated[bool | None, typer.Option(
         "--assignment/--no-assignment", help="Benefits assigned to the provider (CLM08, "
         "box 13).")] = None,
+    insurance_type: Annotated[str | None, InsuranceTypeOpt] = None,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Fix a coverage's data (a member id a payer rejected), checked as coverage add checks it.
@@ -108,7 +112,8 @@ def update(
                             subscriber_first_name=subscriber_first_name,
                             subscriber_last_name=subscriber_last_name,
                             subscriber_dob=subscriber_dob, subscriber_sex=subscriber_sex,
-                            copay=copay, benefits_assigned=assignment)
+                            copay=copay, benefits_assigned=assignment,
+                            insurance_type=insurance_type)
         rec = public(c, s.get(Payer, c.payer_id))
     emit_created(rec, fmt)
 

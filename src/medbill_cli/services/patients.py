@@ -310,7 +310,6 @@ def add_coverage(
 
     from medbill_cli.db.models import Coverage
     from medbill_cli.services.registration import get_payer
-    from medbill_cli.x12.p837 import MEDICARE_SECONDARY_TYPES
 
     patient = get_patient(session=session, account=account)
     payer_row: Payer = get_payer(session=session, payer_id=payer)
@@ -320,11 +319,7 @@ def add_coverage(
     rel = relationship.strip().lower()
     if rel not in RELATIONSHIPS:
         raise InputError(f"Relationship '{relationship}' must be self, spouse, child or other")
-    ins_type = insurance_type.strip() if insurance_type is not None else None
-    if ins_type is not None and ins_type not in MEDICARE_SECONDARY_TYPES:
-        raise InputError(f"Insurance type '{insurance_type}' must be one of "
-                         f"{', '.join(MEDICARE_SECONDARY_TYPES)}",
-                         "12 working aged, 13 ESRD, 14 no-fault, 15 workers' compensation, ...")
+    ins_type = clean_insurance_type(insurance_type) if insurance_type is not None else None
     mid = clean_member_id(member_id)
     grp = clean_group(group) if group else None
     eff = (effective if isinstance(effective, dt.date) or effective is None
@@ -376,12 +371,25 @@ def add_coverage(
     return cov
 
 
+def clean_insurance_type(value: str) -> str:
+    """An 837P SBR05 Medicare secondary payer type (12, 13, 14, 15, 16, 41, 42, 43, 47)."""
+    from medbill_cli.x12.p837 import MEDICARE_SECONDARY_TYPES
+
+    code = value.strip()
+    if code not in MEDICARE_SECONDARY_TYPES:
+        raise InputError(f"Insurance type '{value}' must be one of "
+                         f"{', '.join(MEDICARE_SECONDARY_TYPES)}",
+                         "12 working aged, 13 ESRD, 14 no-fault, 15 workers' compensation, ...")
+    return code
+
+
 def update_coverage(
     *, session: Session, user: str, coverage_id: int, reason: str,
     member_id: str | None = None, group: str | None = None, payer: str | None = None,
     subscriber_first_name: str | None = None, subscriber_last_name: str | None = None,
     subscriber_dob: str | dt.date | None = None, subscriber_sex: str | None = None,
     copay: str | None = None, benefits_assigned: bool | None = None,
+    insurance_type: str | None = None,
 ) -> Coverage:
     """Fix a coverage's data (a member id a payer rejected): each value checked as
     ``add_coverage`` checks it; audited before/after with the reason.
@@ -399,11 +407,12 @@ def update_coverage(
     if cov is None:
         raise NotFoundError(f"No coverage {coverage_id}", "See medbill coverage list ACCOUNT")
     given = [member_id, group, payer, subscriber_first_name, subscriber_last_name,
-             subscriber_dob, subscriber_sex, copay, benefits_assigned]
+             subscriber_dob, subscriber_sex, copay, benefits_assigned, insurance_type]
     if all(x is None for x in given):
         raise InputError(f"Nothing to change on coverage {coverage_id}",
                          "Give at least one of --member-id, --group, --payer, "
-                         "--subscriber-*, --copay, --assignment/--no-assignment")
+                         "--subscriber-*, --copay, --assignment/--no-assignment, "
+                         "--insurance-type")
     new: dict[str, Any] = {}
     if member_id is not None:
         new["member_id"] = clean_member_id(member_id)
@@ -415,6 +424,8 @@ def update_coverage(
         new["copay_cents"] = clean_copay(copay)
     if benefits_assigned is not None:
         new["benefits_assigned"] = benefits_assigned
+    if insurance_type is not None:
+        new["insurance_type"] = clean_insurance_type(insurance_type)
     sub_given = [subscriber_first_name, subscriber_last_name, subscriber_dob, subscriber_sex]
     if any(x is not None for x in sub_given):
         if cov.relationship == "self":
