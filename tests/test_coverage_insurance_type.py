@@ -80,3 +80,28 @@ def test_insurance_type_set_later_with_coverage_update(practice: Cli) -> None:
                          "AND action = 'update'") == 1
     r = cli("coverage", "update", str(cov), "--insurance-type", "12", "--reason", "again")
     assert r.exit_code == 3 and "as it is" in r.stderr
+
+
+def test_medicare_secondary_without_its_type_is_held_until_given(practice: Cli,
+                                                                  tmp_path: Path) -> None:
+    """Medicare rejects a claim billed to it as secondary payer without SBR05: the scrub holds
+    it, naming the fix, and coverage update --insurance-type releases it."""
+    cli = practice
+    cob_practice(cli)
+    a = patient_with(cli, "Untyped", "ACME1", "BCN02", dos=DOS)
+    _primary_paid(cli, tmp_path, a)
+    (sec,) = cli.json("claim", "generate")
+    r = cli("claim", "scrub", "--format", "json")
+    assert r.exit_code != 0 or "cob-msp-type" in r.stdout, r.output
+    findings = cli.json("claim", "show", sec["pcn"])
+    assert isinstance(findings, dict)
+    assert findings["status"] == "held"
+    assert any(f["edit"] == "cob-msp-type" for f in findings["findings"]), findings["findings"]
+    out = tmp_path / "none.x12"
+    cli.ok("claim", "export", "--format", "x12", "--output", str(out))
+    assert not out.exists()  # nothing ready: the held claim is not sent
+    cov = cli.db.scalar("SELECT id FROM coverage WHERE priority = 'secondary'")
+    cli.ok("coverage", "update", str(cov), "--insurance-type", "43", "--reason", "MSPQ: disabled")
+    sbr = [s for s in export(cli, tmp_path, "medicare.x12") if s[0] == "SBR"]
+    assert sbr[0][:2] == ["SBR", "S"] and sbr[0][5] == "43"
+    ledger_clean(cli)

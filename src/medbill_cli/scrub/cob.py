@@ -6,7 +6,10 @@ adjudication, and it must balance (005010X222A1 section 1.4.4, as clearinghouses
   SV102 = SVD02 + the line's CAS;
 * the claim balances for each payer: CLM02 - the 2320 CAS - the 2430 CAS = AMT*D;
 * an adjustment is never at both levels (the same group and reason in 2320 and in a 2430);
-* no paid amount is negative (AMT*D, SVD02).
+* no paid amount is negative (AMT*D, SVD02);
+* a claim to Medicare (filing indicator MB) as a secondary or tertiary payer says why Medicare
+  pays second: the coverage's insurance type, written in 2000B SBR05 (Medicare rejects the
+  claim without it).
 
 A claim-level-only answer (no service lines: a paper EOB posted without lines) has no 2430;
 then the claim balance alone applies and 2330B carries the adjudication date.
@@ -83,6 +86,12 @@ def check_cob(v: ClaimView) -> list[Finding]:
     """The edits in the module docstring, for each earlier payer of the claim."""
     mine = RANK.get(v.claim_priority, 0)
     out: list[Finding] = []
+    if mine > 0 and v.filing_indicator == "MB" and not v.insurance_type:
+        out.append(_err("cob-msp-type", f"Medicare is billed as the {v.claim_priority} payer "
+                        "with no Medicare secondary payer type (SBR05)",
+                        "Give the coverage's reason Medicare pays second: medbill coverage "
+                        "update COVERAGE_ID --insurance-type 12|13|14|15|16|41|42|43|47 "
+                        "--reason ..."))
     for p in v.cob:
         if RANK.get(p.priority, 9) >= mine:
             continue

@@ -150,6 +150,8 @@ class ClaimView:
     eligibility: tuple[EligibilityNote, ...] = ()  # answers for the dates of service
     claim_priority: str = "primary"  # the billed coverage's payer sequence
     cob: tuple[CobPayer, ...] = ()  # the other payers (2320), in payer order
+    filing_indicator: str | None = None  # the billed payer's (SBR09): MB is Medicare Part B
+    insurance_type: str | None = None  # the billed coverage's Medicare secondary type (SBR05)
 
     @property
     def first_dos(self) -> dt.date:

@@ -187,6 +187,8 @@ def claim_view(claim: ClaimRecord, b: _Batch, today: dt.date) -> ClaimView:
         auth_lines=b.auth_lines.get(claim.id, ()), eligibility=b.eligibility.get(claim.id, ()),
         claim_priority=cov.priority if cov else "primary",
         cob=cob_view(b.other_payers.get(claim.id, ()), lines),
+        filing_indicator=payer.filing_indicator if payer else None,
+        insurance_type=cov.insurance_type if cov else None,
     )
 
 
