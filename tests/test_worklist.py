@@ -86,8 +86,17 @@ def test_worklist_denied_and_credit(practice: Cli, tmp_path: Path) -> None:
     denied = [i for i in items if i["kind"] == "denied"]
     assert len(denied) == 1 and denied[0]["reason"].startswith("CO-50")
     assert "denial work" in denied[0]["action"]
-    credit = [i for i in items if i["kind"] == "credit"]
-    assert [(c["patient"], c["amount"]) for c in credit] == [(acct, "40.00")]
+    # The 40.00 waits while the payer holds the denied 125.00: it is not a refund yet.
+    assert [i for i in items if i["kind"] == "credit"] == []
+    assert [c["account"] for c in practice.json("credit", "list")] == [acct]  # type: ignore[index]
+    # The denial moves to the patient, who now owes 85.00 after the credit; a check for
+    # 100.00 then overpays by 15.00, which is a credit to refund.
+    practice.ok("denial", "transfer", str(denied[0]["record"]).removeprefix("denial "), "--to",
+                "patient")
+    practice.ok("payment", "add", "--patient", acct, "--amount", "100", "--method", "check",
+                "--reference", "1001")
+    items = json.loads(practice("worklist", "credit", "--format", "json").stdout)
+    assert [(c["patient"], c["amount"]) for c in items] == [(acct, "15.00")]
 
 
 def test_worklist_clear_and_refusals(practice: Cli) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from medbill_cli.db import tables as t
 from medbill_cli.db.query import chunks
@@ -239,15 +239,30 @@ def find_denied(session: Session, days: int, today: dt.date) -> list[Item]:
             for r in rows]
 
 
+def _insurance_pending(session: Session, today: dt.date) -> set[str]:
+    """Accounts with a balance still held by a coverage (a claim not yet answered, or a
+    denial not yet worked): their credit waits for the patient's share to be known."""
+    e, p = t.ledger_entry.c, t.patient.c
+    q = (select(p.account).select_from(t.ledger_entry.join(t.patient, p.id == e.patient_id))
+         .where(e.coverage_id.is_not(None), e.charge_id.is_not(None), e.posted_on <= today)
+         .group_by(p.account, e.coverage_id).having(func.sum(e.amount_cents) > 0))
+    return {str(a) for a in session.execute(q).scalars()}
+
+
 def find_credit(session: Session, days: int, today: dt.date) -> list[Item]:
+    """Credits to refund or apply. A credit on an account whose insurance still holds a
+    balance is left out (``credit list`` shows it): it is usually the copay collected before
+    the payer answered, and the ledger applies it to the patient's share when that lands."""
     from medbill_cli.services.ledger_reports import credits
 
+    rows = credits(session=session, as_of=today)
+    pending = _insurance_pending(session, today) if rows else set()
     items = [Item("credit", f"patient {r['account']}", r["age"],
                   f"paid {fmt(r['credit'])} more than owed"
                   + (" (over 60 days: refund it)" if r["age"] > 60 or r["overdue"] else ""),
                   "Refund it (medbill refund add) or apply it to a later visit", None,
                   r["account"], None, r["credit"])
-             for r in credits(session=session, as_of=today)]
+             for r in rows if r["account"] not in pending]
     return [i for i in sorted(items, key=lambda i: -i.age_days) if i.age_days >= days]
 
 
@@ -277,7 +292,8 @@ register(Kind("no-response", 30, "claims sent N days ago with no 835", find_no_r
 register(Kind("timely-filing", 30, "unbilled charges and rejected claims near or past the payer's "
                                    "filing limit", find_timely_filing))
 register(Kind("denied", 0, "open denials by age", find_denied))
-register(Kind("credit", 0, "patients who paid more than they owe", find_credit))
+register(Kind("credit", 0, "patients who paid more than they owe, with nothing left with "
+                          "their insurance", find_credit))
 register(Kind("unbilled", 3, "charges not on a claim N days after the date of service",
               find_unbilled))
 
