@@ -94,7 +94,7 @@ class _Writer:
         self._widths: dict[tuple[str, float, str], float] = {}
         self._wrapped: dict[tuple[str, float, float], list[str]] = {}
 
-    def width(self, s: str) -> float:
+    def width(self, s: str) -> float:  # ok-float: points (a string's printed width)
         assert self._font is not None
         key = (*self._font, s)
         w = self._widths.get(key)
