@@ -120,6 +120,20 @@ def record(
     record_many(session=session, user=user, entries=[(action, entity, entity_id, before, after)])
 
 
+def update_record(*, session: Session, user: str, obj: Any, changes: dict[str, Any],
+                  entity: str, entity_id: object, reason: str | None = None) -> None:
+    """Set ``changes`` on an ORM record and audit it (before/after, and the reason when one
+    was asked for), in the caller's transaction."""
+    before = snapshot(obj)
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    session.add(obj)
+    session.flush()
+    after = snapshot(obj)
+    record(session=session, user=user, action="update", entity=entity, entity_id=entity_id,
+           before=before, after=after if reason is None else (after or {}) | {"reason": reason})
+
+
 AuditEntry = tuple[str, str, object, "dict[str, Any] | None", "dict[str, Any] | None"]
 
 

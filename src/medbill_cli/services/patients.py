@@ -210,14 +210,9 @@ def update_patient(*, session: Session, user: str, account: str, **raw: Any) -> 
     if not changes:
         raise InputError("Nothing to update", "Give at least one field, e.g. --phone")
     fields = clean_patient_fields(changes)
-    before = audit.snapshot(patient)
-    for key, val in fields.items():
-        setattr(patient, key, val)
-    patient.updated_at = utcnow()
-    session.add(patient)
-    session.flush()
-    audit.record(session=session, user=user, action="update", entity="patient",
-                 entity_id=patient.account, before=before, after=audit.snapshot(patient))
+    audit.update_record(session=session, user=user, obj=patient,
+                        changes=fields | {"updated_at": utcnow()}, entity="patient",
+                        entity_id=patient.account)
     return patient
 
 
@@ -441,14 +436,8 @@ def update_coverage(
     if all(getattr(cov, k) == x for k, x in new.items()):
         raise InputError(f"The change leaves coverage {coverage_id} as it is",
                          "Give the values that differ")
-    before = audit.snapshot(cov)
-    for k, x in new.items():
-        setattr(cov, k, x)
-    session.add(cov)
-    session.flush()
-    audit.record(session=session, user=user, action="update", entity="coverage",
-                 entity_id=cov.id, before=before,
-                 after=(audit.snapshot(cov) or {}) | {"reason": why})
+    audit.update_record(session=session, user=user, obj=cov, changes=new, entity="coverage",
+                        entity_id=cov.id, reason=why)
     return cov
 
 

@@ -284,14 +284,8 @@ def update_payer(*, session: Session, user: str, payer_id: str, reason: str,
     if all(bool(getattr(payer, k)) == val for k, val in changes.items()):
         raise InputError(f"The change leaves payer {payer.payer_id} as it is",
                          "Give the value that differs")
-    before = audit.snapshot(payer)
-    for k, val in changes.items():
-        setattr(payer, k, val)
-    session.add(payer)
-    session.flush()
-    audit.record(session=session, user=user, action="update", entity="payer",
-                 entity_id=payer.payer_id, before=before,
-                 after=(audit.snapshot(payer) or {}) | {"reason": why})
+    audit.update_record(session=session, user=user, obj=payer, changes=changes, entity="payer",
+                        entity_id=payer.payer_id, reason=why)
     return payer
 
 
