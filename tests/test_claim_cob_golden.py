@@ -10,43 +10,23 @@ Rewrite on request only: ``MEDBILL_UPDATE_GOLDEN=1 pytest tests/test_claim_cob_g
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 from claim_support import add_patient
 from cob_support import answer, claim_lines, cob_practice, export, owed, patient_with
 from conftest import NPI_PROVIDER, Cli
 from era_support import Line
-from test_claim_loops import _cpt
-from test_x12_837p import x12check_tool
-from x12_support import assert_valid_837, segments
+from test_claim_loops import _cpt, export_golden
 
-GOLDEN = Path(__file__).parent / "golden"
 DOS = "2026-03-02"
 DOS8 = "20260302"
 
 
 def _golden(cli: Cli, tmp_path: Path, name: str) -> list[list[str]]:
-    """Scrub (all ready), export what is ready with control number 4242 at a fixed time, and
-    compare with tests/golden/NAME; the segments."""
-    from medbill_cli.services.claims.export import export_batch
-
+    """Scrub (all ready), then export as tests/golden/NAME at a fixed time."""
     r = cli("claim", "scrub", "--format", "json")
     assert r.exit_code == 0, r.output
-    cli.db.execute("DELETE FROM setting WHERE key = 'x12.control_number'")
-    cli.db.execute("INSERT INTO setting (key, value) VALUES ('x12.control_number', '4241')")
-    out = tmp_path / name
-    eng = cli.db.engine()
-    try:
-        export_batch(engine=eng, user="golden", fmt_="x12", output=out,
-                     now=dt.datetime(2026, 3, 20, 9, 15), usage="T")
-    finally:
-        eng.dispose()
-    if os.environ.get("MEDBILL_UPDATE_GOLDEN") == "1":
-        (GOLDEN / name).write_bytes(out.read_bytes())
-    assert out.read_bytes() == (GOLDEN / name).read_bytes()
-    assert_valid_837(out, x12check_tool())
-    return segments(out.read_text())
+    return export_golden(cli, tmp_path, name, dt.datetime(2026, 3, 20, 9, 15))
 
 
 def _primary(cli: Cli, tmp_path: Path, line2: Line | None = None) -> str:

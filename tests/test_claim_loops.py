@@ -42,18 +42,18 @@ def _cpt(cli: Cli, *codes: str) -> None:
         eng.dispose()
 
 
-def _export_golden(cli: Cli, tmp_path: Path, name: str) -> list[list[str]]:
-    """Mark the claims ready, export them with a fixed time and control number (4242) and
-    compare with tests/golden/NAME (rewritten on MEDBILL_UPDATE_GOLDEN=1); the segments."""
+def export_golden(cli: Cli, tmp_path: Path, name: str, now: dt.datetime) -> list[list[str]]:
+    """Export the ready claims at ``now`` with control number 4242 and compare with
+    tests/golden/NAME (rewritten on MEDBILL_UPDATE_GOLDEN=1); checked by pyx12 and x12check;
+    the segments."""
     from medbill_cli.services.claims.export import export_batch
 
-    cli.db.execute("UPDATE claim SET status = 'ready'")
+    cli.db.execute("DELETE FROM setting WHERE key = 'x12.control_number'")
     cli.db.execute("INSERT INTO setting (key, value) VALUES ('x12.control_number', '4241')")
     out = tmp_path / name
     eng = cli.db.engine()
     try:
-        export_batch(engine=eng, user="golden", fmt_="x12", output=out,
-                     now=dt.datetime(2026, 3, 3, 18, 5), usage="T")
+        export_batch(engine=eng, user="golden", fmt_="x12", output=out, now=now, usage="T")
     finally:
         eng.dispose()
     if os.environ.get("MEDBILL_UPDATE_GOLDEN") == "1":
@@ -61,6 +61,12 @@ def _export_golden(cli: Cli, tmp_path: Path, name: str) -> list[list[str]]:
     assert out.read_bytes() == (GOLDEN / name).read_bytes()
     assert_valid_837(out, x12check_tool())
     return segments(out.read_text())
+
+
+def _export_golden(cli: Cli, tmp_path: Path, name: str) -> list[list[str]]:
+    """Mark the claims ready and export them as tests/golden/NAME."""
+    cli.db.execute("UPDATE claim SET status = 'ready'")
+    return export_golden(cli, tmp_path, name, dt.datetime(2026, 3, 3, 18, 5))
 
 
 def _charge(cli: Cli, account: str, code: str, fee: str, dx: list[str]) -> None:
