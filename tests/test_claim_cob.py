@@ -320,21 +320,29 @@ def test_payer_forwards_flag_and_sequence_filters_refuse_bad_input(practice: Cli
     assert cli.json("claim", "list", "--payer-sequence", "tertiary") == []
 
 
+def _crossed_over(cli: Cli, tmp_path: Path, last: str, number: str
+                  ) -> tuple[str, str, list[str]]:
+    """A Medicare (BCN02) patient with a SECND secondary, whose claim Medicare paid and
+    crossed over (CLP02 19, claim number ``number``): the account, the PCN and its line ids."""
+    cob_practice(cli)
+    acct = patient_with(cli, last, "BCN02", "SECND", dos=DOS)
+    rows = cli.json("claim", "generate")
+    assert isinstance(rows, list) and len(rows) == 1
+    export(cli, tmp_path, "medicare.x12")
+    pcn = rows[0]["pcn"]
+    ids = claim_lines(cli, pcn)
+    post(cli, tmp_path, [spec(pcn, "19", _crossover_lines(ids), number=number)],
+         trace=number.replace("-", ""), payer_name="BEACON MEDICARE")
+    return acct, pcn, ids
+
+
 def test_primary_reversal_on_a_crossed_over_claim_undoes_the_primary_posting(
         practice: Cli, tmp_path: Path) -> None:
     """Medicare crossed the claim over and the Medigap plan paid on the same claim; Medicare
     then takes its payment back (CLP02 22). The reversal undoes Medicare's posting, not the
     Medigap plan's, which is the claim's latest."""
     cli = practice
-    cob_practice(cli)
-    acct = patient_with(cli, "Reversed", "BCN02", "SECND", dos=DOS)
-    rows = cli.json("claim", "generate")
-    assert isinstance(rows, list) and len(rows) == 1
-    export(cli, tmp_path, "medicare.x12")
-    pcn = rows[0]["pcn"]
-    ids = claim_lines(cli, pcn)
-    post(cli, tmp_path, [spec(pcn, "19", _crossover_lines(ids), number="MCR-9")],
-         trace="MCR9", payer_name="BEACON MEDICARE")
+    acct, pcn, ids = _crossed_over(cli, tmp_path, "Reversed", "MCR-9")
     answer(cli, tmp_path, pcn, "2", [
         Line("99213", "125", "20", [("OA", "23", "100"), ("PR", "3", "5")], date=DOS8,
              control=ids[0]),
@@ -372,15 +380,7 @@ def test_denial_by_the_crossover_payer_is_held_and_written_off_with_it(
     holds the line's balance with the Medigap coverage, and closing it writes off from that
     coverage; Medicare's side of the claim is not touched."""
     cli = practice
-    cob_practice(cli)
-    acct = patient_with(cli, "Gapdenied", "BCN02", "SECND", dos=DOS)
-    rows = cli.json("claim", "generate")
-    assert isinstance(rows, list) and len(rows) == 1
-    export(cli, tmp_path, "medicare.x12")
-    pcn = rows[0]["pcn"]
-    ids = claim_lines(cli, pcn)
-    post(cli, tmp_path, [spec(pcn, "19", _crossover_lines(ids), number="MCR-7")],
-         trace="MCR7", payer_name="BEACON MEDICARE")
+    acct, pcn, ids = _crossed_over(cli, tmp_path, "Gapdenied", "MCR-7")
     answer(cli, tmp_path, pcn, "2", [
         Line("99213", "125", "25", [("OA", "23", "100")], date=DOS8, control=ids[0]),
         Line("87880", "25.50", "0", [("OA", "23", "15.50"), ("CO", "50", "10")], date=DOS8,
