@@ -114,21 +114,17 @@ def timed(
     return wall, usage.ru_maxrss / 1024, subprocess.CompletedProcess(args, rc)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--claims", type=int, default=10_000)
-    ap.add_argument("--codes", action="store_true")
-    ap.add_argument("--check", action="store_true")
-    a = ap.parse_args()
-    d, env = scratch_db(no_codes=not a.codes)
-    populate(env, a.claims)
-    out = d / "batch.x12"
+
+def pipeline(env: dict[str, str], out: Path, generate: str = "claim generate"
+             ) -> tuple[bool, float]:
+    """Time claim generate, scrub and export (to ``out``) cold, their output silenced; each
+    step's time and peak memory printed and held to 400 MB. Returns (all ok, total seconds)."""
     ok = True
     total = 0.0
     devnull = os.open(os.devnull, os.O_WRONLY)
     saved = os.dup(1), os.dup(2)
     for name, args in (
-        ("claim generate", ["claim", "generate"]),
+        (generate, ["claim", "generate"]),
         ("claim scrub", ["claim", "scrub"]),
         ("claim export", ["claim", "export", "--format", "x12", "--output", str(out)]),
     ):
@@ -143,6 +139,18 @@ def main() -> int:
         print(f"      {name}: {wall:.2f} s, peak {rss:.0f} MB, exit {cp.returncode}")
         ok &= cp.returncode == 0
         ok &= report(f"{name} peak memory", rss, 400.0, "MB")
+    return ok, total
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--claims", type=int, default=10_000)
+    ap.add_argument("--codes", action="store_true")
+    ap.add_argument("--check", action="store_true")
+    a = ap.parse_args()
+    d, env = scratch_db(no_codes=not a.codes)
+    populate(env, a.claims)
+    out = d / "batch.x12"
+    ok, total = pipeline(env, out)
     ok &= report(
         f"generate + scrub + export of {a.claims:,} claims ({a.claims * 3:,} lines)", total, 30.0
     )

@@ -13,14 +13,13 @@ Run: python bench/bench_secondary.py [--claims N] [--check]
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from _util import PY, medbill, report, scratch_db
-from bench_claims import populate, timed
+from bench_claims import pipeline, populate
 from bench_era import _mark_submitted
 
 HERE = Path(__file__).resolve().parent
@@ -115,26 +114,7 @@ def main() -> int:
         print(r.stderr[-2000:])
         return 1
     out = d / "secondary.x12"
-    ok = True
-    total = 0.0
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    saved = os.dup(1), os.dup(2)
-    for name, args in (
-        ("claim generate (secondaries)", ["claim", "generate"]),
-        ("claim scrub", ["claim", "scrub"]),
-        ("claim export", ["claim", "export", "--format", "x12", "--output", str(out)]),
-    ):
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        try:
-            wall, rss, cp = timed(args, env)
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-        total += wall
-        print(f"      {name}: {wall:.2f} s, peak {rss:.0f} MB, exit {cp.returncode}")
-        ok &= cp.returncode == 0
-        ok &= report(f"{name} peak memory", rss, 400.0, "MB")
+    ok, total = pipeline(env, out, "claim generate (secondaries)")
     made = medbill(["claim", "list", "--payer-sequence", "secondary", "--status", "submitted",
                     "--format", "csv"], env).stdout.count("\n") - 1
     print(f"      secondary claims exported: {made:,}")
